@@ -1,0 +1,49 @@
+"""igny8: the backend of an AI content platform. ``create_app`` builds one app."""
+
+import os
+
+from flask import Flask
+
+from .plugins import hookimpl
+
+__all__ = ["create_app", "hookimpl"]
+__version__ = "0.1.0"
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config=None):
+    """The app factory: config, database, plugins, API, admin and CLI, nothing shared between apps."""
+    from . import admin, api, cli, config, database, models  # noqa: F401  (models registers tables)
+    from .extensions import db, login_manager, migrate
+    from .plugins import Plugins
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "IGNY8_INSTANCE_PATH"
+    )
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+    )
+    config.load(app, test_config)
+    app.json.sort_keys = False  # keep the documented field order in responses
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    database.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+    login_manager.init_app(app)
+
+    plugins = Plugins(
+        load=app.config["LOAD_PLUGINS"],
+        disable=app.config["DISABLE_PLUGINS"],
+        extra=app.config.get("EXTRA_PLUGINS", ()),
+    )
+    app.extensions["igny8"] = plugins
+
+    api.init_app(app)
+    plugins.pm.hook.igny8_register_blueprints(app=app)
+    admin.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,75 @@
+"""Accounts, users and API tokens: the operations the CLI, the API and the admin share."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .billing import ledger
+from .extensions import db
+from .models import Account, ApiToken, Plan, User
+
+TOKEN_PREFIX = "igny8_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+def issue_token(user: User, name: str = "api") -> str:
+    """Create an API token for ``user``; returns the token, which is stored only as its sha256."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), name=name))
+    return token
+
+
+def active_token(token: str) -> ApiToken | None:
+    return db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.is_active)
+    ).scalar_one_or_none()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def find_plan(slug: str) -> Plan | None:
+    return db.session.execute(select(Plan).where(Plan.slug == slug)).scalar_one_or_none()
+
+
+def find_account(name_or_id: str) -> Account | None:
+    if str(name_or_id).isdigit():
+        found = db.session.get(Account, int(name_or_id))
+        if found:
+            return found
+    return db.session.execute(select(Account).where(Account.name == name_or_id)).scalar_one_or_none()
+
+
+def create_account(name: str, plan: Plan, credits: int = 0) -> Account:
+    """A new account; its opening credits go through the ledger like any other grant."""
+    account = Account(name=name, plan=plan, credits=0)
+    db.session.add(account)
+    db.session.flush()
+    if credits:
+        ledger.apply(account.id, credits, "grant", reference="opening-balance",
+                     description=f"opening balance on plan {plan.slug}")
+    return account
+
+
+def create_user(email: str, password: str | None = None, account: Account | None = None,
+                is_superuser: bool = False) -> User:
+    user = User(email=email.strip().lower(), account=account, is_superuser=is_superuser)
+    if password:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,37 @@
+"""Who may enter /admin: active superusers only."""
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from ..extensions import db, login_manager
+from ..models import User
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+
+
+def is_admin() -> bool:
+    return bool(
+        current_user.is_authenticated and current_user.is_active and current_user.is_superuser
+    )
+
+
+def refuse():
+    """Signed-in non-admins get 403; anonymous visitors are sent to sign in."""
+    if current_user.is_authenticated:
+        abort(403)
+    if "admin.login" in current_app.view_functions:
+        return redirect(url_for("admin.login", next=request.full_path))
+    abort(403)
+
+
+class SecuredView:
+    """Mixin for every admin view."""
+
+    def is_accessible(self):
+        return is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        return refuse()

@@ -1,0 +1,53 @@
+"""Bearer-token authentication for /api/v1 and the caller's account."""
+
+from datetime import timedelta
+
+from flask import current_app, g, request
+
+from ..accounts import active_token
+from ..extensions import db
+from ..models import Account, User
+from ..timeutil import utcnow
+from .errors import ApiError
+
+# last_used_at is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def public(view):
+    """Mark a view as needing no token."""
+    view.igny8_public = True
+    return view
+
+
+def authenticate() -> None:
+    """before_request of the API blueprint: sets g.user and g.account or raises 401."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or getattr(view, "igny8_public", False):
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "Send an API token as 'Authorization: Bearer <token>'")
+    row = active_token(token.strip())
+    if row is None or not row.user.is_active:
+        raise ApiError(401, "Invalid or revoked API token")
+    account = row.user.account
+    if account is not None and not account.is_active:
+        raise ApiError(403, "This account is deactivated")
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        db.session.commit()
+    g.user = row.user
+    g.account = account
+
+
+def current_user() -> User:
+    return g.user
+
+
+def current_account() -> Account:
+    """The caller's account; a user without one (a platform admin) cannot use tenant endpoints."""
+    if g.get("account") is None:
+        raise ApiError(403, "This user belongs to no account")
+    return g.account

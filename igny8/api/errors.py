@@ -1,0 +1,66 @@
+"""The JSON error envelope: {"error": {"code", "message", "details"}} for every API error."""
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    402: "insufficient_credits",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "provider_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 details: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code or STATUS_CODES.get(status, "error")
+        self.message = message
+        self.details = details or {}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+def handle_http_exception(exc: HTTPException):
+    """Non-API paths keep Flask's pages; API paths get the envelope (unhandled errors arrive as 500)."""
+    if not _is_api_request():
+        return exc
+    status = exc.code or 500
+    details = {"allowed_methods": sorted(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+    message = "Internal server error" if status == 500 else exc.description
+    response = error_response(status, STATUS_CODES.get(status, "error"), message, details)
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        value = exc.get_response().headers.get(header)
+        if value:
+            response.headers[header] = value
+    return response
+
+
+def init_app(app) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)

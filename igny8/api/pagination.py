@@ -1,0 +1,39 @@
+"""`?page=&per_page=` for every list: {"items", "page", "per_page", "total"}."""
+
+from flask import current_app, request
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .errors import ApiError
+
+
+def page_args() -> tuple[int, int]:
+    limit = current_app.config["API_PER_PAGE_MAX"]
+    values = {}
+    for name, default in (("page", 1), ("per_page", current_app.config["API_PER_PAGE_DEFAULT"])):
+        raw = request.args.get(name, default)
+        try:
+            values[name] = int(raw)
+        except (TypeError, ValueError):
+            raise ApiError(422, f"{name} must be an integer", details={name: raw}) from None
+    if values["page"] < 1:
+        raise ApiError(422, "page must be 1 or more", details={"page": values["page"]})
+    if not 1 <= values["per_page"] <= limit:
+        raise ApiError(422, f"per_page must be between 1 and {limit}",
+                       details={"per_page": values["per_page"]})
+    return values["page"], values["per_page"]
+
+
+def paginate(source, serialize) -> dict:
+    """One page of a SQLAlchemy Select (counted and sliced in SQL) or of a list."""
+    page, per_page = page_args()
+    offset = (page - 1) * per_page
+    if isinstance(source, list):
+        total, rows = len(source), source[offset:offset + per_page]
+    else:
+        total = db.session.execute(
+            select(func.count()).select_from(source.order_by(None).subquery())
+        ).scalar_one()
+        rows = db.session.execute(source.limit(per_page).offset(offset)).scalars().all()
+    return {"items": [serialize(r) for r in rows], "page": page, "per_page": per_page,
+            "total": total}

@@ -1,0 +1,49 @@
+"""Core endpoints: health, the caller, modules and models."""
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from .. import modules, registry
+from ..models import AIModelConfig
+from ..models.catalog import MODEL_TYPES
+from ..plugins import current_plugins
+from . import serialize
+from .auth import current_user, public
+from .errors import ApiError
+from .pagination import paginate
+
+
+def register(bp):
+    @bp.get("/health")
+    @public
+    def health():
+        checks = registry.health_checks(current_plugins().pm)
+        results = {name: check.run() for name, check in sorted(checks.items())}
+        ok = all(r.ok for r in results.values())
+        body = {
+            "status": "ok" if ok else "error",
+            "checks": [{"name": n, "ok": r.ok, "detail": r.detail} for n, r in results.items()],
+        }
+        return jsonify(body), 200 if ok else 503
+
+    @bp.get("/me")
+    def me():
+        user = current_user()
+        return jsonify({"user": serialize.user(user), "account": serialize.account(user.account)})
+
+    @bp.get("/modules")
+    def list_modules():
+        return jsonify(paginate(modules.states(), lambda pair: serialize.module(*pair)))
+
+    @bp.get("/models")
+    def list_models():
+        query = select(AIModelConfig).where(AIModelConfig.is_active).order_by(
+            AIModelConfig.model_type, AIModelConfig.sort_order, AIModelConfig.model_name
+        )
+        model_type = request.args.get("type")
+        if model_type is not None:
+            if model_type not in MODEL_TYPES:
+                raise ApiError(422, f"type must be one of: {', '.join(MODEL_TYPES)}",
+                               details={"type": model_type})
+            query = query.where(AIModelConfig.model_type == model_type)
+        return jsonify(paginate(query, serialize.ai_model))

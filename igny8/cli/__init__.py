@@ -1,0 +1,22 @@
+"""`flask igny8 ...`: administration commands. Every command is safe to run twice."""
+
+from flask.cli import AppGroup
+
+from . import accounts, modules, plugins, setup
+
+COMMANDS = (
+    setup.init_command,
+    accounts.create_admin,
+    accounts.create_account,
+    accounts.create_token,
+    accounts.grant_credits,
+    modules.module_command,
+    plugins.plugins_command,
+)
+
+
+def init_app(app) -> None:
+    group = AppGroup("igny8", help="igny8 administration commands.")
+    for command in COMMANDS:
+        group.add_command(command)
+    app.cli.add_command(group)

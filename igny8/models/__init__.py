@@ -1,0 +1,52 @@
+"""The data model. Importing this package registers every table on ``db.metadata``."""
+
+from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog
+from .catalog import AIModelConfig, ModelPrice
+from .content import (
+    Cluster,
+    Content,
+    ContentIdea,
+    ContentLink,
+    ContentRevision,
+    Image,
+    Keyword,
+    Publication,
+    Task,
+)
+from .prompts import Prompt
+from .runs import OperationRun
+from .settings import (
+    GlobalIntegrationSettings,
+    IntegrationSettings,
+    ModuleSetting,
+    ProviderCredential,
+)
+from .tenancy import Account, ApiToken, Plan, Site, User
+
+__all__ = [
+    "AIModelConfig",
+    "Account",
+    "ApiToken",
+    "Cluster",
+    "Content",
+    "ContentIdea",
+    "ContentLink",
+    "ContentRevision",
+    "CreditCostConfig",
+    "CreditTransaction",
+    "CreditUsageLog",
+    "GlobalIntegrationSettings",
+    "Image",
+    "IntegrationSettings",
+    "Keyword",
+    "ModelPrice",
+    "ModuleSetting",
+    "OperationRun",
+    "Plan",
+    "Prompt",
+    "ProviderCredential",
+    "Publication",
+    "Site",
+    "Task",
+    "User",
+]

@@ -1,0 +1,40 @@
+"""Column helpers shared by the model files."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Numeric
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..timeutil import utcnow
+
+# Unit prices (USD per 1k tokens, per image) and amounts of money (USD).
+# Numeric on PostgreSQL is exact; on SQLite SQLAlchemy rounds to the scale on read.
+Price = Numeric(20, 10, asdecimal=True)
+Money = Numeric(20, 8, asdecimal=True)
+
+ZERO = Decimal("0")
+
+
+def pk() -> Mapped[int]:
+    return mapped_column(primary_key=True)
+
+
+def created_at() -> Mapped[datetime]:
+    return mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+def updated_at() -> Mapped[datetime]:
+    return mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def account_fk(nullable: bool = False, index: bool = True) -> Mapped[int]:
+    return mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=nullable, index=index
+    )
+
+
+def one_of(column: str, values) -> str:
+    """SQL for a CHECK that ``column`` takes one of ``values``."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"

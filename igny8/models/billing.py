@@ -1,0 +1,118 @@
+"""Credits: per-operation costs, the ledger, and one usage row per metered provider call."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import ZERO, Money, Price, account_fk, created_at, one_of, pk
+from .catalog import AIModelConfig
+
+TRANSACTION_TYPES = ("purchase", "grant", "hold", "settle", "release", "refund", "adjustment")
+USAGE_STATUSES = ("success", "failed")
+
+
+class CreditCostConfig(db.Model):
+    __tablename__ = "credit_cost_configs"
+    __table_args__ = (CheckConstraint("min_credits >= 0", name="min_credits_non_negative"),)
+
+    id: Mapped[int] = pk()
+    operation: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    min_credits: Mapped[int] = mapped_column(Integer, default=1)
+    default_model_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ai_model_configs.id", ondelete="SET NULL")
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    default_model: Mapped[AIModelConfig | None] = relationship()
+
+    def __str__(self):
+        return self.operation
+
+
+class CreditTransaction(db.Model):
+    """One ledger row. For every account, credits == sum(amount) of its rows."""
+
+    __tablename__ = "credit_transactions"
+    __table_args__ = (
+        CheckConstraint(one_of("type", TRANSACTION_TYPES), name="type"),
+        CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
+        Index("ix_credit_transactions_account_created", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk(index=False)
+    amount: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str | None] = mapped_column(String(120), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+
+class CreditUsageLog(db.Model):
+    """One metered provider call: tokens, the unit prices charged, cost, credits, outcome."""
+
+    __tablename__ = "credit_usage_logs"
+    __table_args__ = (
+        CheckConstraint(one_of("status", USAGE_STATUSES), name="status"),
+        CheckConstraint("credits_used >= 0", name="credits_used_non_negative"),
+        CheckConstraint("credits_unbilled >= 0", name="credits_unbilled_non_negative"),
+        Index("ix_credit_usage_logs_account_created", "account_id", "created_at"),
+        Index("ix_credit_usage_logs_created", "created_at"),
+    )
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk(index=False)
+    # Billing records outlive the site they were made for.
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operation_runs.id", ondelete="SET NULL"), index=True
+    )
+    operation: Mapped[str] = mapped_column(String(60), index=True)
+    provider: Mapped[str] = mapped_column(String(40), index=True)
+    model_config_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ai_model_configs.id", ondelete="SET NULL"), index=True
+    )
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0)
+    usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The unit prices this call was charged at (a later price change never re-prices it).
+    price_per_1k_input: Mapped[Decimal | None] = mapped_column(Price)
+    price_per_1k_cached_input: Mapped[Decimal | None] = mapped_column(Price)
+    price_per_1k_output: Mapped[Decimal | None] = mapped_column(Price)
+    price_per_image: Mapped[Decimal | None] = mapped_column(Price)
+    # Null until priced (see `flask igny8 backfill-costs`).
+    cost_usd_input: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_output: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_total: Mapped[Decimal | None] = mapped_column(Money)
+    credits_used: Mapped[int] = mapped_column(Integer, default=0)
+    credits_unbilled: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="success")
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    raw_usage: Mapped[dict | None] = mapped_column(db.JSON)
+    created_at: Mapped[datetime] = created_at()
+
+    model_config: Mapped[AIModelConfig | None] = relationship()
+
+
+__all__ = ["CreditCostConfig", "CreditTransaction", "CreditUsageLog", "ZERO"]

@@ -1,0 +1,44 @@
+"""One request to run an operation over a list of items, and what came of it."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import ZERO, Money, account_fk, created_at, one_of, pk
+
+RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed")
+
+
+class OperationRun(db.Model):
+    __tablename__ = "operation_runs"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
+        CheckConstraint("credits_used >= 0", name="credits_used_non_negative"),
+        # A replayed Idempotency-Key finds the stored run instead of running again.
+        UniqueConstraint("account_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk()
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
+    operation: Mapped[str] = mapped_column(String(60), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    items_succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    items_failed: Mapped[int] = mapped_column(Integer, default=0)
+    credits_used: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    model_name: Mapped[str | None] = mapped_column(String(120))
+    resolved_by: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request: Mapped[dict | None] = mapped_column(JSON)
+    results: Mapped[list | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,106 @@
+"""Who uses the platform: plans, accounts (tenants), users, API tokens, sites."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..crypto import EncryptedString
+from ..extensions import db
+from .base import account_fk, created_at, pk
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("monthly_credits >= 0", name="monthly_credits_non_negative"),
+    )
+
+    id: Mapped[int] = pk()
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    monthly_credits: Mapped[int] = mapped_column(Integer, default=0)
+    allows_overrides: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_sites: Mapped[int] = mapped_column(Integer, default=1)
+    max_keywords: Mapped[int] = mapped_column(Integer, default=100)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("credits >= 0", name="credits_non_negative"),)
+
+    id: Mapped[int] = pk()
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    # Changed only through igny8.billing.ledger, so it always equals the sum of the ledger.
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = created_at()
+
+    plan: Mapped[Plan] = relationship(lazy="joined")
+    users: Mapped[list["User"]] = relationship(back_populates="account")
+
+    def __str__(self):
+        return self.name
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = pk()
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Platform admins may belong to no account.
+    account_id: Mapped[int | None] = account_fk(nullable=True)
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = created_at()
+
+    account: Mapped[Account | None] = relationship(back_populates="users")
+
+    def __str__(self):
+        return self.email
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = pk()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # sha256 hex of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="api")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __str__(self):
+        return f"{self.name} ({self.user.email})"
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+    # (id, account_id) is unique so tenant tables can point at a site *of their account*.
+    __table_args__ = (UniqueConstraint("id", "account_id"),)
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    wp_url: Mapped[str | None] = mapped_column(String(500))
+    wp_username: Mapped[str | None] = mapped_column(String(200))
+    wp_app_password: Mapped[str | None] = mapped_column(EncryptedString)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = created_at()
+
+    account: Mapped[Account] = relationship()
+
+    def __str__(self):
+        return self.name

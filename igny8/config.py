@@ -45,6 +45,9 @@ def load(app, test_config=None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "igny8.db")
     )
+    # Bound parameters can be secrets (API keys before encryption): keep them out of errors and logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True,
+                                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config["SECRET_KEY"]:
         # Without a configured key, sessions last only as long as this process.
         app.config["SECRET_KEY"] = os.urandom(32).hex()

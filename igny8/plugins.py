@@ -44,7 +44,7 @@ def _names(value) -> set[str] | None:
         return None
     if isinstance(value, str):
         value = value.split(",")
-    return {_normalise(v) for v in value if v and v.strip()}
+    return {_normalise(v.strip()) for v in value if v and v.strip()}
 
 
 class Plugins:

@@ -82,10 +82,12 @@ class HealthCheck:
         return result if isinstance(result, HealthResult) else HealthResult(bool(result))
 
 
-def _collect(hook, kind: str, key_of) -> dict:
+def _collect(hook, kind: str, expected: type | None, key_of) -> dict:
     found = {}
 
     def register(item):
+        if expected is not None and not isinstance(item, expected):
+            raise RegistrationError(f"{hook.name}: {item!r} is not a {expected.__name__}")
         key = key_of(item)
         if key in found:
             raise RegistrationError(f"{kind} {key!r} is registered twice")
@@ -96,27 +98,20 @@ def _collect(hook, kind: str, key_of) -> dict:
 
 
 def modules(pm) -> dict[str, Module]:
-    found = _collect(pm.hook.igny8_register_modules, "module", lambda m: m.key)
-    for m in found.values():
-        if not isinstance(m, Module):
-            raise RegistrationError(f"igny8_register_modules: {m!r} is not a Module")
-    return found
+    return _collect(pm.hook.igny8_register_modules, "module", Module, lambda m: m.key)
 
 
 def operations(pm) -> dict[str, Operation]:
-    found = _collect(pm.hook.igny8_register_operations, "operation", lambda o: o.key)
-    for op in found.values():
-        if not isinstance(op, Operation):
-            raise RegistrationError(f"igny8_register_operations: {op!r} is not an Operation")
-    return found
+    return _collect(pm.hook.igny8_register_operations, "operation", Operation, lambda o: o.key)
 
 
 def providers(pm) -> dict:
-    return _collect(pm.hook.igny8_register_providers, "provider", lambda p: p.name)
+    return _collect(pm.hook.igny8_register_providers, "provider", None, lambda p: p.name)
 
 
 def health_checks(pm) -> dict[str, HealthCheck]:
-    return _collect(pm.hook.igny8_register_health_checks, "health check", lambda c: c.name)
+    return _collect(pm.hook.igny8_register_health_checks, "health check", HealthCheck,
+                    lambda c: c.name)
 
 
 def default_prompts(pm) -> dict[str, str]:

@@ -19,5 +19,6 @@ def init_app(app) -> Admin:
         theme=Bootstrap4Theme(swatch="default"),
         index_view=IndexView(url="/admin"),
     )
+    app.before_request(security.gate)
     current_plugins(app).pm.hook.igny8_register_admin_views(admin=admin, db=db)
     return admin

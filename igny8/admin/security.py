@@ -35,3 +35,17 @@ class SecuredView:
 
     def inaccessible_callback(self, name, **kwargs):
         return refuse()
+
+
+# Reachable without signing in (the sign-in page itself and the theme's static files).
+OPEN_ENDPOINTS = {"admin.login", "admin.static"}
+
+
+def gate():
+    """before_request for every path under /admin, whichever plugin's view it is."""
+    under_admin = request.path == "/admin" or request.path.startswith("/admin/")
+    if not under_admin or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if is_admin():
+        return None
+    return refuse()

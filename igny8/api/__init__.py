@@ -4,12 +4,9 @@ from flask import Blueprint
 
 from . import auth, errors, views
 
-URL_PREFIX = "/api/v1"
-
-
 def init_app(app) -> None:
-    bp = Blueprint("api", __name__, url_prefix=URL_PREFIX)
-    bp.before_request(auth.authenticate)
+    bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
     views.register(bp)
+    app.before_request(auth.authenticate)
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -10,6 +10,8 @@ from ..models import Account, User
 from ..timeutil import utcnow
 from .errors import ApiError
 
+API_PREFIX = "/api/v1"
+
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -21,7 +23,10 @@ def public(view):
 
 
 def authenticate() -> None:
-    """before_request of the API blueprint: sets g.user and g.account or raises 401."""
+    """Before every request under /api/v1 (the core's routes and plugins' alike):
+    sets g.user and g.account, or raises 401."""
+    if not request.path.startswith(API_PREFIX + "/"):
+        return
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "igny8_public", False):
         return

@@ -1,6 +1,7 @@
 """Accounts, users, tokens and credits from the command line."""
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .. import accounts
@@ -22,6 +23,7 @@ def _check_password(password: str | None) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 def create_admin(email, password):
@@ -41,6 +43,7 @@ def create_admin(email, password):
 
 
 @click.command("create-account")
+@with_appcontext
 @click.option("--name", required=True)
 @click.option("--plan", "plan_slug", required=True, help="Plan slug (free, starter, growth, scale).")
 @click.option("--credits", type=click.IntRange(min=0), default=0, show_default=True)
@@ -73,6 +76,7 @@ def create_account(name, plan_slug, credits, email, password):
 
 
 @click.command("create-token")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", default="cli", show_default=True, help="A label for the token.")
 def create_token(email, name):
@@ -89,6 +93,7 @@ def create_token(email, name):
 
 
 @click.command("grant-credits")
+@with_appcontext
 @click.option("--account", "account_ref", required=True, help="Account name or id.")
 @click.option("--amount", type=int, required=True,
               help="Credits to add (negative to take away, never below zero).")

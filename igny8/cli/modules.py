@@ -1,12 +1,14 @@
 """`flask igny8 module enable|disable KEY`."""
 
 import click
+from flask.cli import with_appcontext
 
 from .. import modules
 from ..extensions import db
 
 
 @click.command("module")
+@with_appcontext
 @click.argument("action", type=click.Choice(["enable", "disable"]))
 @click.argument("key")
 def module_command(action, key):

@@ -3,11 +3,13 @@
 import json
 
 import click
+from flask.cli import with_appcontext
 
 from ..plugins import current_plugins
 
 
 @click.command("plugins")
+@with_appcontext
 @click.option("--all", "include_all", is_flag=True,
               help="Include the built-in plugins and the core's default plugins.")
 @click.option("--hook", default=None, help="Only plugins implementing this hook.")

@@ -1,6 +1,7 @@
 """`flask igny8 init [--demo]`."""
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 from flask_migrate import upgrade
 
@@ -10,6 +11,7 @@ from ..modules import registered
 
 
 @click.command("init")
+@with_appcontext
 @click.option("--demo", "with_demo", is_flag=True,
               help="Also create a demo account, user, token and site on the offline provider.")
 def init_command(with_demo):

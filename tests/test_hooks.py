@@ -1,0 +1,152 @@
+"""One test per hook, named test_hook_<name> (test_docs.py checks that each exists)."""
+
+import types
+
+import pytest
+from flask import Blueprint, jsonify
+
+from igny8 import hookimpl, registry
+from igny8.registry import HealthCheck, HealthResult, Module, Operation
+
+
+def plugin(name, **hooks):
+    """A throw-away plugin module with the given hook implementations."""
+    module = types.ModuleType(name)
+    for hook_name, fn in hooks.items():
+        setattr(module, hook_name, hookimpl(fn))
+    return module
+
+
+@pytest.fixture
+def plugins(app):
+    """The app's plugins; throw-away plugins registered in a test are unregistered after it."""
+    manager = app.extensions["igny8"]
+    before = set(manager.info)
+    yield manager
+    for name in set(manager.info) - before:
+        manager.unregister(name)
+
+
+class FakeProvider:
+    def __init__(self, name):
+        self.name = name
+        self.model_types = ("text",)
+
+
+def test_hook_register_providers(app, plugins):
+    plugins.register(plugin("p1", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p1")
+    found = registry.providers(plugins.pm)
+    assert found["acme"].name == "acme"
+
+    plugins.register(plugin("p2", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p2")
+    with pytest.raises(registry.RegistrationError, match="'acme' is registered twice"):
+        registry.providers(plugins.pm)
+
+
+def test_hook_report_usage(app, plugins):
+    def mine(provider, model, response):
+        return {"input_tokens": response["in"]} if provider == "mine" else None
+
+    def other(provider, model, response):
+        return None
+
+    plugins.register(plugin("mine", igny8_report_usage=mine), "mine")
+    plugins.register(plugin("other", igny8_report_usage=other), "other")
+    hook = plugins.pm.hook.igny8_report_usage
+    # firstresult: the plugin that recognises the response answers; the others say None.
+    assert hook(provider="mine", model="m", response={"in": 7}) == {"input_tokens": 7}
+    assert hook(provider="someone-else", model="m", response={}) is None
+
+
+def test_hook_register_modules(app, plugins, client, tenant):
+    keys = set(registry.modules(plugins.pm))
+    assert keys == {"clustering", "ideas", "writer", "images", "optimizer", "linker", "publisher"}
+
+    extra = Module("seo_audit", "SEO Audit", "Checks pages")
+    plugins.register(plugin("audit", igny8_register_modules=lambda register: register(extra)), "audit")
+    listed = client.get("/api/v1/modules?per_page=100", headers=tenant.headers).json["items"]
+    assert {"key": "seo_audit", "title": "SEO Audit", "description": "Checks pages",
+            "enabled": True} in listed
+
+    plugins.register(plugin("bad", igny8_register_modules=lambda register: register("nope")), "bad")
+    with pytest.raises(registry.RegistrationError, match="not a Module"):
+        registry.modules(plugins.pm)
+
+
+def test_hook_register_operations(app, plugins):
+    op = Operation("summarise", module="writer", model_type="text", title="Summarise")
+    plugins.register(plugin("ops", igny8_register_operations=lambda register: register(op)), "ops")
+    found = registry.operations(plugins.pm)
+    assert found["summarise"] is op
+    assert found["summarise"].prompt_key == "summarise"
+    with pytest.raises(registry.RegistrationError, match="model_type"):
+        Operation("x_op", module="writer", model_type="video", title="X")
+
+
+def test_hook_default_prompts(app, plugins):
+    plugins.register(plugin("pr", igny8_default_prompts=lambda: {"summarise": "Sum up {{ text }}"}), "pr")
+    assert registry.default_prompts(plugins.pm)["summarise"] == "Sum up {{ text }}"
+    plugins.register(plugin("pr2", igny8_default_prompts=lambda: {"summarise": "again"}), "pr2")
+    with pytest.raises(registry.RegistrationError, match="provided twice"):
+        registry.default_prompts(plugins.pm)
+
+
+def test_hook_register_blueprints(make_app, tenant_factory_for):
+    def register_blueprints(app):
+        bp = Blueprint("echo_plugin", __name__, url_prefix="/api/v1/echo")
+
+        @bp.get("/")
+        def echo():
+            return jsonify({"ok": True})
+
+        app.register_blueprint(bp)
+
+    app = make_app(EXTRA_PLUGINS=[plugin("echo", igny8_register_blueprints=register_blueprints)])
+    tenant = tenant_factory_for(app)
+    assert app.test_client().get("/api/v1/echo/", headers=tenant.headers).json == {"ok": True}
+    # A plugin's route under /api/v1 is behind the same token check as the core's.
+    response = app.test_client().get("/api/v1/echo/")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_hook_register_admin_views(make_app):
+    from flask_admin import BaseView, expose
+
+    class Hello(BaseView):
+        @expose("/")
+        def index(self):
+            return "hello"
+
+    seen = {}
+
+    def register_admin_views(admin, db):
+        seen["db"] = db
+        admin.add_view(Hello(name="Hello", endpoint="hello_plugin", category="Monitoring"))
+
+    app = make_app(EXTRA_PLUGINS=[plugin("hello", igny8_register_admin_views=register_admin_views)])
+    from igny8.extensions import db
+
+    assert seen["db"] is db
+    assert "hello_plugin.index" in app.view_functions
+    # Plugin views sit behind the same admin security as the core's.
+    assert app.test_client().get("/admin/hello_plugin/").status_code in (302, 403)
+
+
+def test_hook_register_health_checks(app, plugins, client):
+    plugins.register(plugin("hc", igny8_register_health_checks=lambda register: register(
+        HealthCheck("queue", lambda: HealthResult(False, "3 jobs stuck")))), "hc")
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.json
+    assert body["status"] == "error"
+    checks = {c["name"]: c for c in body["checks"]}
+    assert checks["queue"] == {"name": "queue", "ok": False, "detail": "3 jobs stuck"}
+    assert checks["database"]["ok"] and checks["migrations"]["ok"]
+
+
+def test_hook_usage_recorded(app, plugins):
+    received = []
+    plugins.register(plugin("rec", igny8_usage_recorded=lambda usage_log: received.append(usage_log)), "rec")
+    plugins.pm.hook.igny8_usage_recorded(usage_log="row")
+    assert received == ["row"]

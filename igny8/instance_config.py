@@ -40,4 +40,5 @@ def ensure_secrets(app) -> list[str]:
                 f.write("# igny8 instance configuration, written by `flask igny8 init`.\n"
                         "# Keep it secret: it holds the session and encryption keys.\n")
             f.writelines(lines)
+        os.chmod(path, 0o600)  # it now holds secrets, whoever created it
     return [line.split(" ", 1)[0] for line in lines]

@@ -70,9 +70,10 @@ class PostgresSchema:
     engine: object
 
     def truncate(self):
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        # DELETE is much faster than TRUNCATE on tables this small.
         with self.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +170,7 @@ def create_tenant(app, plan="starter", credits=1000, name=None) -> Tenant:
     n = uuid.uuid4().hex[:8]
     with app.app_context():
         account = accounts.create_account(name or f"Tenant {n}", accounts.find_plan(plan), credits)
-        user = accounts.create_user(f"user-{n}@example.test", "password123", account)
+        user = accounts.create_user(f"user-{n}@example.test", None, account)  # no slow password hash
         token = accounts.issue_token(user)
         site = Site(account=account, name=f"Site {n}", url=f"https://{n}.example.test")
         db.session.add(site)

@@ -1,0 +1,9 @@
+# Copy to instance/config.py (or let `flask igny8 init` write one) and adjust.
+# Every setting can also come from the environment as IGNY8_<NAME>, which wins over this file.
+
+# SECRET_KEY = "..."            # signs sessions; `flask igny8 init` generates one
+# ENCRYPTION_KEY = "..."        # Fernet key(s) for secrets at rest; "new,old" to rotate
+# DATABASE_URL = "postgresql+psycopg://user@127.0.0.1:5432/igny8"   # default: SQLite here
+# LOAD_PLUGINS = "openai,clustering"   # only these plugins (unset: all installed)
+# DISABLE_PLUGINS = "publisher"        # block some plugins
+# MEDIA_DIR = "/var/lib/igny8/media"   # default: <instance>/media

@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, make_url, text
 from igny8 import accounts, create_app, seed
 from igny8.crypto import generate_key
 from igny8.extensions import db
-from igny8.modules import registered
 from igny8.models import Site
+from igny8.modules import registered
 
 PG_URL = os.environ.get("IGNY8_TEST_DATABASE_URL")
 ENCRYPTION_KEY = generate_key()

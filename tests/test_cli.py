@@ -170,7 +170,7 @@ def test_create_account_through_the_ledger(app):
 ])
 def test_create_account_bad_arguments_write_nothing(app, args, message):
     base = {"--name": "Acme", "--plan": "starter", "--credits": "10", "--email": "o@acme.test"}
-    base.update(dict(zip(args[::2], args[1::2])))
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
     result = invoke(app, "create-account", *[x for kv in base.items() for x in kv])
     assert result.exit_code == 2, result.output
     assert message in result.output

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from . import auth, errors, views
 
+
 def init_app(app) -> None:
     bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
     views.register(bp)

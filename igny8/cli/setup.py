@@ -1,8 +1,8 @@
 """`flask igny8 init [--demo]`."""
 
 import click
-from flask.cli import with_appcontext
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .. import demo, instance_config, seed

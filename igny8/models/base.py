@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..timeutil import utcnow
@@ -38,3 +38,9 @@ def one_of(column: str, values) -> str:
     """SQL for a CHECK that ``column`` takes one of ``values``."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+def unique_where(name: str, column: str, condition: str) -> Index:
+    """A partial unique index: ``column`` is unique among the rows matching ``condition``."""
+    where = text(condition)
+    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)

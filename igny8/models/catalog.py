@@ -3,11 +3,11 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ZERO, Price, created_at, one_of, pk
+from .base import ZERO, Price, created_at, one_of, pk, unique_where
 
 MODEL_TYPES = ("text", "image")
 
@@ -19,13 +19,7 @@ class AIModelConfig(db.Model):
         CheckConstraint("tokens_per_credit > 0", name="tokens_per_credit_positive"),
         CheckConstraint("credits_per_image >= 0", name="credits_per_image_non_negative"),
         # At most one default model per type.
-        Index(
-            "uq_ai_model_configs_default_per_type",
-            "model_type",
-            unique=True,
-            sqlite_where=text("is_default"),
-            postgresql_where=text("is_default"),
-        ),
+        unique_where("uq_ai_model_configs_default_per_type", "model_type", "is_default"),
     )
 
     id: Mapped[int] = pk()

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import pk, updated_at
+from .base import pk, unique_where, updated_at
 
 
 class Prompt(db.Model):
@@ -14,13 +14,7 @@ class Prompt(db.Model):
     __table_args__ = (
         UniqueConstraint("key", "account_id"),
         # NULLs are distinct in a unique constraint, so the global row needs its own index.
-        Index(
-            "uq_prompts_global_key",
-            "key",
-            unique=True,
-            sqlite_where=text("account_id IS NULL"),
-            postgresql_where=text("account_id IS NULL"),
-        ),
+        unique_where("uq_prompts_global_key", "key", "account_id IS NULL"),
     )
 
     id: Mapped[int] = pk()

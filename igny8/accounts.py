@@ -39,7 +39,9 @@ def active_token(token: str) -> ApiToken | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    return db.session.execute(
+        select(User).where(User.email == email.strip().lower())
+    ).scalar_one_or_none()
 
 
 def find_plan(slug: str) -> Plan | None:
@@ -51,7 +53,9 @@ def find_account(name_or_id: str) -> Account | None:
         found = db.session.get(Account, int(name_or_id))
         if found:
             return found
-    return db.session.execute(select(Account).where(Account.name == name_or_id)).scalar_one_or_none()
+    return db.session.execute(
+        select(Account).where(Account.name == name_or_id)
+    ).scalar_one_or_none()
 
 
 def create_account(name: str, plan: Plan, credits: int = 0) -> Account:
@@ -60,13 +64,22 @@ def create_account(name: str, plan: Plan, credits: int = 0) -> Account:
     db.session.add(account)
     db.session.flush()
     if credits:
-        ledger.apply(account.id, credits, "grant", reference="opening-balance",
-                     description=f"opening balance on plan {plan.slug}")
+        ledger.apply(
+            account.id,
+            credits,
+            "grant",
+            reference="opening-balance",
+            description=f"opening balance on plan {plan.slug}",
+        )
     return account
 
 
-def create_user(email: str, password: str | None = None, account: Account | None = None,
-                is_superuser: bool = False) -> User:
+def create_user(
+    email: str,
+    password: str | None = None,
+    account: Account | None = None,
+    is_superuser: bool = False,
+) -> User:
     user = User(email=email.strip().lower(), account=account, is_superuser=is_superuser)
     if password:
         set_password(user, password)

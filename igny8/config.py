@@ -25,9 +25,9 @@ ENV_NOT_CONFIG = {"INSTANCE_PATH", "TEST_DATABASE_URL"}
 def from_environment(environ=os.environ) -> dict:
     """Every IGNY8_X variable as config key X (values stay strings)."""
     return {
-        key[len(ENV_PREFIX):]: value
+        key[len(ENV_PREFIX) :]: value
         for key, value in environ.items()
-        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):] not in ENV_NOT_CONFIG
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in ENV_NOT_CONFIG
     }
 
 
@@ -46,8 +46,10 @@ def load(app, test_config=None) -> None:
         "sqlite:///" + os.path.join(app.instance_path, "igny8.db")
     )
     # Bound parameters can be secrets (API keys before encryption): keep them out of errors and logs.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True,
-                                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     if not app.config["SECRET_KEY"]:
         # Without a configured key, sessions last only as long as this process.
         app.config["SECRET_KEY"] = os.urandom(32).hex()

@@ -39,8 +39,12 @@ def read_credentials(app) -> dict | None:
 
 def _use_offline_models() -> None:
     settings = GlobalIntegrationSettings.get()
-    by_name = {m.model_name: m for m in db.session.execute(
-        select(AIModelConfig).where(AIModelConfig.provider == "offline")).scalars()}
+    by_name = {
+        m.model_name: m
+        for m in db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.provider == "offline")
+        ).scalars()
+    }
     settings.default_text_model = by_name.get("offline-text")
     settings.default_image_model = by_name.get("offline-image")
 

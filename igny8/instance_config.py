@@ -37,8 +37,10 @@ def ensure_secrets(app) -> list[str]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a") as f:
             if is_new:
-                f.write("# igny8 instance configuration, written by `flask igny8 init`.\n"
-                        "# Keep it secret: it holds the session and encryption keys.\n")
+                f.write(
+                    "# igny8 instance configuration, written by `flask igny8 init`.\n"
+                    "# Keep it secret: it holds the session and encryption keys.\n"
+                )
             f.writelines(lines)
         os.chmod(path, 0o600)  # it now holds secrets, whoever created it
     return [line.split(" ", 1)[0] for line in lines]

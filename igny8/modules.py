@@ -18,7 +18,9 @@ def registered() -> dict[str, registry.Module]:
 
 def states() -> list[tuple[registry.Module, bool]]:
     """Every registered module with whether it is enabled (a module with no row yet is on)."""
-    switches = dict(db.session.execute(select(ModuleSetting.module_key, ModuleSetting.enabled)).all())
+    switches = dict(
+        db.session.execute(select(ModuleSetting.module_key, ModuleSetting.enabled)).all()
+    )
     return [(m, switches.get(key, True)) for key, m in sorted(registered().items())]
 
 

@@ -110,8 +110,9 @@ def providers(pm) -> dict:
 
 
 def health_checks(pm) -> dict[str, HealthCheck]:
-    return _collect(pm.hook.igny8_register_health_checks, "health check", HealthCheck,
-                    lambda c: c.name)
+    return _collect(
+        pm.hook.igny8_register_health_checks, "health check", HealthCheck, lambda c: c.name
+    )
 
 
 def default_prompts(pm) -> dict[str, str]:

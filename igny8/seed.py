@@ -48,26 +48,97 @@ class SeedModel:
 
 
 MODELS = [
-    SeedModel("gpt-4o-mini", "openai", "text", "GPT-4o mini", D("0.00015"), D("0.000075"),
-              D("0.0006"), tokens_per_credit=10_000, context_window=128_000,
-              max_output_tokens=16_384, is_default=True),
-    SeedModel("gpt-4o", "openai", "text", "GPT-4o", D("0.0025"), D("0.00125"), D("0.01"),
-              context_window=128_000, max_output_tokens=16_384),
-    SeedModel("gpt-4.1", "openai", "text", "GPT-4.1", D("0.002"), D("0.0005"), D("0.008"),
-              context_window=1_047_576, max_output_tokens=32_768),
-    SeedModel("claude-sonnet-4-5", "anthropic", "text", "Claude Sonnet 4.5", D("0.003"),
-              D("0.0003"), D("0.015"), context_window=200_000, max_output_tokens=64_000),
-    SeedModel("claude-haiku-4-5", "anthropic", "text", "Claude Haiku 4.5", D("0.001"),
-              D("0.0001"), D("0.005"), tokens_per_credit=5_000, context_window=200_000,
-              max_output_tokens=64_000),
-    SeedModel("dall-e-3", "openai", "image", "DALL-E 3", cost_per_image=D("0.04"),
-              credits_per_image=5, is_default=True),
-    SeedModel("gpt-image-1", "openai", "image", "GPT Image 1", cost_per_image=D("0.042"),
-              credits_per_image=5),
-    SeedModel("runware:97@1", "runware", "image", "Runware FLUX.1 dev",
-              cost_per_image=D("0.012"), credits_per_image=1),
-    SeedModel("offline-text", "offline", "text", "Offline text (no network)",
-              context_window=32_768, max_output_tokens=8_192),
+    SeedModel(
+        "gpt-4o-mini",
+        "openai",
+        "text",
+        "GPT-4o mini",
+        D("0.00015"),
+        D("0.000075"),
+        D("0.0006"),
+        tokens_per_credit=10_000,
+        context_window=128_000,
+        max_output_tokens=16_384,
+        is_default=True,
+    ),
+    SeedModel(
+        "gpt-4o",
+        "openai",
+        "text",
+        "GPT-4o",
+        D("0.0025"),
+        D("0.00125"),
+        D("0.01"),
+        context_window=128_000,
+        max_output_tokens=16_384,
+    ),
+    SeedModel(
+        "gpt-4.1",
+        "openai",
+        "text",
+        "GPT-4.1",
+        D("0.002"),
+        D("0.0005"),
+        D("0.008"),
+        context_window=1_047_576,
+        max_output_tokens=32_768,
+    ),
+    SeedModel(
+        "claude-sonnet-4-5",
+        "anthropic",
+        "text",
+        "Claude Sonnet 4.5",
+        D("0.003"),
+        D("0.0003"),
+        D("0.015"),
+        context_window=200_000,
+        max_output_tokens=64_000,
+    ),
+    SeedModel(
+        "claude-haiku-4-5",
+        "anthropic",
+        "text",
+        "Claude Haiku 4.5",
+        D("0.001"),
+        D("0.0001"),
+        D("0.005"),
+        tokens_per_credit=5_000,
+        context_window=200_000,
+        max_output_tokens=64_000,
+    ),
+    SeedModel(
+        "dall-e-3",
+        "openai",
+        "image",
+        "DALL-E 3",
+        cost_per_image=D("0.04"),
+        credits_per_image=5,
+        is_default=True,
+    ),
+    SeedModel(
+        "gpt-image-1",
+        "openai",
+        "image",
+        "GPT Image 1",
+        cost_per_image=D("0.042"),
+        credits_per_image=5,
+    ),
+    SeedModel(
+        "runware:97@1",
+        "runware",
+        "image",
+        "Runware FLUX.1 dev",
+        cost_per_image=D("0.012"),
+        credits_per_image=1,
+    ),
+    SeedModel(
+        "offline-text",
+        "offline",
+        "text",
+        "Offline text (no network)",
+        context_window=32_768,
+        max_output_tokens=8_192,
+    ),
     SeedModel("offline-image", "offline", "image", "Offline image (no network)"),
 ]
 
@@ -91,16 +162,25 @@ def seed_plans() -> int:
     missing = _missing(Plan.slug, [p[0] for p in PLANS])
     for slug, name, credits, overrides, sites, keywords in PLANS:
         if slug in missing:
-            db.session.add(Plan(slug=slug, name=name, monthly_credits=credits,
-                                allows_overrides=overrides, max_sites=sites,
-                                max_keywords=keywords, is_active=True))
+            db.session.add(
+                Plan(
+                    slug=slug,
+                    name=name,
+                    monthly_credits=credits,
+                    allows_overrides=overrides,
+                    max_sites=sites,
+                    max_keywords=keywords,
+                    is_active=True,
+                )
+            )
     return len(missing)
 
 
 def seed_models() -> int:
     missing = set(_missing(AIModelConfig.model_name, [m.model_name for m in MODELS]))
     has_default = {
-        t for t in db.session.execute(
+        t
+        for t in db.session.execute(
             select(AIModelConfig.model_type).where(AIModelConfig.is_default)
         ).scalars()
     }
@@ -112,13 +192,15 @@ def seed_models() -> int:
         # Never take the default away from a model an admin chose.
         fields["is_default"] = seed.is_default and seed.model_type not in has_default
         model = AIModelConfig(**fields, is_active=True, sort_order=order)
-        model.prices.append(ModelPrice(
-            cost_per_1k_input=seed.cost_per_1k_input,
-            cost_per_1k_cached_input=seed.cost_per_1k_cached_input,
-            cost_per_1k_output=seed.cost_per_1k_output,
-            cost_per_image=seed.cost_per_image,
-            effective_from=now,
-        ))
+        model.prices.append(
+            ModelPrice(
+                cost_per_1k_input=seed.cost_per_1k_input,
+                cost_per_1k_cached_input=seed.cost_per_1k_cached_input,
+                cost_per_1k_output=seed.cost_per_1k_output,
+                cost_per_image=seed.cost_per_image,
+                effective_from=now,
+            )
+        )
         db.session.add(model)
     return len(missing)
 
@@ -126,10 +208,14 @@ def seed_models() -> int:
 def seed_operation_costs() -> int:
     missing = _missing(CreditCostConfig.operation, list(OPERATION_COSTS))
     for operation in missing:
-        db.session.add(CreditCostConfig(
-            operation=operation, min_credits=OPERATION_COSTS[operation],
-            display_name=operation.replace("_", " ").capitalize(), is_active=True,
-        ))
+        db.session.add(
+            CreditCostConfig(
+                operation=operation,
+                min_credits=OPERATION_COSTS[operation],
+                display_name=operation.replace("_", " ").capitalize(),
+                is_active=True,
+            )
+        )
     return len(missing)
 
 

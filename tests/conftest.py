@@ -170,7 +170,9 @@ def create_tenant(app, plan="starter", credits=1000, name=None) -> Tenant:
     n = uuid.uuid4().hex[:8]
     with app.app_context():
         account = accounts.create_account(name or f"Tenant {n}", accounts.find_plan(plan), credits)
-        user = accounts.create_user(f"user-{n}@example.test", None, account)  # no slow password hash
+        user = accounts.create_user(
+            f"user-{n}@example.test", None, account
+        )  # no slow password hash
         token = accounts.issue_token(user)
         site = Site(account=account, name=f"Site {n}", url=f"https://{n}.example.test")
         db.session.add(site)

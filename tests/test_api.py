@@ -64,8 +64,11 @@ def test_pages_outside_the_api_keep_html_errors(client):
 def test_malformed_json_is_a_bad_request(probe, tenant_factory_for):
     tenant = tenant_factory_for(probe)
     client = probe.test_client()
-    response = client.post("/api/v1/probe/echo", data="{not json", headers={
-        **tenant.headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/probe/echo",
+        data="{not json",
+        headers={**tenant.headers, "Content-Type": "application/json"},
+    )
     error_of(response, 400, "bad_request")
     ok = client.post("/api/v1/probe/echo", json={"a": 1}, headers=tenant.headers)
     assert ok.json == {"a": 1}
@@ -83,8 +86,12 @@ def test_unhandled_error_is_a_500_envelope_without_internals(probe, tenant_facto
 def test_another_tenants_object_is_not_found(probe, tenant_factory_for):
     mine, theirs = tenant_factory_for(probe), tenant_factory_for(probe)
     client = probe.test_client()
-    assert client.get(f"/api/v1/probe/sites/{mine.site_id}", headers=mine.headers).status_code == 200
-    error_of(client.get(f"/api/v1/probe/sites/{theirs.site_id}", headers=mine.headers), 404, "not_found")
+    assert (
+        client.get(f"/api/v1/probe/sites/{mine.site_id}", headers=mine.headers).status_code == 200
+    )
+    error_of(
+        client.get(f"/api/v1/probe/sites/{theirs.site_id}", headers=mine.headers), 404, "not_found"
+    )
     error_of(client.get("/api/v1/probe/sites/999999", headers=mine.headers), 404, "not_found")
 
 
@@ -129,7 +136,9 @@ def test_me(client, tenant, app):
 
 def test_user_without_account(app, client):
     with app.app_context():
-        token = accounts.issue_token(accounts.create_user("root@x.test", "password1", is_superuser=True))
+        token = accounts.issue_token(
+            accounts.create_user("root@x.test", "password1", is_superuser=True)
+        )
         db.session.commit()
     body = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json
     assert body["account"] is None and body["user"]["is_superuser"] is True
@@ -139,27 +148,43 @@ def test_modules_lists_the_seven_builtins_enabled(client, tenant):
     body = client.get("/api/v1/modules", headers=tenant.headers).json
     assert body["total"] == 7 and body["page"] == 1
     assert {m["key"]: m["enabled"] for m in body["items"]} == dict.fromkeys(
-        ["clustering", "ideas", "images", "linker", "optimizer", "publisher", "writer"], True)
+        ["clustering", "ideas", "images", "linker", "optimizer", "publisher", "writer"], True
+    )
     assert all(m["title"] and m["description"] for m in body["items"])
 
 
 def test_models_filtered_by_type_with_prices_as_strings(client, tenant):
     body = client.get("/api/v1/models?type=text&per_page=100", headers=tenant.headers).json
     names = [m["model_name"] for m in body["items"]]
-    assert set(names) == {"gpt-4o-mini", "gpt-4o", "gpt-4.1", "claude-sonnet-4-5", "claude-haiku-4-5", "offline-text"}
+    assert set(names) == {
+        "gpt-4o-mini",
+        "gpt-4o",
+        "gpt-4.1",
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "offline-text",
+    }
     mini = next(m for m in body["items"] if m["model_name"] == "gpt-4o-mini")
     assert mini["cost_per_1k_input"] == "0.0001500000" and mini["tokens_per_credit"] == 10000
     images = client.get("/api/v1/models?type=image&per_page=100", headers=tenant.headers).json
     assert {m["model_type"] for m in images["items"]} == {"image"} and images["total"] == 4
-    error_of(client.get("/api/v1/models?type=video", headers=tenant.headers), 422, "validation_error")
+    error_of(
+        client.get("/api/v1/models?type=video", headers=tenant.headers), 422, "validation_error"
+    )
 
 
 def test_inactive_models_are_hidden(app, client, tenant):
     with app.app_context():
-        db.session.execute(db.update(db.metadata.tables["ai_model_configs"]).where(
-            db.metadata.tables["ai_model_configs"].c.model_name == "gpt-4o").values(is_active=False))
+        db.session.execute(
+            db.update(db.metadata.tables["ai_model_configs"])
+            .where(db.metadata.tables["ai_model_configs"].c.model_name == "gpt-4o")
+            .values(is_active=False)
+        )
         db.session.commit()
-    names = [m["model_name"] for m in client.get("/api/v1/models?per_page=100", headers=tenant.headers).json["items"]]
+    names = [
+        m["model_name"]
+        for m in client.get("/api/v1/models?per_page=100", headers=tenant.headers).json["items"]
+    ]
     assert "gpt-4o" not in names and len(names) == 9
 
 
@@ -170,7 +195,9 @@ def test_pagination(client, tenant):
     assert len(second["items"]) == 2 and second["page"] == 3
     assert client.get("/api/v1/models?page=9", headers=tenant.headers).json["items"] == []
     for bad in ("page=0", "per_page=0", "per_page=101", "page=x"):
-        error_of(client.get(f"/api/v1/models?{bad}", headers=tenant.headers), 422, "validation_error")
+        error_of(
+            client.get(f"/api/v1/models?{bad}", headers=tenant.headers), 422, "validation_error"
+        )
 
 
 def test_health_is_public_and_reports_checks(client):

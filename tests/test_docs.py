@@ -9,7 +9,9 @@ import pytest
 from igny8 import hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
-HOOKS = sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("igny8_"))
+HOOKS = sorted(
+    n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("igny8_")
+)
 
 
 def signature(name):
@@ -18,11 +20,19 @@ def signature(name):
 
 
 def test_every_design_hook_is_specified():
-    assert HOOKS == sorted([
-        "igny8_register_providers", "igny8_report_usage", "igny8_register_modules",
-        "igny8_register_operations", "igny8_default_prompts", "igny8_register_blueprints",
-        "igny8_register_admin_views", "igny8_register_health_checks", "igny8_usage_recorded",
-    ])
+    assert HOOKS == sorted(
+        [
+            "igny8_register_providers",
+            "igny8_report_usage",
+            "igny8_register_modules",
+            "igny8_register_operations",
+            "igny8_default_prompts",
+            "igny8_register_blueprints",
+            "igny8_register_admin_views",
+            "igny8_register_health_checks",
+            "igny8_usage_recorded",
+        ]
+    )
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -24,12 +24,12 @@ def test_config_order_defaults_instance_file_environment_test_config(tmp_path, m
     monkeypatch.setenv("IGNY8_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("IGNY8_DATABASE_URL", "sqlite:///env.db")
     app = create_app()
-    assert app.config["SECRET_KEY"] == "from-file"              # file over defaults
-    assert app.config["DATABASE_URL"] == "sqlite:///env.db"      # environment over file
+    assert app.config["SECRET_KEY"] == "from-file"  # file over defaults
+    assert app.config["DATABASE_URL"] == "sqlite:///env.db"  # environment over file
     assert app.config["MEDIA_DIR"] == "/from/file"
-    assert app.config["API_PER_PAGE_DEFAULT"] == 20              # defaults
+    assert app.config["API_PER_PAGE_DEFAULT"] == 20  # defaults
     app = create_app({"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path)})
-    assert app.config["DATABASE_URL"] == "sqlite://"             # test_config over all
+    assert app.config["DATABASE_URL"] == "sqlite://"  # test_config over all
     assert app.instance_path == str(tmp_path)
 
 

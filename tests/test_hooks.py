@@ -34,11 +34,15 @@ class FakeProvider:
 
 
 def test_hook_register_providers(app, plugins):
-    plugins.register(plugin("p1", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p1")
+    plugins.register(
+        plugin("p1", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p1"
+    )
     found = registry.providers(plugins.pm)
     assert found["acme"].name == "acme"
 
-    plugins.register(plugin("p2", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p2")
+    plugins.register(
+        plugin("p2", igny8_register_providers=lambda register: register(FakeProvider("acme"))), "p2"
+    )
     with pytest.raises(registry.RegistrationError, match="'acme' is registered twice"):
         registry.providers(plugins.pm)
 
@@ -63,10 +67,16 @@ def test_hook_register_modules(app, plugins, client, tenant):
     assert keys == {"clustering", "ideas", "writer", "images", "optimizer", "linker", "publisher"}
 
     extra = Module("seo_audit", "SEO Audit", "Checks pages")
-    plugins.register(plugin("audit", igny8_register_modules=lambda register: register(extra)), "audit")
+    plugins.register(
+        plugin("audit", igny8_register_modules=lambda register: register(extra)), "audit"
+    )
     listed = client.get("/api/v1/modules?per_page=100", headers=tenant.headers).json["items"]
-    assert {"key": "seo_audit", "title": "SEO Audit", "description": "Checks pages",
-            "enabled": True} in listed
+    assert {
+        "key": "seo_audit",
+        "title": "SEO Audit",
+        "description": "Checks pages",
+        "enabled": True,
+    } in listed
 
     plugins.register(plugin("bad", igny8_register_modules=lambda register: register("nope")), "bad")
     with pytest.raises(registry.RegistrationError, match="not a Module"):
@@ -84,7 +94,9 @@ def test_hook_register_operations(app, plugins):
 
 
 def test_hook_default_prompts(app, plugins):
-    plugins.register(plugin("pr", igny8_default_prompts=lambda: {"summarise": "Sum up {{ text }}"}), "pr")
+    plugins.register(
+        plugin("pr", igny8_default_prompts=lambda: {"summarise": "Sum up {{ text }}"}), "pr"
+    )
     assert registry.default_prompts(plugins.pm)["summarise"] == "Sum up {{ text }}"
     plugins.register(plugin("pr2", igny8_default_prompts=lambda: {"summarise": "again"}), "pr2")
     with pytest.raises(registry.RegistrationError, match="provided twice"):
@@ -134,8 +146,15 @@ def test_hook_register_admin_views(make_app):
 
 
 def test_hook_register_health_checks(app, plugins, client):
-    plugins.register(plugin("hc", igny8_register_health_checks=lambda register: register(
-        HealthCheck("queue", lambda: HealthResult(False, "3 jobs stuck")))), "hc")
+    plugins.register(
+        plugin(
+            "hc",
+            igny8_register_health_checks=lambda register: register(
+                HealthCheck("queue", lambda: HealthResult(False, "3 jobs stuck"))
+            ),
+        ),
+        "hc",
+    )
     response = client.get("/api/v1/health")
     assert response.status_code == 503
     body = response.json
@@ -147,6 +166,8 @@ def test_hook_register_health_checks(app, plugins, client):
 
 def test_hook_usage_recorded(app, plugins):
     received = []
-    plugins.register(plugin("rec", igny8_usage_recorded=lambda usage_log: received.append(usage_log)), "rec")
+    plugins.register(
+        plugin("rec", igny8_usage_recorded=lambda usage_log: received.append(usage_log)), "rec"
+    )
     plugins.pm.hook.igny8_usage_recorded(usage_log="row")
     assert received == ["row"]

@@ -33,13 +33,23 @@ def refused(statement_or_rows):
 def test_one_default_model_per_type(app):
     with app.app_context():
         defaults = db.session.execute(
-            select(AIModelConfig.model_type, AIModelConfig.model_name).where(AIModelConfig.is_default)
+            select(AIModelConfig.model_type, AIModelConfig.model_name).where(
+                AIModelConfig.is_default
+            )
         ).all()
         assert sorted(defaults) == [("image", "dall-e-3"), ("text", "gpt-4o-mini")]
-        refused(update(AIModelConfig).where(AIModelConfig.model_name == "gpt-4o").values(is_default=True))
+        refused(
+            update(AIModelConfig)
+            .where(AIModelConfig.model_name == "gpt-4o")
+            .values(is_default=True)
+        )
         # Moving the default is fine: clear the old one first.
         db.session.execute(update(AIModelConfig).values(is_default=False))
-        db.session.execute(update(AIModelConfig).where(AIModelConfig.model_name == "gpt-4o").values(is_default=True))
+        db.session.execute(
+            update(AIModelConfig)
+            .where(AIModelConfig.model_name == "gpt-4o")
+            .values(is_default=True)
+        )
         db.session.commit()
 
 
@@ -50,21 +60,38 @@ def test_credits_never_negative(app, tenant):
 
 def test_request_id_is_unique(app, tenant):
     with app.app_context():
-        rows = [CreditUsageLog(account_id=tenant.account_id, operation="clustering", provider="offline",
-                               request_id="req-1") for _ in range(2)]
+        rows = [
+            CreditUsageLog(
+                account_id=tenant.account_id,
+                operation="clustering",
+                provider="offline",
+                request_id="req-1",
+            )
+            for _ in range(2)
+        ]
         refused(rows)
 
 
 def test_idempotency_key_unique_per_account_only(app, make_tenant):
     a, b = make_tenant(), make_tenant()
     with app.app_context():
-        refused([OperationRun(account_id=a.account_id, operation="clustering", idempotency_key="k")
-                 for _ in range(2)])
-        db.session.add_all([OperationRun(account_id=t.account_id, operation="clustering",
-                                         idempotency_key="k") for t in (a, b)])
+        refused(
+            [
+                OperationRun(account_id=a.account_id, operation="clustering", idempotency_key="k")
+                for _ in range(2)
+            ]
+        )
+        db.session.add_all(
+            [
+                OperationRun(account_id=t.account_id, operation="clustering", idempotency_key="k")
+                for t in (a, b)
+            ]
+        )
         db.session.commit()
         # Runs without a key are never in conflict.
-        db.session.add_all([OperationRun(account_id=a.account_id, operation="clustering") for _ in range(2)])
+        db.session.add_all(
+            [OperationRun(account_id=a.account_id, operation="clustering") for _ in range(2)]
+        )
         db.session.commit()
 
 
@@ -78,8 +105,12 @@ def test_tenant_rows_must_point_at_a_site_of_their_own_account(app, make_tenant)
 
 def test_keyword_unique_per_site(app, tenant):
     with app.app_context():
-        refused([Keyword(account_id=tenant.account_id, site_id=tenant.site_id, keyword="same")
-                 for _ in range(2)])
+        refused(
+            [
+                Keyword(account_id=tenant.account_id, site_id=tenant.site_id, keyword="same")
+                for _ in range(2)
+            ]
+        )
 
 
 def test_global_prompt_unique_and_account_override_allowed(app, tenant):
@@ -95,14 +126,20 @@ def test_global_prompt_unique_and_account_override_allowed(app, tenant):
 def test_global_settings_is_a_singleton_with_design_defaults(app):
     with app.app_context():
         settings = GlobalIntegrationSettings.get()
-        assert (settings.default_temperature, settings.default_max_tokens,
-                settings.default_image_size, settings.max_in_article_images) == (0.7, 8192, "1024x1024", 2)
+        assert (
+            settings.default_temperature,
+            settings.default_max_tokens,
+            settings.default_image_size,
+            settings.max_in_article_images,
+        ) == (0.7, 8192, "1024x1024", 2)
         refused([GlobalIntegrationSettings(id=2)])
 
 
 def test_money_is_decimal_and_exact(app):
     with app.app_context():
-        model = db.session.execute(select(AIModelConfig).where(AIModelConfig.model_name == "gpt-4o-mini")).scalar_one()
+        model = db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.model_name == "gpt-4o-mini")
+        ).scalar_one()
         assert model.cost_per_1k_cached_input == Decimal("0.000075")
         assert isinstance(model.cost_per_1k_input, Decimal)
         assert model.prices[0].cost_per_1k_output == Decimal("0.0006")

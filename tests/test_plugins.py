@@ -49,8 +49,13 @@ def test_environment_variables_reach_the_app(monkeypatch, tmp_path):
 
 def test_two_apps_never_share_a_plugin_manager(tmp_path):
     a = create_app({"INSTANCE_PATH": str(tmp_path / "a"), "DATABASE_URL": "sqlite://"})
-    b = create_app({"INSTANCE_PATH": str(tmp_path / "b"), "DATABASE_URL": "sqlite://",
-                    "LOAD_PLUGINS": "writer"})
+    b = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "b"),
+            "DATABASE_URL": "sqlite://",
+            "LOAD_PLUGINS": "writer",
+        }
+    )
     assert a.extensions["igny8"].pm is not b.extensions["igny8"].pm
     assert "clustering" in a.extensions["igny8"].info
     assert "clustering" not in b.extensions["igny8"].info

@@ -22,8 +22,9 @@ STATUS_CODES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None,
-                 details: dict | None = None):
+    def __init__(
+        self, status: int, message: str, code: str | None = None, details: dict | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code or STATUS_CODES.get(status, "error")
@@ -51,7 +52,11 @@ def handle_http_exception(exc: HTTPException):
     if not _is_api_request():
         return exc
     status = exc.code or 500
-    details = {"allowed_methods": sorted(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+    details = (
+        {"allowed_methods": sorted(exc.valid_methods)}
+        if getattr(exc, "valid_methods", None)
+        else {}
+    )
     message = "Internal server error" if status == 500 else exc.description
     response = error_response(status, STATUS_CODES.get(status, "error"), message, details)
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):

@@ -19,8 +19,9 @@ def page_args() -> tuple[int, int]:
     if values["page"] < 1:
         raise ApiError(422, "page must be 1 or more", details={"page": values["page"]})
     if not 1 <= values["per_page"] <= limit:
-        raise ApiError(422, f"per_page must be between 1 and {limit}",
-                       details={"per_page": values["per_page"]})
+        raise ApiError(
+            422, f"per_page must be between 1 and {limit}", details={"per_page": values["per_page"]}
+        )
     return values["page"], values["per_page"]
 
 
@@ -29,11 +30,15 @@ def paginate(source, serialize) -> dict:
     page, per_page = page_args()
     offset = (page - 1) * per_page
     if isinstance(source, list):
-        total, rows = len(source), source[offset:offset + per_page]
+        total, rows = len(source), source[offset : offset + per_page]
     else:
         total = db.session.execute(
             select(func.count()).select_from(source.order_by(None).subquery())
         ).scalar_one()
         rows = db.session.execute(source.limit(per_page).offset(offset)).scalars().all()
-    return {"items": [serialize(r) for r in rows], "page": page, "per_page": per_page,
-            "total": total}
+    return {
+        "items": [serialize(r) for r in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }

@@ -14,16 +14,26 @@ def timestamp(value):
 
 
 def plan(p):
-    return {"slug": p.slug, "name": p.name, "monthly_credits": p.monthly_credits,
-            "allows_overrides": p.allows_overrides, "max_sites": p.max_sites,
-            "max_keywords": p.max_keywords}
+    return {
+        "slug": p.slug,
+        "name": p.name,
+        "monthly_credits": p.monthly_credits,
+        "allows_overrides": p.allows_overrides,
+        "max_sites": p.max_sites,
+        "max_keywords": p.max_keywords,
+    }
 
 
 def account(a):
     if a is None:
         return None
-    return {"id": a.id, "name": a.name, "plan": plan(a.plan), "credits": a.credits,
-            "is_active": a.is_active}
+    return {
+        "id": a.id,
+        "name": a.name,
+        "plan": plan(a.plan),
+        "credits": a.credits,
+        "is_active": a.is_active,
+    }
 
 
 def user(u):
@@ -42,8 +52,11 @@ def ai_model(m):
         "model_type": m.model_type,
         "cost_per_1k_input": money(m.cost_per_1k_input, 10),
         "cost_per_1k_cached_input": money(
-            m.cost_per_1k_cached_input if m.cost_per_1k_cached_input is not None
-            else m.cost_per_1k_input, 10),
+            m.cost_per_1k_cached_input
+            if m.cost_per_1k_cached_input is not None
+            else m.cost_per_1k_input,
+            10,
+        ),
         "cost_per_1k_output": money(m.cost_per_1k_output, 10),
         "cost_per_image": money(m.cost_per_image, 10),
         "tokens_per_credit": m.tokens_per_credit,

@@ -37,13 +37,18 @@ def register(bp):
 
     @bp.get("/models")
     def list_models():
-        query = select(AIModelConfig).where(AIModelConfig.is_active).order_by(
-            AIModelConfig.model_type, AIModelConfig.sort_order, AIModelConfig.model_name
+        query = (
+            select(AIModelConfig)
+            .where(AIModelConfig.is_active)
+            .order_by(AIModelConfig.model_type, AIModelConfig.sort_order, AIModelConfig.model_name)
         )
         model_type = request.args.get("type")
         if model_type is not None:
             if model_type not in MODEL_TYPES:
-                raise ApiError(422, f"type must be one of: {', '.join(MODEL_TYPES)}",
-                               details={"type": model_type})
+                raise ApiError(
+                    422,
+                    f"type must be one of: {', '.join(MODEL_TYPES)}",
+                    details={"type": model_type},
+                )
             query = query.where(AIModelConfig.model_type == model_type)
         return jsonify(paginate(query, serialize.ai_model))

@@ -16,8 +16,13 @@ class InsufficientCredits(Exception):
         self.needed = needed
 
 
-def apply(account_id: int, amount: int, type: str, reference: str | None = None,
-          description: str | None = None) -> CreditTransaction:
+def apply(
+    account_id: int,
+    amount: int,
+    type: str,
+    reference: str | None = None,
+    description: str | None = None,
+) -> CreditTransaction:
     """Change the balance by ``amount`` (a debit only when the balance covers it)."""
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise TypeError("credit amounts are integers")
@@ -34,8 +39,12 @@ def apply(account_id: int, amount: int, type: str, reference: str | None = None,
             raise LookupError(f"no account {account_id}")
         raise InsufficientCredits(account_id, -amount)
     row = CreditTransaction(
-        account_id=account_id, amount=amount, balance_after=balance, type=type,
-        reference=reference, description=description,
+        account_id=account_id,
+        amount=amount,
+        balance_after=balance,
+        type=type,
+        reference=reference,
+        description=description,
     )
     db.session.add(row)
     # Keep an already-loaded Account object in step with the row we just updated.

@@ -45,7 +45,9 @@ def create_admin(email, password):
 @click.command("create-account")
 @with_appcontext
 @click.option("--name", required=True)
-@click.option("--plan", "plan_slug", required=True, help="Plan slug (free, starter, growth, scale).")
+@click.option(
+    "--plan", "plan_slug", required=True, help="Plan slug (free, starter, growth, scale)."
+)
 @click.option("--credits", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--email", required=True, help="The account's first user.")
 @click.option("--password", default=None)
@@ -71,8 +73,10 @@ def create_account(name, plan_slug, credits, email, password):
     account = accounts.create_account(name, plan, credits)
     accounts.create_user(email, password, account)
     db.session.commit()
-    click.echo(f"created account {name!r} (id {account.id}, plan {plan.slug}, "
-               f"{credits} credits) with user {email}")
+    click.echo(
+        f"created account {name!r} (id {account.id}, plan {plan.slug}, "
+        f"{credits} credits) with user {email}"
+    )
 
 
 @click.command("create-token")
@@ -95,11 +99,18 @@ def create_token(email, name):
 @click.command("grant-credits")
 @with_appcontext
 @click.option("--account", "account_ref", required=True, help="Account name or id.")
-@click.option("--amount", type=int, required=True,
-              help="Credits to add (negative to take away, never below zero).")
+@click.option(
+    "--amount",
+    type=int,
+    required=True,
+    help="Credits to add (negative to take away, never below zero).",
+)
 @click.option("--reason", required=True)
-@click.option("--reference", default=None,
-              help="An idempotency reference: a second grant with it does nothing.")
+@click.option(
+    "--reference",
+    default=None,
+    help="An idempotency reference: a second grant with it does nothing.",
+)
 def grant_credits(account_ref, amount, reason, reference):
     """Add (or take away) credits through the ledger."""
     if amount == 0:
@@ -109,15 +120,24 @@ def grant_credits(account_ref, amount, reason, reference):
     account = accounts.find_account(account_ref)
     if account is None:
         raise click.BadParameter(f"no account {account_ref!r}", param_hint="--account")
-    if reference and db.session.execute(
-        select(CreditTransaction.id).where(CreditTransaction.account_id == account.id,
-                                           CreditTransaction.reference == reference)
-    ).first():
+    if (
+        reference
+        and db.session.execute(
+            select(CreditTransaction.id).where(
+                CreditTransaction.account_id == account.id, CreditTransaction.reference == reference
+            )
+        ).first()
+    ):
         click.echo(f"reference {reference!r} already applied to {account.name}; nothing changed")
         return
     try:
-        row = ledger.apply(account.id, amount, "grant" if amount > 0 else "adjustment",
-                           reference=reference, description=reason.strip())
+        row = ledger.apply(
+            account.id,
+            amount,
+            "grant" if amount > 0 else "adjustment",
+            reference=reference,
+            description=reason.strip(),
+        )
     except ledger.InsufficientCredits:
         db.session.rollback()
         raise click.UsageError(

@@ -10,8 +10,12 @@ from ..plugins import current_plugins
 
 @click.command("plugins")
 @with_appcontext
-@click.option("--all", "include_all", is_flag=True,
-              help="Include the built-in plugins and the core's default plugins.")
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Include the built-in plugins and the core's default plugins.",
+)
 @click.option("--hook", default=None, help="Only plugins implementing this hook.")
 def plugins_command(include_all, hook):
     """List loaded plugins as JSON: name, version, hooks."""

@@ -12,8 +12,12 @@ from ..modules import registered
 
 @click.command("init")
 @with_appcontext
-@click.option("--demo", "with_demo", is_flag=True,
-              help="Also create a demo account, user, token and site on the offline provider.")
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help="Also create a demo account, user, token and site on the offline provider.",
+)
 def init_command(with_demo):
     """Write instance secrets, upgrade the database and seed the catalog (idempotent)."""
     app = current_app._get_current_object()
@@ -28,8 +32,11 @@ def init_command(with_demo):
         demo.save_credentials(app, credentials)
 
     made = {k: v for k, v in created.items() if v}
-    click.echo("seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.items())
-               if made else "catalog: already up to date")
+    click.echo(
+        "seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.items())
+        if made
+        else "catalog: already up to date"
+    )
     if with_demo:
         _print_demo(app, credentials, demo_created)
 
@@ -37,11 +44,17 @@ def init_command(with_demo):
 def _print_demo(app, credentials, created):
     click.echo("demo: created" if created else "demo: already set up")
     if not credentials:
-        click.echo(f"demo credentials not found ({demo.credentials_path(app)}); "
-                   "make a token with `flask igny8 create-token --email demo@igny8.local`")
+        click.echo(
+            f"demo credentials not found ({demo.credentials_path(app)}); "
+            "make a token with `flask igny8 create-token --email demo@igny8.local`"
+        )
         return
     if credentials.get("admin_email"):
-        click.echo(f"admin login: {credentials['admin_email']} / {credentials['admin_password']}"
-                   "  (http://127.0.0.1:5000/admin/)")
-    click.echo(f"demo user:   {credentials['user_email']} / {credentials.get('user_password', '-')}")
+        click.echo(
+            f"admin login: {credentials['admin_email']} / {credentials['admin_password']}"
+            "  (http://127.0.0.1:5000/admin/)"
+        )
+    click.echo(
+        f"demo user:   {credentials['user_email']} / {credentials.get('user_password', '-')}"
+    )
     click.echo(f"demo token:  {credentials['api_token']}")

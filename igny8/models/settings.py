@@ -25,7 +25,9 @@ class GlobalIntegrationSettings(db.Model):
     __tablename__ = "global_integration_settings"
     __table_args__ = (
         CheckConstraint("id = 1", name="singleton"),
-        CheckConstraint("default_temperature >= 0 AND default_temperature <= 2", name="temperature_range"),
+        CheckConstraint(
+            "default_temperature >= 0 AND default_temperature <= 2", name="temperature_range"
+        ),
         CheckConstraint("default_max_tokens > 0", name="max_tokens_positive"),
         CheckConstraint("max_in_article_images >= 0", name="max_in_article_images_non_negative"),
     )

@@ -20,9 +20,7 @@ from .base import account_fk, created_at, pk
 
 class Plan(db.Model):
     __tablename__ = "plans"
-    __table_args__ = (
-        CheckConstraint("monthly_credits >= 0", name="monthly_credits_non_negative"),
-    )
+    __table_args__ = (CheckConstraint("monthly_credits >= 0", name="monthly_credits_non_negative"),)
 
     id: Mapped[int] = pk()
     name: Mapped[str] = mapped_column(String(80))

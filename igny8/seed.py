@@ -13,11 +13,9 @@ from .models import (
     AIModelConfig,
     CreditCostConfig,
     GlobalIntegrationSettings,
-    ModelPrice,
     ModuleSetting,
     Plan,
 )
-from .timeutil import utcnow
 
 D = Decimal
 
@@ -184,24 +182,14 @@ def seed_models() -> int:
             select(AIModelConfig.model_type).where(AIModelConfig.is_default)
         ).scalars()
     }
-    now = utcnow()
     for order, seed in enumerate(MODELS):
         if seed.model_name not in missing:
             continue
-        fields = {k: v for k, v in seed.__dict__.items()}
+        fields = dict(seed.__dict__)
         # Never take the default away from a model an admin chose.
         fields["is_default"] = seed.is_default and seed.model_type not in has_default
-        model = AIModelConfig(**fields, is_active=True, sort_order=order)
-        model.prices.append(
-            ModelPrice(
-                cost_per_1k_input=seed.cost_per_1k_input,
-                cost_per_1k_cached_input=seed.cost_per_1k_cached_input,
-                cost_per_1k_output=seed.cost_per_1k_output,
-                cost_per_image=seed.cost_per_image,
-                effective_from=now,
-            )
-        )
-        db.session.add(model)
+        # Its first ModelPrice row is written by the price-history listener.
+        db.session.add(AIModelConfig(**fields, is_active=True, sort_order=order))
     return len(missing)
 
 

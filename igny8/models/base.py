@@ -40,7 +40,7 @@ def one_of(column: str, values) -> str:
     return f"{column} IN ({quoted})"
 
 
-def unique_where(name: str, column: str, condition: str) -> Index:
-    """A partial unique index: ``column`` is unique among the rows matching ``condition``."""
+def unique_where(name: str, *columns: str, condition: str) -> Index:
+    """A partial unique index: ``columns`` are unique among the rows matching ``condition``."""
     where = text(condition)
-    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)

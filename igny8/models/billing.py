@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ZERO, Money, Price, account_fk, created_at, one_of, pk
+from .base import ZERO, Money, Price, account_fk, created_at, one_of, pk, unique_where
 from .catalog import AIModelConfig
 
 TRANSACTION_TYPES = ("purchase", "grant", "hold", "settle", "release", "refund", "adjustment")
@@ -49,6 +49,12 @@ class CreditTransaction(db.Model):
         CheckConstraint(one_of("type", TRANSACTION_TYPES), name="type"),
         CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
         Index("ix_credit_transactions_account_created", "account_id", "created_at"),
+        # Exactly once: a provider call (its request_id is the reference) is held,
+        # released and settled at most once each, whatever races or retries happen.
+        unique_where(
+            "uq_credit_transactions_once_per_call", "type", "reference",
+            condition="type IN ('hold', 'release', 'settle')",
+        ),
     )
 
     id: Mapped[int] = pk()

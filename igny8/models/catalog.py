@@ -3,10 +3,11 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .base import ZERO, Price, created_at, one_of, pk, unique_where
 
 MODEL_TYPES = ("text", "image")
@@ -19,7 +20,7 @@ class AIModelConfig(db.Model):
         CheckConstraint("tokens_per_credit > 0", name="tokens_per_credit_positive"),
         CheckConstraint("credits_per_image >= 0", name="credits_per_image_non_negative"),
         # At most one default model per type.
-        unique_where("uq_ai_model_configs_default_per_type", "model_type", "is_default"),
+        unique_where("uq_ai_model_configs_default_per_type", "model_type", condition="is_default"),
     )
 
     id: Mapped[int] = pk()
@@ -64,3 +65,19 @@ class ModelPrice(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     model: Mapped[AIModelConfig] = relationship(back_populates="prices")
+
+
+PRICE_FIELDS = ("cost_per_1k_input", "cost_per_1k_cached_input", "cost_per_1k_output", "cost_per_image")
+
+
+@event.listens_for(Session, "before_flush")
+def _record_price_history(session, _flush_context, _instances):
+    """Whoever changes a model's prices (admin, CLI, seed), a ModelPrice row records them
+    from now on, so usage can always be priced at the price effective at its time."""
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, AIModelConfig):
+            continue
+        state = inspect(obj)
+        if obj in session.new or any(state.attrs[f].history.has_changes() for f in PRICE_FIELDS):
+            session.add(ModelPrice(model=obj, effective_from=utcnow(),
+                                   **{f: getattr(obj, f) for f in PRICE_FIELDS}))

@@ -14,7 +14,7 @@ class Prompt(db.Model):
     __table_args__ = (
         UniqueConstraint("key", "account_id"),
         # NULLs are distinct in a unique constraint, so the global row needs its own index.
-        unique_where("uq_prompts_global_key", "key", "account_id IS NULL"),
+        unique_where("uq_prompts_global_key", "key", condition="account_id IS NULL"),
     )
 
     id: Mapped[int] = pk()

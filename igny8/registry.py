@@ -49,7 +49,8 @@ class Operation:
     description: str = ""
     # The prompt template this operation renders; defaults to the operation's key.
     prompt_key: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # handler(ctx, item) -> dict: does the work for one item through ctx's metered calls.
+    handler: Callable | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self):
         _check_key("operation", self.key)

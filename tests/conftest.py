@@ -193,3 +193,13 @@ def tenant_factory_for():
 @pytest.fixture
 def tenant(make_tenant):
     return make_tenant()
+
+
+@pytest.fixture
+def plugins(app):
+    """The app's plugins; throw-away plugins registered in a test are unregistered after it."""
+    manager = app.extensions["igny8"]
+    before = set(manager.info)
+    yield manager
+    for name in set(manager.info) - before:
+        manager.unregister(name)

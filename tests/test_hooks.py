@@ -17,16 +17,6 @@ def plugin(name, **hooks):
     return module
 
 
-@pytest.fixture
-def plugins(app):
-    """The app's plugins; throw-away plugins registered in a test are unregistered after it."""
-    manager = app.extensions["igny8"]
-    before = set(manager.info)
-    yield manager
-    for name in set(manager.info) - before:
-        manager.unregister(name)
-
-
 class FakeProvider:
     def __init__(self, name):
         self.name = name

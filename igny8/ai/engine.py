@@ -1,0 +1,234 @@
+"""The one entry point for metered AI work, used by the API, the CLI and automation alike.
+
+``run_operation`` records an OperationRun, refuses a switched-off module, replays a
+seen Idempotency-Key, resolves the model, and runs the operation's handler for each
+item; one item's failure does not stop the others (the run is then ``partial``).
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import modules, registry
+from ..billing import ledger
+from ..billing.credits import CreditRate
+from ..billing.pricing import UnitPrices
+from ..extensions import db
+from ..models import (
+    Account,
+    AIModelConfig,
+    CreditCostConfig,
+    GlobalIntegrationSettings,
+    IntegrationSettings,
+    OperationRun,
+)
+from ..plugins import current_plugins
+from ..timeutil import utcnow
+from .meter import CallResult, Meter, ModelChoice, OutputError
+from .provider import ProviderError
+from .resolve import NoModelAvailable, Parameters, resolve_model, resolve_parameters
+from .retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MIN_CREDITS = 1
+
+
+class OperationRefused(Exception):
+    """The operation may not run at all (unknown, switched off, no model)."""
+
+    def __init__(self, code: str, message: str, status: int = 403):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before for a different request."""
+
+
+class ItemError(Exception):
+    """A handler's refusal of one item (e.g. it does not exist); the run goes on."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass
+class RunOutcome:
+    run: OperationRun
+    results: list = field(default_factory=list)
+    replayed: bool = False
+
+
+class OperationContext:
+    """What a handler gets: the account and site, resolved parameters, metered calls."""
+
+    def __init__(self, *, account: Account, site_id, run_id, operation, cost_config, meter):
+        self.account_id = account.id
+        self.site_id = site_id
+        self.run_id = run_id
+        self.operation = operation
+        self.meter = meter
+        self._allows_overrides = account.plan.allows_overrides
+        self._min_credits = cost_config.min_credits if cost_config else DEFAULT_MIN_CREDITS
+        self._operation_default = cost_config.default_model if cost_config else None
+        self._settings = GlobalIntegrationSettings.get()
+        self._account_settings = db.session.execute(
+            select(IntegrationSettings).where(IntegrationSettings.account_id == account.id)
+        ).scalar_one_or_none()
+        self.parameters: Parameters = resolve_parameters(
+            self._settings, self._account_settings.config if self._account_settings else None,
+            self._allows_overrides)
+        self._choices: dict = {}
+
+    def choice(self, model_override: AIModelConfig | None = None) -> ModelChoice:
+        """The model for this operation (a task's override first), resolved once per run."""
+        key = model_override.id if model_override is not None else None
+        if key not in self._choices:
+            self._choices[key] = self._resolve(model_override)
+        return self._choices[key]
+
+    def _resolve(self, override) -> ModelChoice:
+        model_type = self.operation.model_type
+        account = self._account_settings
+        candidates = {
+            "task": override,
+            "account": (account.text_model if model_type == "text" else account.image_model)
+            if account else None,
+            "operation": self._operation_default,
+            "global": self._settings.default_text_model if model_type == "text"
+            else self._settings.default_image_model,
+            "system_default": db.session.execute(
+                select(AIModelConfig).where(AIModelConfig.model_type == model_type,
+                                            AIModelConfig.is_default, AIModelConfig.is_active)
+            ).scalar_one_or_none(),
+        }
+        resolution = resolve_model(model_type, candidates, self._allows_overrides)
+        model = resolution.model
+        provider = registry.providers(current_plugins().pm).get(model.provider)
+        if provider is None:
+            raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
+        return ModelChoice(
+            model_id=model.id, model_name=model.model_name, model_type=model.model_type,
+            provider=provider, prices=UnitPrices.of(model),
+            rate=CreditRate(model.model_type, model.tokens_per_credit, model.credits_per_image,
+                            self._min_credits),
+            max_output_tokens=model.max_output_tokens, resolved_by=resolution.resolved_by,
+        )
+
+    def text(self, messages, *, json=False, schema=None, parse=None, model=None,
+             max_tokens=None) -> CallResult:
+        p = self.parameters
+        return self.meter.text(self.choice(model), messages, temperature=p.temperature,
+                               max_tokens=max_tokens or p.max_tokens, json=json,
+                               schema=schema, parse=parse)
+
+    def images(self, prompt, *, n=1, model=None) -> CallResult:
+        p = self.parameters
+        return self.meter.images(self.choice(model), prompt, n=n, size=p.image_size,
+                                 quality=p.image_quality, style=p.image_style)
+
+
+def _refuse_if_switched_off(operation, cost_config) -> None:
+    if not modules.is_enabled(operation.module):
+        raise OperationRefused("module_disabled", f"module {operation.module!r} is switched off")
+    if cost_config is not None and not cost_config.is_active:
+        raise OperationRefused("module_disabled", f"operation {operation.key!r} is switched off")
+
+
+def _replay(account_id, idempotency_key, request) -> RunOutcome | None:
+    run = db.session.execute(
+        select(OperationRun).where(OperationRun.account_id == account_id,
+                                   OperationRun.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+    if run is None:
+        return None
+    if request is not None and run.request is not None and run.request != request:
+        raise IdempotencyConflict(
+            "this Idempotency-Key was already used for a different request")
+    return RunOutcome(run, run.results or [], replayed=True)
+
+
+def run_operation(account_id: int, operation_key: str, items: list, *, site_id=None,
+                  idempotency_key: str | None = None, request: dict | None = None) -> RunOutcome:
+    """Run ``operation_key`` for each item, metered and billed to the account."""
+    operation = registry.operations(current_plugins().pm).get(operation_key)
+    if operation is None or operation.handler is None:
+        raise OperationRefused("not_found", f"no operation {operation_key!r}", status=404)
+    if idempotency_key:
+        replay = _replay(account_id, idempotency_key, request)
+        if replay is not None:
+            return replay
+    cost_config = db.session.execute(
+        select(CreditCostConfig).where(CreditCostConfig.operation == operation_key)
+    ).scalar_one_or_none()
+    _refuse_if_switched_off(operation, cost_config)
+    account = db.session.get(Account, account_id)
+
+    run = OperationRun(account_id=account_id, site_id=site_id, operation=operation_key,
+                       status="running", items=len(items), idempotency_key=idempotency_key,
+                       request=request, started_at=utcnow())
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key raced us: theirs is the run
+        db.session.rollback()
+        return _replay(account_id, idempotency_key, request)
+
+    config = current_app.config
+    meter = Meter(account_id=account_id, operation=operation_key, site_id=site_id,
+                  run_id=run.id, pm=current_plugins().pm,
+                  policy=RetryPolicy.from_config(config),
+                  timeout=float(config.get("PROVIDER_TIMEOUT", 120)))
+    ctx = OperationContext(account=account, site_id=site_id, run_id=run.id, operation=operation,
+                           cost_config=cost_config, meter=meter)
+    try:
+        default = ctx.choice()
+        run.model_name, run.resolved_by = default.model_name, default.resolved_by
+    except (NoModelAvailable, ProviderError) as exc:
+        return _finish(run, meter, [], error=str(exc))
+
+    results, stopped = [], None
+    for item in items:
+        if stopped:
+            results.append({"item": item, "status": "failed", "error": stopped})
+            continue
+        try:
+            result = operation.handler(ctx, item) or {}
+            db.session.commit()
+            results.append({"item": item, "status": "succeeded", **result})
+        except ledger.InsufficientCredits as exc:
+            db.session.rollback()
+            stopped = {"code": "insufficient_credits",
+                       "message": f"the balance does not cover this call (needs {exc.needed})"}
+            results.append({"item": item, "status": "failed", "error": stopped})
+        except (ProviderError, ItemError) as exc:
+            db.session.rollback()
+            results.append({"item": item, "status": "failed",
+                            "error": {"code": exc.code, "message": exc.message}})
+        except OutputError as exc:
+            db.session.rollback()
+            results.append({"item": item, "status": "failed",
+                            "error": {"code": "bad_response", "message": str(exc)}})
+    return _finish(run, meter, results)
+
+
+def _finish(run, meter, results, error=None) -> RunOutcome:
+    succeeded = sum(1 for r in results if r["status"] == "succeeded")
+    failed = len(results) - succeeded
+    if error or not succeeded:
+        status = "failed"
+    else:
+        status = "succeeded" if not failed else "partial"
+    run.status = status
+    run.items_succeeded, run.items_failed = succeeded, failed
+    run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
+    run.results = results
+    run.error = error or next((r["error"]["message"] for r in results if r["status"] == "failed"), None)
+    run.finished_at = utcnow()
+    db.session.commit()
+    return RunOutcome(run, results)

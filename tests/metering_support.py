@@ -1,0 +1,76 @@
+"""A scriptable provider and a throw-away operation for metering tests."""
+
+import threading
+import types
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from igny8 import hookimpl
+from igny8.ai.provider import Provider, ProviderError, TextResult
+from igny8.ai.usage import Usage
+from igny8.extensions import db
+from igny8.models import AIModelConfig
+from igny8.registry import Operation
+
+
+class ScriptedProvider(Provider):
+    """Answers from a script: a Usage to report, or a ProviderError to raise."""
+
+    name = "scripted"
+    model_types = ("text",)
+    key_env_var = None
+
+    def __init__(self):
+        self.calls = []
+        self.script = []
+        self.default = Usage(input_tokens=1000, output_tokens=500)
+        self.lock = threading.Lock()
+
+    def complete(self, request, credential):
+        with self.lock:
+            self.calls.append(request)
+            step = self.script.pop(0) if self.script else self.default
+        if isinstance(step, ProviderError):
+            raise step
+        return TextResult(text='{"ok": true}', raw={"scripted_usage": step})
+
+
+def scripted_plugin(provider):
+    module = types.ModuleType("scripted_plugin")
+
+    def register_providers(register):
+        register(provider)
+
+    def report_usage(provider, model, response):
+        if provider == "scripted" and isinstance(response, dict):
+            return response.get("scripted_usage")
+        return None
+
+    def register_operations(register):
+        register(Operation("echo", module="writer", model_type="text", title="Echo",
+                           handler=lambda ctx, item: {"text": ctx.text(
+                               [{"role": "user", "content": f"say {item}"}]).output}))
+
+    module.igny8_register_providers = hookimpl(register_providers)
+    module.igny8_report_usage = hookimpl(report_usage)
+    module.igny8_register_operations = hookimpl(register_operations)
+    return module
+
+
+def add_model(name="scripted-1", provider="scripted", model_type="text", tokens_per_credit=1000,
+              price_in="0.002", price_cached=None, price_out="0.008", per_image="0",
+              credits_per_image=1, **extra) -> AIModelConfig:
+    model = AIModelConfig(
+        model_name=name, provider=provider, model_type=model_type, display_name=name,
+        cost_per_1k_input=Decimal(price_in),
+        cost_per_1k_cached_input=Decimal(price_cached) if price_cached else None,
+        cost_per_1k_output=Decimal(price_out), cost_per_image=Decimal(per_image),
+        tokens_per_credit=tokens_per_credit, credits_per_image=credits_per_image, **extra)
+    db.session.add(model)
+    db.session.flush()
+    return model
+
+
+def model_named(name) -> AIModelConfig:
+    return db.session.execute(select(AIModelConfig).where(AIModelConfig.model_name == name)).scalar_one()

@@ -8,6 +8,8 @@ from igny8 import create_app
 from igny8.plugins import Plugins
 
 BUILTIN_MODULES = {"clustering", "ideas", "writer", "images", "optimizer", "linker", "publisher"}
+BUILTIN_PROVIDERS = {"offline"}
+BUILTINS = BUILTIN_MODULES | BUILTIN_PROVIDERS
 
 
 def loaded(plugins):
@@ -94,4 +96,4 @@ def test_cli_respects_load_plugins(value, make_app):
     app = make_app(LOAD_PLUGINS=value, seeded=False)
     rows = json.loads(app.test_cli_runner().invoke(args=["igny8", "plugins", "--all"]).output)
     names = {r["name"] for r in rows if r["source"] == "builtin"}
-    assert names == ({"writer"} if value == "writer" else BUILTIN_MODULES)
+    assert names == ({"writer"} if value == "writer" else BUILTINS)

@@ -2,7 +2,7 @@
 
 from flask.cli import AppGroup
 
-from . import accounts, modules, plugins, setup
+from . import accounts, billing, modules, plugins, setup
 
 COMMANDS = (
     setup.init_command,
@@ -12,6 +12,9 @@ COMMANDS = (
     accounts.grant_credits,
     modules.module_command,
     plugins.plugins_command,
+    billing.audit_ledger,
+    billing.release_stale_holds,
+    billing.backfill_costs,
 )
 
 

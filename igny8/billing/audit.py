@@ -1,0 +1,131 @@
+"""Ledger invariants (DESIGN §4 rule 8) and the repairs that keep them.
+
+- every account's credits equal the sum of its ledger amounts;
+- no call is settled twice, and every usage row's charge matches its settle row;
+- every hold is released (returned at settlement or on failure).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..ai.usage import Usage
+from ..extensions import db
+from ..models import Account, CreditTransaction, CreditUsageLog, ModelPrice, OperationRun
+from ..timeutil import utcnow
+from . import ledger
+from .pricing import UnitPrices, price
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # balance_mismatch | charged_twice | charge_mismatch | hold_not_released
+    account_id: int
+    detail: str
+
+
+def _open_holds(older_than: timedelta):
+    """Hold rows with no release row for the same call, older than ``older_than``."""
+    release = aliased(CreditTransaction)
+    return (
+        select(CreditTransaction)
+        .outerjoin(release, and_(release.reference == CreditTransaction.reference,
+                                 release.type == "release"))
+        .where(CreditTransaction.type == "hold", release.id.is_(None),
+               CreditTransaction.created_at < utcnow() - older_than)
+        .order_by(CreditTransaction.id)
+    )
+
+
+def audit(grace: timedelta = timedelta(minutes=30)) -> list[Finding]:
+    findings = []
+    ledger_sum = (
+        select(CreditTransaction.account_id, func.sum(CreditTransaction.amount).label("total"))
+        .group_by(CreditTransaction.account_id).subquery()
+    )
+    for account_id, credits, total in db.session.execute(
+        select(Account.id, Account.credits, func.coalesce(ledger_sum.c.total, 0))
+        .outerjoin(ledger_sum, ledger_sum.c.account_id == Account.id)
+        .where(Account.credits != func.coalesce(ledger_sum.c.total, 0))
+    ):
+        findings.append(Finding("balance_mismatch", account_id,
+                                f"balance {credits} but ledger sums to {total}"))
+
+    for account_id, reference, count in db.session.execute(
+        select(CreditTransaction.account_id, CreditTransaction.reference, func.count())
+        .where(CreditTransaction.type == "settle")
+        .group_by(CreditTransaction.account_id, CreditTransaction.reference)
+        .having(func.count() > 1)
+    ):
+        findings.append(Finding("charged_twice", account_id, f"call {reference} settled {count} times"))
+
+    settle = aliased(CreditTransaction)
+    for account_id, request_id, used, settled in db.session.execute(
+        select(CreditUsageLog.account_id, CreditUsageLog.request_id, CreditUsageLog.credits_used,
+               func.coalesce(-settle.amount, 0))
+        .outerjoin(settle, and_(settle.reference == CreditUsageLog.request_id,
+                                settle.type == "settle"))
+        .where(CreditUsageLog.credits_used != func.coalesce(-settle.amount, 0))
+    ):
+        findings.append(Finding("charge_mismatch", account_id,
+                                f"usage {request_id} records {used} credits, ledger settled {settled}"))
+
+    for hold in db.session.execute(_open_holds(grace)).scalars():
+        findings.append(Finding("hold_not_released", hold.account_id,
+                                f"hold of {-hold.amount} for call {hold.reference} "
+                                f"since {hold.created_at:%Y-%m-%d %H:%M} never released"))
+    return findings
+
+
+def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
+    """Give back holds a killed process left behind, and fail the runs it left running.
+    Returns (holds released, runs failed). Safe to run twice, and against live calls:
+    a call that settles later finds its hold released and charges nothing."""
+    released = 0
+    for hold in db.session.execute(_open_holds(older_than)).scalars().all():
+        try:
+            ledger.release(hold.account_id, -hold.amount, hold.reference,
+                           description="stale hold released (the call never settled)")
+            db.session.commit()
+            released += 1
+        except IntegrityError:
+            db.session.rollback()  # released concurrently: nothing to do
+    runs = db.session.execute(
+        select(OperationRun).where(OperationRun.status.in_(("queued", "running")),
+                                   OperationRun.created_at < utcnow() - older_than)
+    ).scalars().all()
+    for run in runs:
+        run.status, run.error, run.finished_at = "failed", "abandoned: the process running it stopped", utcnow()
+    db.session.commit()
+    return released, len(runs)
+
+
+def price_in_force(model_id: int, at) -> ModelPrice | None:
+    """The price row effective at ``at``: the newest one not after it."""
+    return db.session.execute(
+        select(ModelPrice).where(ModelPrice.model_id == model_id, ModelPrice.effective_from <= at)
+        .order_by(ModelPrice.effective_from.desc(), ModelPrice.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def unpriced_usage():
+    return select(CreditUsageLog).where(CreditUsageLog.cost_usd_total.is_(None)).order_by(CreditUsageLog.id)
+
+
+def backfill_row(row: CreditUsageLog) -> bool:
+    """Price a usage row at the price in force at its time; False when none was."""
+    if row.model_config_id is None:
+        return False
+    in_force = price_in_force(row.model_config_id, row.created_at)
+    if in_force is None:
+        return False
+    prices = UnitPrices.of(in_force)
+    cost = price(Usage(input_tokens=row.input_tokens, cached_input_tokens=row.cached_input_tokens,
+                       output_tokens=row.output_tokens, images=row.images), prices)
+    row.price_per_1k_input, row.price_per_1k_cached_input = prices.input, prices.effective_cached_input
+    row.price_per_1k_output, row.price_per_image = prices.output, prices.image
+    row.cost_usd_input, row.cost_usd_output, row.cost_usd_total = cost.input, cost.output, cost.total
+    return True

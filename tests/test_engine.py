@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from metering_support import ScriptedProvider, add_model, scripted_plugin
 from sqlalchemy import func, select
 
 from igny8 import modules
@@ -18,7 +19,6 @@ from igny8.models import (
     GlobalIntegrationSettings,
     OperationRun,
 )
-from metering_support import ScriptedProvider, add_model, scripted_plugin
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""Anthropic: Claude models through the official SDK's Messages API. Set
+ANTHROPIC_API_KEY, or a key in admin; ANTHROPIC_BASE_URL points it at another server."""
+
+from anthropic.types import Message
+
+from igny8 import hookimpl
+from igny8.ai.usage import Usage
+
+from .provider import AnthropicProvider
+
+PROVIDER = AnthropicProvider()
+
+
+@hookimpl
+def igny8_register_providers(register):
+    register(PROVIDER)
+
+
+@hookimpl
+def igny8_report_usage(provider, model, response):
+    """Anthropic's input_tokens exclude cache reads and writes: add them."""
+    if provider != PROVIDER.name or not isinstance(response, Message) or response.usage is None:
+        return None
+    usage = response.usage
+    fresh = usage.input_tokens or 0
+    cache_read = usage.cache_read_input_tokens or 0
+    cache_write = usage.cache_creation_input_tokens or 0
+    return Usage(
+        input_tokens=fresh + cache_read + cache_write,
+        cached_input_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        output_tokens=usage.output_tokens or 0,
+        raw=usage.model_dump(exclude_none=True),
+    )

@@ -203,3 +203,30 @@ def plugins(app):
     yield manager
     for name in set(manager.info) - before:
         manager.unregister(name)
+
+
+@pytest.fixture
+def openai_server():
+    from servers.openai_server import OpenAIServer
+
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def anthropic_server():
+    from servers.anthropic_server import AnthropicServer
+
+    server = AnthropicServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def runware_server():
+    from servers.runware_server import RunwareServer
+
+    server = RunwareServer().start()
+    yield server
+    server.stop()

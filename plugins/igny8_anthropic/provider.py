@@ -1,5 +1,6 @@
 """The Anthropic provider on the official SDK (its own retries off)."""
 
+import inspect
 import json
 import threading
 from contextlib import contextmanager
@@ -7,6 +8,10 @@ from contextlib import contextmanager
 import anthropic
 
 from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult
+
+# Recent SDKs (and models) dropped sampling parameters from the Messages API;
+# temperature is sent only where the installed SDK still takes it.
+TAKES_TEMPERATURE = "temperature" in inspect.signature(anthropic.resources.messages.Messages.create).parameters
 
 JSON_INSTRUCTION = "Answer with one JSON object only: no prose, no code fences."
 
@@ -79,8 +84,9 @@ class AnthropicProvider(Provider):
             system.append(JSON_INSTRUCTION)
             if request.json_schema:
                 system.append("The JSON Schema it must follow: " + json.dumps(request.json_schema))
-        kwargs = {"model": request.model, "messages": turns, "max_tokens": request.max_tokens,
-                  "temperature": min(request.temperature, 1.0)}
+        kwargs = {"model": request.model, "messages": turns, "max_tokens": request.max_tokens}
+        if TAKES_TEMPERATURE:
+            kwargs["temperature"] = min(request.temperature, 1.0)  # Anthropic's range is 0-1
         if system:
             kwargs["system"] = "\n\n".join(system)
         with anthropic_errors():

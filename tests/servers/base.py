@@ -27,7 +27,8 @@ class WireServer:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = None
-                request = {"path": self.path, "headers": dict(self.headers), "json": body}
+                request = {"path": self.path, "json": body,
+                           "headers": {k.lower(): v for k, v in self.headers.items()}}
                 with server.lock:
                     server.requests.append(request)
                     behaviour = server.script.pop(0) if server.script else "ok"
@@ -54,10 +55,14 @@ class WireServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a client that timed out on purpose closed its socket
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def url(self) -> str:

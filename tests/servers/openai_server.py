@@ -26,16 +26,18 @@ class OpenAIServer(WireServer):
         self.reply_json = {"ok": True}
         self.usage = {"prompt_tokens": 1200, "completion_tokens": 300}
 
-    def failure(self, behaviour):
+    def failure(self, behaviour, request):
+        key = request["headers"].get("authorization", "").removeprefix("Bearer ")
         return {
             "rate_limit": error(429, "rate_limit_exceeded", "Rate limit reached", {"Retry-After": "0"}),
             "server_error": error(500, "server_error", "The server had an error"),
-            "auth": error(401, "invalid_api_key", "Incorrect API key provided"),
+            # Echoes the key, as careless servers do: igny8 must redact it.
+            "auth": error(401, "invalid_api_key", f"Incorrect API key provided: {key}"),
             "bad_request": error(400, "invalid_request_error", "Unknown parameter"),
         }.get(behaviour)
 
     def chat(self, request, behaviour):
-        failed = self.failure(behaviour)
+        failed = self.failure(behaviour, request)
         if failed:
             return failed
         body = request["json"]
@@ -58,7 +60,7 @@ class OpenAIServer(WireServer):
         return 200, payload, None
 
     def images(self, request, behaviour):
-        failed = self.failure(behaviour)
+        failed = self.failure(behaviour, request)
         if failed:
             return failed
         body = request["json"]

@@ -1,10 +1,10 @@
 """The provider plugins with their real SDKs over real HTTP, against local wire-format servers."""
 
-import pytest
-
 import igny8_anthropic
 import igny8_openai
 import igny8_runware
+import pytest
+
 from igny8.ai.provider import Credential, ImageRequest, ProviderError, TextRequest
 from igny8.ai.usage import Usage
 

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from metering_support import add_model, model_named
 
 from igny8.ai.engine import OperationContext
 from igny8.ai.resolve import NoModelAvailable, resolve_model, resolve_parameters
@@ -14,7 +15,6 @@ from igny8.models import (
     IntegrationSettings,
 )
 from igny8.registry import Operation
-from metering_support import add_model, model_named
 
 
 def m(name, active=True, kind="text"):

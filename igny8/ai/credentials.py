@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ProviderCredential
-from .provider import Credential, Provider, ProviderError
+from .provider import Credential, Provider, ProviderError, redact  # noqa: F401 (re-exported)
 
 
 def credential_for(provider: Provider) -> Credential:
@@ -35,10 +35,3 @@ def is_configured(provider: Provider) -> bool:
     except ProviderError:
         return False
     return True
-
-
-def redact(text: str, credential: Credential | None) -> str:
-    """Remove the key from a message, whatever a provider or SDK put in it."""
-    if credential is not None and credential.api_key and credential.api_key in text:
-        text = text.replace(credential.api_key, "***")
-    return text

@@ -47,6 +47,13 @@ class Credential:
         return f"Credential(source={self.source!r}, base_url={self.base_url!r}, api_key={'***' if self.api_key else None})"
 
 
+def redact(text: str, credential: "Credential | None") -> str:
+    """Remove the key from a message, whatever a provider or SDK put in it."""
+    if credential is not None and credential.api_key and credential.api_key in text:
+        text = text.replace(credential.api_key, "***")
+    return text
+
+
 @dataclass(frozen=True)
 class TextRequest:
     model: str

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import anthropic
 
-from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult
+from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult, redact
 
 # Recent SDKs (and models) dropped sampling parameters from the Messages API;
 # temperature is sent only where the installed SDK still takes it.
@@ -16,7 +16,11 @@ TAKES_TEMPERATURE = "temperature" in inspect.signature(anthropic.resources.messa
 JSON_INSTRUCTION = "Answer with one JSON object only: no prose, no code fences."
 
 
-def _message(exc) -> str:
+def _message(exc, credential) -> str:
+    return redact(_raw_message(exc), credential)
+
+
+def _raw_message(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return str(body["error"].get("message") or type(exc).__name__)
@@ -32,24 +36,24 @@ def _retry_after(exc) -> float | None:
 
 
 @contextmanager
-def anthropic_errors():
+def anthropic_errors(credential):
     try:
         yield
     except anthropic.APITimeoutError:
         raise ProviderError("timeout", "Anthropic did not answer in time") from None
     except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
-        raise ProviderError("auth_failed", f"Anthropic refused the key: {_message(exc)}",
+        raise ProviderError("auth_failed", f"Anthropic refused the key: {_message(exc, credential)}",
                             status=exc.status_code) from None
     except anthropic.RateLimitError as exc:
-        raise ProviderError("rate_limited", f"Anthropic rate limit: {_message(exc)}",
+        raise ProviderError("rate_limited", f"Anthropic rate limit: {_message(exc, credential)}",
                             retry_after=_retry_after(exc), status=429) from None
     except anthropic.APIConnectionError:
         raise ProviderError("unavailable", "could not connect to Anthropic") from None
     except anthropic.APIStatusError as exc:
         if exc.status_code >= 500:  # 500, and 529 "overloaded"
-            raise ProviderError("unavailable", f"Anthropic error {exc.status_code}: {_message(exc)}",
+            raise ProviderError("unavailable", f"Anthropic error {exc.status_code}: {_message(exc, credential)}",
                                 retry_after=_retry_after(exc), status=exc.status_code) from None
-        raise ProviderError("invalid_request", f"Anthropic rejected the request: {_message(exc)}",
+        raise ProviderError("invalid_request", f"Anthropic rejected the request: {_message(exc, credential)}",
                             status=exc.status_code) from None
     except (anthropic.APIResponseValidationError, ValueError) as exc:
         raise ProviderError("bad_response", f"Anthropic sent an unreadable response ({type(exc).__name__})") from None
@@ -89,7 +93,7 @@ class AnthropicProvider(Provider):
             kwargs["temperature"] = min(request.temperature, 1.0)  # Anthropic's range is 0-1
         if system:
             kwargs["system"] = "\n\n".join(system)
-        with anthropic_errors():
+        with anthropic_errors(credential):
             response = self.client(credential, request.timeout).messages.create(**kwargs)
         text = "".join(block.text for block in response.content if block.type == "text")
         if not text:

@@ -15,6 +15,7 @@ from igny8.ai.provider import (
     ProviderError,
     TextRequest,
     TextResult,
+    redact,
 )
 
 # dall-e models take quality standard|hd and a style; gpt-image models low|medium|high|auto.
@@ -31,7 +32,11 @@ def _retry_after(exc) -> float | None:
     return None
 
 
-def _message(exc) -> str:
+def _message(exc, credential) -> str:
+    return redact(_raw_message(exc), credential)
+
+
+def _raw_message(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         detail = body.get("error", body)
@@ -41,25 +46,25 @@ def _message(exc) -> str:
 
 
 @contextmanager
-def openai_errors():
+def openai_errors(credential):
     """Every SDK failure as one ProviderError."""
     try:
         yield
     except openai.APITimeoutError:
         raise ProviderError("timeout", "OpenAI did not answer in time") from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise ProviderError("auth_failed", f"OpenAI refused the key: {_message(exc)}",
+        raise ProviderError("auth_failed", f"OpenAI refused the key: {_message(exc, credential)}",
                             status=exc.status_code) from None
     except openai.RateLimitError as exc:
-        raise ProviderError("rate_limited", f"OpenAI rate limit: {_message(exc)}",
+        raise ProviderError("rate_limited", f"OpenAI rate limit: {_message(exc, credential)}",
                             retry_after=_retry_after(exc), status=429) from None
     except openai.APIConnectionError:
         raise ProviderError("unavailable", "could not connect to OpenAI") from None
     except openai.APIStatusError as exc:
         if exc.status_code >= 500:
-            raise ProviderError("unavailable", f"OpenAI error {exc.status_code}: {_message(exc)}",
+            raise ProviderError("unavailable", f"OpenAI error {exc.status_code}: {_message(exc, credential)}",
                                 retry_after=_retry_after(exc), status=exc.status_code) from None
-        raise ProviderError("invalid_request", f"OpenAI rejected the request: {_message(exc)}",
+        raise ProviderError("invalid_request", f"OpenAI rejected the request: {_message(exc, credential)}",
                             status=exc.status_code) from None
     except (openai.APIResponseValidationError, ValueError) as exc:
         # A 2xx whose body is not what the API promises (malformed JSON, wrong shape).
@@ -93,7 +98,7 @@ class OpenAIProvider(Provider):
                   "temperature": request.temperature, "max_tokens": request.max_tokens}
         if request.json:
             kwargs["response_format"] = {"type": "json_object"}
-        with openai_errors():
+        with openai_errors(credential):
             response = self.client(credential, request.timeout).chat.completions.create(**kwargs)
         if not response.choices or response.choices[0].message.content is None:
             raise ProviderError("bad_response", "OpenAI answered with no message", response=response)
@@ -111,7 +116,7 @@ class OpenAIProvider(Provider):
                 kwargs["quality"] = request.quality
             if request.style:
                 kwargs["style"] = request.style
-        with openai_errors():
+        with openai_errors(credential):
             response = self.client(credential, request.timeout).images.generate(**kwargs)
         images = [
             GeneratedImage(url=item.url, data=base64.b64decode(item.b64_json) if item.b64_json else None)

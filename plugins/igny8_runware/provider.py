@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import httpx
 
-from igny8.ai.provider import GeneratedImage, ImageRequest, ImageResult, Provider, ProviderError
+from igny8.ai.provider import (
+    GeneratedImage,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    ProviderError,
+    redact,
+)
 
 API_URL = "https://api.runware.ai/v1"
 
@@ -68,16 +75,17 @@ class RunwareProvider(Provider):
         except httpx.HTTPError:
             raise ProviderError("unavailable", "could not connect to Runware") from None
         status = response.status_code
+        message = redact(_error_message(response), credential)
         if status in (401, 403):
-            raise ProviderError("auth_failed", f"Runware refused the key: {_error_message(response)}", status=status)
+            raise ProviderError("auth_failed", f"Runware refused the key: {message}", status=status)
         if status == 429:
-            raise ProviderError("rate_limited", f"Runware rate limit: {_error_message(response)}",
+            raise ProviderError("rate_limited", f"Runware rate limit: {message}",
                                 retry_after=_retry_after(response), status=status)
         if status >= 500:
-            raise ProviderError("unavailable", f"Runware error {status}: {_error_message(response)}",
+            raise ProviderError("unavailable", f"Runware error {status}: {message}",
                                 retry_after=_retry_after(response), status=status)
         if status >= 400:
-            raise ProviderError("invalid_request", f"Runware rejected the task: {_error_message(response)}",
+            raise ProviderError("invalid_request", f"Runware rejected the task: {message}",
                                 status=status)
         try:
             body = response.json()
@@ -87,7 +95,7 @@ class RunwareProvider(Provider):
             raise ProviderError("bad_response", "Runware sent an unexpected response")
         raw = RunwareResponse(body)
         if body.get("errors"):
-            raise ProviderError("invalid_request", f"Runware rejected the task: {_error_message(response)}",
+            raise ProviderError("invalid_request", f"Runware rejected the task: {message}",
                                 response=raw)
         images = [GeneratedImage(url=r.get("imageURL")) for r in raw.image_results if r.get("imageURL")]
         if not images:

@@ -1,0 +1,143 @@
+"""The conformance kit provider plugin authors run in their own test suites.
+
+    from igny8.testing import ProviderConformance
+
+    def test_my_provider_conforms(my_local_server):
+        kit = ProviderConformance(my_plugin_module)
+        kit.check_registration()
+        result = kit.call_text("my-model", base_url=my_local_server.url)
+        kit.check_usage("my-model", result.raw, expected=Usage(input_tokens=12, output_tokens=3))
+        kit.check_foreign_responses()
+        kit.check_error("rate_limited", lambda: kit.call_text("my-model", base_url=...))
+
+Each check raises AssertionError with a message saying what is wrong; none needs an
+app or a database. The kit builds its own plugin manager with igny8's hookspecs.
+"""
+
+import pluggy
+
+from . import hookspecs, registry
+from .ai.provider import (
+    ERROR_CODES,
+    Credential,
+    ImageRequest,
+    Provider,
+    ProviderError,
+    TextRequest,
+)
+from .ai.usage import Usage
+
+# A key the kit hands to providers, so it can prove no error message ever shows it.
+CONFORMANCE_SECRET = "sk-igny8-conformance-DO-NOT-SHOW-0123456789"
+
+# Responses of nobody in particular: a provider's usage hook must answer None for them.
+FOREIGN_RESPONSES = (None, {}, [], "text", 42, object(),
+                     {"usage": {"prompt_tokens": 1, "completion_tokens": 1}},
+                     {"usage": {"input_tokens": 1, "output_tokens": 1}})
+
+
+def _fail(message: str):
+    raise AssertionError(message)
+
+
+class ProviderConformance:
+    def __init__(self, plugin, secret: str = CONFORMANCE_SECRET):
+        self.pm = pluggy.PluginManager("igny8")
+        self.pm.add_hookspecs(hookspecs)
+        self.pm.register(plugin, name=getattr(plugin, "__name__", "plugin-under-test"))
+        self.secret = secret
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        return registry.providers(self.pm)
+
+    def provider(self, name: str | None = None) -> Provider:
+        providers = self.providers
+        if name is None:
+            if len(providers) != 1:
+                _fail(f"name the provider: the plugin registers {sorted(providers)}")
+            return next(iter(providers.values()))
+        if name not in providers:
+            _fail(f"the plugin registers no provider {name!r}")
+        return providers[name]
+
+    def check_registration(self) -> list[Provider]:
+        """The plugin registers at least one well-formed Provider through igny8_register_providers."""
+        providers = self.providers
+        if not providers:
+            _fail("igny8_register_providers registered no provider")
+        for name, provider in providers.items():
+            if not isinstance(provider, Provider):
+                _fail(f"{name!r}: providers subclass igny8.ai.provider.Provider")
+            if not registry.KEY_PATTERN.match(name):
+                _fail(f"{name!r}: a provider name is lowercase letters, digits and underscores")
+            if not provider.model_types or not set(provider.model_types) <= set(registry.MODEL_TYPES):
+                _fail(f"{name!r}: model_types must be a non-empty subset of {registry.MODEL_TYPES}")
+            if provider.key_env_var is not None and not (
+                    isinstance(provider.key_env_var, str) and provider.key_env_var.isupper()):
+                _fail(f"{name!r}: key_env_var is an upper-case environment variable name or None")
+            for kind, method in (("text", "complete"), ("image", "generate_images")):
+                overridden = getattr(type(provider), method) is not getattr(Provider, method)
+                if kind in provider.model_types and not overridden:
+                    _fail(f"{name!r} declares {kind} models but does not implement {method}()")
+        return list(providers.values())
+
+    def credential(self, base_url: str | None = None) -> Credential:
+        return Credential(self.secret, base_url, "admin")
+
+    def call_text(self, model: str, *, base_url=None, provider=None, json=False, timeout=10.0):
+        request = TextRequest(model, [{"role": "user", "content": "Say hello."}], 0.2, 64,
+                              json=json, timeout=timeout)
+        return self.provider(provider).complete(request, self.credential(base_url))
+
+    def call_images(self, model: str, *, base_url=None, provider=None, n=1, timeout=10.0):
+        request = ImageRequest(model, "a lighthouse at dusk", n=n, timeout=timeout)
+        return self.provider(provider).generate_images(request, self.credential(base_url))
+
+    def check_usage(self, model: str, response, expected: Usage | None = None,
+                    provider: str | None = None) -> Usage:
+        """igny8_report_usage turns the provider's own response into a valid Usage."""
+        name = self.provider(provider).name
+        usage = self.pm.hook.igny8_report_usage(provider=name, model=model, response=response)
+        if not isinstance(usage, Usage):
+            _fail(f"igny8_report_usage returned {usage!r} for a {name} response, not a Usage")
+        if expected is not None and usage != expected:
+            _fail(f"igny8_report_usage returned {usage}, expected {expected}")
+        return usage
+
+    def check_foreign_responses(self, own_response=None, provider: str | None = None) -> None:
+        """The usage hook answers None for other providers' responses (and for its own
+        response when asked on behalf of another provider)."""
+        name = self.provider(provider).name
+        for response in FOREIGN_RESPONSES:
+            usage = self.pm.hook.igny8_report_usage(provider=name, model="m", response=response)
+            if usage is not None:
+                _fail(f"igny8_report_usage answered {usage} for a foreign response {response!r}")
+        if own_response is not None:
+            usage = self.pm.hook.igny8_report_usage(provider=f"not-{name}", model="m",
+                                                    response=own_response)
+            if usage is not None:
+                _fail("igny8_report_usage answered for another provider's name")
+
+    def check_error(self, code: str, call) -> ProviderError:
+        """``call()`` raises ProviderError with ``code``, and no secret shows in it."""
+        if code not in ERROR_CODES:
+            _fail(f"{code!r} is not one of {ERROR_CODES}")
+        try:
+            call()
+        except ProviderError as error:
+            if error.code != code:
+                _fail(f"expected ProviderError {code!r}, got {error.code!r}: {error.message}")
+            self.check_no_secret(error)
+            return error
+        except Exception as error:  # noqa: BLE001 - reporting exactly what escaped
+            _fail(f"expected ProviderError {code!r}, got {type(error).__name__}: {error}")
+        _fail(f"expected ProviderError {code!r}, but the call succeeded")
+
+    def check_no_secret(self, error: BaseException) -> None:
+        texts = [str(error), repr(error), *map(str, error.args),
+                 str(getattr(error, "message", "")), str(error.__cause__ or ""),
+                 str(error.__context__ or "") if not error.__suppress_context__ else ""]
+        for text in texts:
+            if self.secret in text:
+                _fail(f"the API key appears in an error: {text[:200]}")

@@ -66,6 +66,25 @@ def handle_http_exception(exc: HTTPException):
     return response
 
 
+def _engine_errors():
+    """The engine's refusals, as the API contract names them."""
+    from ..ai.engine import IdempotencyConflict, OperationRefused
+    from ..ai.provider import ProviderError
+    from ..billing.ledger import InsufficientCredits
+
+    return {
+        OperationRefused: lambda e: error_response(e.status, e.code, e.message),
+        IdempotencyConflict: lambda e: error_response(409, "conflict", str(e)),
+        InsufficientCredits: lambda e: error_response(
+            402, "insufficient_credits", "Not enough credits for this operation",
+            {"needed": e.needed}),
+        ProviderError: lambda e: error_response(502, "provider_error", e.message,
+                                                {"provider_code": e.code}),
+    }
+
+
 def init_app(app) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for exc_type, handler in _engine_errors().items():
+        app.register_error_handler(exc_type, handler)

@@ -1,0 +1,100 @@
+"""AI endpoints answer with the run: 402 without a provider call, replays, 409, 403, /runs."""
+
+import pytest
+from flask import Blueprint, request
+
+from igny8 import hookimpl, modules
+from igny8.api.runs import execute
+from igny8.extensions import db
+from igny8.models import GlobalIntegrationSettings
+from metering_support import ScriptedProvider, add_model, scripted_plugin
+
+
+class EchoRoute:
+    @hookimpl
+    def igny8_register_blueprints(self, app):
+        bp = Blueprint("echo_route", __name__, url_prefix="/api/v1/echo")
+
+        @bp.post("/")
+        def echo():
+            return execute("echo", request.get_json()["items"])
+
+        app.register_blueprint(bp)
+
+
+@pytest.fixture
+def api(make_app):
+    scripted = ScriptedProvider()
+    app = make_app(EXTRA_PLUGINS=[scripted_plugin(scripted), EchoRoute()])
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    return app, scripted
+
+
+def post(app, tenant, items, **headers):
+    return app.test_client().post("/api/v1/echo/", json={"items": items},
+                                  headers={**tenant.headers, **headers})
+
+
+def test_run_response_shape(api, tenant_factory_for):
+    app, _ = api
+    tenant = tenant_factory_for(app)
+    body = post(app, tenant, ["a"]).json
+    assert set(body["run"]) >= {"id", "operation", "status", "items", "credits_used", "cost_usd",
+                                "model", "resolved_by"}
+    assert (body["run"]["status"], body["run"]["credits_used"], body["run"]["cost_usd"],
+            body["run"]["model"], body["run"]["resolved_by"]) == ("succeeded", 2, "0.00600000",
+                                                                  "scripted-1", "global")
+    assert body["results"] == [{"item": "a", "status": "succeeded", "text": '{"ok": true}'}]
+
+
+def test_insufficient_credits_is_402_and_calls_nobody(api, tenant_factory_for):
+    app, scripted = api
+    tenant = tenant_factory_for(app, credits=0)
+    response = post(app, tenant, ["a"])
+    assert response.status_code == 402
+    assert response.json["error"]["code"] == "insufficient_credits"
+    assert response.json["error"]["details"]["run"]["status"] == "failed"
+    assert scripted.calls == []
+
+
+def test_idempotency_key_replays_the_stored_run(api, tenant_factory_for):
+    app, scripted = api
+    tenant = tenant_factory_for(app)
+    first = post(app, tenant, ["a"], **{"Idempotency-Key": "abc"})
+    again = post(app, tenant, ["a"], **{"Idempotency-Key": "abc"})
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert len(scripted.calls) == 1
+    me = app.test_client().get("/api/v1/me", headers=tenant.headers).json
+    assert me["account"]["credits"] == 998
+    conflict = post(app, tenant, ["b"], **{"Idempotency-Key": "abc"})
+    assert conflict.status_code == 409 and conflict.json["error"]["code"] == "conflict"
+    # Keys are per account: another tenant's "abc" is a new run.
+    other = tenant_factory_for(app)
+    assert post(app, other, ["a"], **{"Idempotency-Key": "abc"}).json["run"]["id"] != first.json["run"]["id"]
+
+
+def test_switched_off_module_is_403_module_disabled(api, tenant_factory_for):
+    app, scripted = api
+    tenant = tenant_factory_for(app)
+    with app.app_context():
+        modules.set_enabled("writer", False)
+        db.session.commit()
+    response = post(app, tenant, ["a"])
+    assert response.status_code == 403 and response.json["error"]["code"] == "module_disabled"
+    assert scripted.calls == []
+
+
+def test_runs_list_and_detail_are_tenant_scoped(api, tenant_factory_for):
+    app, _ = api
+    mine, theirs = tenant_factory_for(app), tenant_factory_for(app)
+    run_id = post(app, mine, ["a", "b"]).json["run"]["id"]
+    post(app, theirs, ["c"])
+    client = app.test_client()
+    listing = client.get("/api/v1/runs", headers=mine.headers).json
+    assert [r["id"] for r in listing["items"]] == [run_id] and listing["total"] == 1
+    detail = client.get(f"/api/v1/runs/{run_id}", headers=mine.headers).json
+    assert [r["item"] for r in detail["results"]] == ["a", "b"]
+    assert client.get(f"/api/v1/runs/{run_id}", headers=theirs.headers).status_code == 404
+    assert client.get("/api/v1/runs?status=failed", headers=mine.headers).json["total"] == 0

@@ -187,6 +187,13 @@ def run_operation(account_id: int, operation_key: str, items: list, *, site_id=N
     ctx = OperationContext(account=account, site_id=site_id, run_id=run.id, operation=operation,
                            cost_config=cost_config, meter=meter)
     try:
+        return _run_items(run, operation, ctx, meter, items)
+    finally:
+        meter.close()
+
+
+def _run_items(run, operation, ctx, meter, items) -> RunOutcome:
+    try:
         default = ctx.choice()
         run.model_name, run.resolved_by = default.model_name, default.resolved_by
     except (NoModelAvailable, ProviderError) as exc:
@@ -199,7 +206,8 @@ def run_operation(account_id: int, operation_key: str, items: list, *, site_id=N
             continue
         try:
             result = operation.handler(ctx, item) or {}
-            db.session.commit()
+            if db.session().in_transaction():
+                db.session.commit()
             results.append({"item": item, "status": "succeeded", **result})
         except ledger.InsufficientCredits as exc:
             db.session.rollback()

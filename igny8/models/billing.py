@@ -62,7 +62,8 @@ class CreditTransaction(db.Model):
     amount: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(20))
-    reference: Mapped[str | None] = mapped_column(String(120), index=True)
+    # Looked up through the exactly-once index (calls) or per account (grants).
+    reference: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
 
@@ -88,10 +89,12 @@ class CreditUsageLog(db.Model):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("operation_runs.id", ondelete="SET NULL"), index=True
     )
-    operation: Mapped[str] = mapped_column(String(60), index=True)
-    provider: Mapped[str] = mapped_column(String(40), index=True)
+    # No single-column indexes on operation, provider or model: reports filter by time
+    # (indexed) and group by these, and every index is paid for on each metered call.
+    operation: Mapped[str] = mapped_column(String(60))
+    provider: Mapped[str] = mapped_column(String(40))
     model_config_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ai_model_configs.id", ondelete="SET NULL"), index=True
+        ForeignKey("ai_model_configs.id", ondelete="SET NULL")
     )
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)

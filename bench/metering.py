@@ -40,8 +40,15 @@ class Bench:
 
     @hookimpl
     def igny8_register_operations(self, register):
-        register(Operation("bench", module="writer", model_type="text", title="Bench",
-                           handler=lambda ctx, item: {"n": len(ctx.text(MESSAGES, max_tokens=64).output)}))
+        register(
+            Operation(
+                "bench",
+                module="writer",
+                model_type="text",
+                title="Bench",
+                handler=lambda ctx, item: {"n": len(ctx.text(MESSAGES, max_tokens=64).output)},
+            )
+        )
 
 
 class ProviderClock:
@@ -67,8 +74,15 @@ class ProviderClock:
 
 
 def build_app(url: str, folder: str):
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
-                      "ENCRYPTION_KEY": generate_key(), "EXTRA_PLUGINS": [Bench()]})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": folder,
+            "SECRET_KEY": "bench",
+            "ENCRYPTION_KEY": generate_key(),
+            "EXTRA_PLUGINS": [Bench()],
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade(directory=app.config["MIGRATIONS_DIR"])
         seed.seed_catalog(registered())
@@ -76,7 +90,8 @@ def build_app(url: str, folder: str):
         from igny8.models import AIModelConfig
 
         settings.default_text_model = db.session.execute(
-            db.select(AIModelConfig).where(AIModelConfig.model_name == "offline-text")).scalar_one()
+            db.select(AIModelConfig).where(AIModelConfig.model_name == "offline-text")
+        ).scalar_one()
         account = accounts.create_account("Bench", accounts.find_plan("scale"), 10_000_000)
         db.session.commit()
         return app, account.id
@@ -99,9 +114,13 @@ def measure(app, account_id: int, calls: int, repeats: int) -> dict:
             overheads.append((elapsed - clock.seconds) / calls * 1000)
             rates.append(calls / elapsed)
             provider_ms = clock.seconds / calls * 1000
-    return {"overhead_ms": statistics.median(overheads), "overhead_min": min(overheads),
-            "overhead_max": max(overheads), "calls_per_s": statistics.median(rates),
-            "provider_ms": provider_ms}
+    return {
+        "overhead_ms": statistics.median(overheads),
+        "overhead_min": min(overheads),
+        "overhead_max": max(overheads),
+        "calls_per_s": statistics.median(rates),
+        "provider_ms": provider_ms,
+    }
 
 
 def sqlite_run(calls, repeats):
@@ -120,7 +139,9 @@ def postgres_run(calls, repeats, url):
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001 - reported, then skipped
-        print(f"PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(
+            f"PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr
+        )
         return None
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
@@ -141,11 +162,19 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=500, help="metered calls per repetition")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    url = os.environ.get("IGNY8_BENCH_DATABASE_URL") or os.environ.get("IGNY8_TEST_DATABASE_URL") or DEFAULT_PG
-    rows = [("SQLite", sqlite_run(args.calls, args.repeats)),
-            ("PostgreSQL", postgres_run(args.calls, args.repeats, url))]
-    print(f"\nmetering, offline provider: {args.repeats} repetitions of {args.calls} calls, median "
-          f"(min-max)")
+    url = (
+        os.environ.get("IGNY8_BENCH_DATABASE_URL")
+        or os.environ.get("IGNY8_TEST_DATABASE_URL")
+        or DEFAULT_PG
+    )
+    rows = [
+        ("SQLite", sqlite_run(args.calls, args.repeats)),
+        ("PostgreSQL", postgres_run(args.calls, args.repeats, url)),
+    ]
+    print(
+        f"\nmetering, offline provider: {args.repeats} repetitions of {args.calls} calls, median "
+        f"(min-max)"
+    )
     print(f"{'database':<12}{'overhead/call':>22}{'calls/s':>10}{'provider/call':>16}")
     for name, r in rows:
         if r is None:

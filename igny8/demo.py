@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from . import accounts
 from .extensions import db
-from .models import AIModelConfig, GlobalIntegrationSettings, Site
+from .models import AIModelConfig, GlobalIntegrationSettings, ProviderCredential, Site
 
 ACCOUNT_NAME = "Demo"
 USER_EMAIL = "demo@igny8.local"
@@ -37,7 +37,22 @@ def read_credentials(app) -> dict | None:
         return None
 
 
+def _openai_key_configured() -> bool:
+    if os.environ.get("OPENAI_API_KEY"):
+        return True
+    row = db.session.execute(
+        select(ProviderCredential).where(
+            ProviderCredential.provider == "openai", ProviderCredential.is_active
+        )
+    ).scalar_one_or_none()
+    return bool(row and row.api_key)
+
+
 def _use_offline_models() -> None:
+    """With no OpenAI key the demo runs on the offline provider; with one, the real
+    default models (gpt-4o-mini, dall-e-3) serve."""
+    if _openai_key_configured():
+        return
     settings = GlobalIntegrationSettings.get()
     by_name = {
         m.model_name: m

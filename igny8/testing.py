@@ -31,9 +31,16 @@ from .ai.usage import Usage
 CONFORMANCE_SECRET = "sk-igny8-conformance-DO-NOT-SHOW-0123456789"
 
 # Responses of nobody in particular: a provider's usage hook must answer None for them.
-FOREIGN_RESPONSES = (None, {}, [], "text", 42, object(),
-                     {"usage": {"prompt_tokens": 1, "completion_tokens": 1}},
-                     {"usage": {"input_tokens": 1, "output_tokens": 1}})
+FOREIGN_RESPONSES = (
+    None,
+    {},
+    [],
+    "text",
+    42,
+    object(),
+    {"usage": {"prompt_tokens": 1, "completion_tokens": 1}},
+    {"usage": {"input_tokens": 1, "output_tokens": 1}},
+)
 
 
 def _fail(message: str):
@@ -71,10 +78,13 @@ class ProviderConformance:
                 _fail(f"{name!r}: providers subclass igny8.ai.provider.Provider")
             if not registry.KEY_PATTERN.match(name):
                 _fail(f"{name!r}: a provider name is lowercase letters, digits and underscores")
-            if not provider.model_types or not set(provider.model_types) <= set(registry.MODEL_TYPES):
+            if not provider.model_types or not set(provider.model_types) <= set(
+                registry.MODEL_TYPES
+            ):
                 _fail(f"{name!r}: model_types must be a non-empty subset of {registry.MODEL_TYPES}")
             if provider.key_env_var is not None and not (
-                    isinstance(provider.key_env_var, str) and provider.key_env_var.isupper()):
+                isinstance(provider.key_env_var, str) and provider.key_env_var.isupper()
+            ):
                 _fail(f"{name!r}: key_env_var is an upper-case environment variable name or None")
             for kind, method in (("text", "complete"), ("image", "generate_images")):
                 overridden = getattr(type(provider), method) is not getattr(Provider, method)
@@ -86,16 +96,18 @@ class ProviderConformance:
         return Credential(self.secret, base_url, "admin")
 
     def call_text(self, model: str, *, base_url=None, provider=None, json=False, timeout=10.0):
-        request = TextRequest(model, [{"role": "user", "content": "Say hello."}], 0.2, 64,
-                              json=json, timeout=timeout)
+        request = TextRequest(
+            model, [{"role": "user", "content": "Say hello."}], 0.2, 64, json=json, timeout=timeout
+        )
         return self.provider(provider).complete(request, self.credential(base_url))
 
     def call_images(self, model: str, *, base_url=None, provider=None, n=1, timeout=10.0):
         request = ImageRequest(model, "a lighthouse at dusk", n=n, timeout=timeout)
         return self.provider(provider).generate_images(request, self.credential(base_url))
 
-    def check_usage(self, model: str, response, expected: Usage | None = None,
-                    provider: str | None = None) -> Usage:
+    def check_usage(
+        self, model: str, response, expected: Usage | None = None, provider: str | None = None
+    ) -> Usage:
         """igny8_report_usage turns the provider's own response into a valid Usage."""
         name = self.provider(provider).name
         usage = self.pm.hook.igny8_report_usage(provider=name, model=model, response=response)
@@ -114,8 +126,9 @@ class ProviderConformance:
             if usage is not None:
                 _fail(f"igny8_report_usage answered {usage} for a foreign response {response!r}")
         if own_response is not None:
-            usage = self.pm.hook.igny8_report_usage(provider=f"not-{name}", model="m",
-                                                    response=own_response)
+            usage = self.pm.hook.igny8_report_usage(
+                provider=f"not-{name}", model="m", response=own_response
+            )
             if usage is not None:
                 _fail("igny8_report_usage answered for another provider's name")
 
@@ -135,9 +148,14 @@ class ProviderConformance:
         _fail(f"expected ProviderError {code!r}, but the call succeeded")
 
     def check_no_secret(self, error: BaseException) -> None:
-        texts = [str(error), repr(error), *map(str, error.args),
-                 str(getattr(error, "message", "")), str(error.__cause__ or ""),
-                 str(error.__context__ or "") if not error.__suppress_context__ else ""]
+        texts = [
+            str(error),
+            repr(error),
+            *map(str, error.args),
+            str(getattr(error, "message", "")),
+            str(error.__cause__ or ""),
+            str(error.__context__ or "") if not error.__suppress_context__ else "",
+        ]
         for text in texts:
             if self.secret in text:
                 _fail(f"the API key appears in an error: {text[:200]}")

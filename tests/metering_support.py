@@ -48,9 +48,17 @@ def scripted_plugin(provider):
         return None
 
     def register_operations(register):
-        register(Operation("echo", module="writer", model_type="text", title="Echo",
-                           handler=lambda ctx, item: {"text": ctx.text(
-                               [{"role": "user", "content": f"say {item}"}]).output}))
+        register(
+            Operation(
+                "echo",
+                module="writer",
+                model_type="text",
+                title="Echo",
+                handler=lambda ctx, item: {
+                    "text": ctx.text([{"role": "user", "content": f"say {item}"}]).output
+                },
+            )
+        )
 
     module.igny8_register_providers = hookimpl(register_providers)
     module.igny8_report_usage = hookimpl(report_usage)
@@ -58,19 +66,37 @@ def scripted_plugin(provider):
     return module
 
 
-def add_model(name="scripted-1", provider="scripted", model_type="text", tokens_per_credit=1000,
-              price_in="0.002", price_cached=None, price_out="0.008", per_image="0",
-              credits_per_image=1, **extra) -> AIModelConfig:
+def add_model(
+    name="scripted-1",
+    provider="scripted",
+    model_type="text",
+    tokens_per_credit=1000,
+    price_in="0.002",
+    price_cached=None,
+    price_out="0.008",
+    per_image="0",
+    credits_per_image=1,
+    **extra,
+) -> AIModelConfig:
     model = AIModelConfig(
-        model_name=name, provider=provider, model_type=model_type, display_name=name,
+        model_name=name,
+        provider=provider,
+        model_type=model_type,
+        display_name=name,
         cost_per_1k_input=Decimal(price_in),
         cost_per_1k_cached_input=Decimal(price_cached) if price_cached else None,
-        cost_per_1k_output=Decimal(price_out), cost_per_image=Decimal(per_image),
-        tokens_per_credit=tokens_per_credit, credits_per_image=credits_per_image, **extra)
+        cost_per_1k_output=Decimal(price_out),
+        cost_per_image=Decimal(per_image),
+        tokens_per_credit=tokens_per_credit,
+        credits_per_image=credits_per_image,
+        **extra,
+    )
     db.session.add(model)
     db.session.flush()
     return model
 
 
 def model_named(name) -> AIModelConfig:
-    return db.session.execute(select(AIModelConfig).where(AIModelConfig.model_name == name)).scalar_one()
+    return db.session.execute(
+        select(AIModelConfig).where(AIModelConfig.model_name == name)
+    ).scalar_one()

@@ -2,12 +2,12 @@
 
 import pytest
 from flask import Blueprint, request
+from metering_support import ScriptedProvider, add_model, scripted_plugin
 
 from igny8 import hookimpl, modules
 from igny8.api.runs import execute
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings
-from metering_support import ScriptedProvider, add_model, scripted_plugin
 
 
 class EchoRoute:
@@ -33,19 +33,32 @@ def api(make_app):
 
 
 def post(app, tenant, items, **headers):
-    return app.test_client().post("/api/v1/echo/", json={"items": items},
-                                  headers={**tenant.headers, **headers})
+    return app.test_client().post(
+        "/api/v1/echo/", json={"items": items}, headers={**tenant.headers, **headers}
+    )
 
 
 def test_run_response_shape(api, tenant_factory_for):
     app, _ = api
     tenant = tenant_factory_for(app)
     body = post(app, tenant, ["a"]).json
-    assert set(body["run"]) >= {"id", "operation", "status", "items", "credits_used", "cost_usd",
-                                "model", "resolved_by"}
-    assert (body["run"]["status"], body["run"]["credits_used"], body["run"]["cost_usd"],
-            body["run"]["model"], body["run"]["resolved_by"]) == ("succeeded", 2, "0.00600000",
-                                                                  "scripted-1", "global")
+    assert set(body["run"]) >= {
+        "id",
+        "operation",
+        "status",
+        "items",
+        "credits_used",
+        "cost_usd",
+        "model",
+        "resolved_by",
+    }
+    assert (
+        body["run"]["status"],
+        body["run"]["credits_used"],
+        body["run"]["cost_usd"],
+        body["run"]["model"],
+        body["run"]["resolved_by"],
+    ) == ("succeeded", 2, "0.00600000", "scripted-1", "global")
     assert body["results"] == [{"item": "a", "status": "succeeded", "text": '{"ok": true}'}]
 
 
@@ -72,7 +85,10 @@ def test_idempotency_key_replays_the_stored_run(api, tenant_factory_for):
     assert conflict.status_code == 409 and conflict.json["error"]["code"] == "conflict"
     # Keys are per account: another tenant's "abc" is a new run.
     other = tenant_factory_for(app)
-    assert post(app, other, ["a"], **{"Idempotency-Key": "abc"}).json["run"]["id"] != first.json["run"]["id"]
+    assert (
+        post(app, other, ["a"], **{"Idempotency-Key": "abc"}).json["run"]["id"]
+        != first.json["run"]["id"]
+    )
 
 
 def test_switched_off_module_is_403_module_disabled(api, tenant_factory_for):

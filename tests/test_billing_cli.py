@@ -47,20 +47,31 @@ def test_audit_reports_each_kind_of_mismatch(app, make_tenant, provider):
     broken, doubled, hanging = make_tenant(), make_tenant(), make_tenant()
     with app.app_context():
         # balance changed behind the ledger's back
-        db.session.execute(update(Account).where(Account.id == broken.account_id).values(credits=999))
+        db.session.execute(
+            update(Account).where(Account.id == broken.account_id).values(credits=999)
+        )
         # a usage row whose charge the ledger does not show
         run_operation(doubled.account_id, "echo", ["x"])
         db.session.execute(update(CreditUsageLog).values(credits_used=5))
         # a hold from a process that died before settling, an hour ago
         ledger.hold(hanging.account_id, 3, 1, "dead-call")
-        db.session.execute(update(CreditTransaction).where(CreditTransaction.reference == "dead-call")
-                           .values(created_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(
+            update(CreditTransaction)
+            .where(CreditTransaction.reference == "dead-call")
+            .values(created_at=utcnow() - timedelta(hours=1))
+        )
         db.session.commit()
     result = invoke(app, "audit-ledger")
     assert result.exit_code == 1
-    assert f"balance_mismatch: account {broken.account_id}: balance 999 but ledger sums to 1000" in result.output
+    assert (
+        f"balance_mismatch: account {broken.account_id}: balance 999 but ledger sums to 1000"
+        in result.output
+    )
     assert f"charge_mismatch: account {doubled.account_id}" in result.output
-    assert f"hold_not_released: account {hanging.account_id}: hold of 3 for call dead-call" in result.output
+    assert (
+        f"hold_not_released: account {hanging.account_id}: hold of 3 for call dead-call"
+        in result.output
+    )
     # a hold younger than the grace period is a call in flight, not a finding
     assert "hold_not_released" not in invoke(app, "audit-ledger", "--grace-minutes", "120").output
 
@@ -80,14 +91,26 @@ def test_the_database_refuses_a_second_settlement(app, tenant):
 def test_release_stale_holds_gives_back_what_a_killed_process_held(app, tenant, provider):
     with app.app_context():
         ledger.hold(tenant.account_id, 7, 1, "killed-call")
-        db.session.add(OperationRun(account_id=tenant.account_id, operation="echo", status="running",
-                                    created_at=utcnow() - timedelta(hours=2)))
-        db.session.execute(update(CreditTransaction).where(CreditTransaction.reference == "killed-call")
-                           .values(created_at=utcnow() - timedelta(hours=2)))
+        db.session.add(
+            OperationRun(
+                account_id=tenant.account_id,
+                operation="echo",
+                status="running",
+                created_at=utcnow() - timedelta(hours=2),
+            )
+        )
+        db.session.execute(
+            update(CreditTransaction)
+            .where(CreditTransaction.reference == "killed-call")
+            .values(created_at=utcnow() - timedelta(hours=2))
+        )
         db.session.commit()
         assert db.session.get(Account, tenant.account_id).credits == 993
     result = invoke(app, "release-stale-holds", "--older-than", "30")
-    assert result.exit_code == 0 and "released 1 stale hold(s); marked 1 abandoned run(s) failed" in result.output
+    assert (
+        result.exit_code == 0
+        and "released 1 stale hold(s); marked 1 abandoned run(s) failed" in result.output
+    )
     assert "released 0" in invoke(app, "release-stale-holds", "--older-than", "30").output
     with app.app_context():
         assert db.session.get(Account, tenant.account_id).credits == 1000
@@ -96,7 +119,9 @@ def test_release_stale_holds_gives_back_what_a_killed_process_held(app, tenant, 
     assert invoke(app, "release-stale-holds").exit_code == 2  # --older-than is required
 
 
-def test_a_call_settling_after_its_hold_was_released_charges_nothing(app, tenant, provider, monkeypatch):
+def test_a_call_settling_after_its_hold_was_released_charges_nothing(
+    app, tenant, provider, monkeypatch
+):
     """release-stale-holds running while a slow call is still out: exactly once still holds."""
     from igny8.billing import audit
 
@@ -104,7 +129,9 @@ def test_a_call_settling_after_its_hold_was_released_charges_nothing(app, tenant
 
     def slow_complete(request, credential):
         with app.app_context():
-            db.session.execute(update(CreditTransaction).values(created_at=utcnow() - timedelta(hours=1)))
+            db.session.execute(
+                update(CreditTransaction).values(created_at=utcnow() - timedelta(hours=1))
+            )
             db.session.commit()
             audit.release_stale_holds(timedelta(minutes=30))
         return original(request, credential)
@@ -124,42 +151,80 @@ def test_a_price_change_writes_history_and_never_reprices_the_past(app, tenant, 
         model = model_named("scripted-1")
         model.cost_per_1k_output = Decimal("0.016")
         db.session.commit()
-        prices = db.session.execute(select(ModelPrice).where(ModelPrice.model_id == model.id)
-                                    .order_by(ModelPrice.id)).scalars().all()
+        prices = (
+            db.session.execute(
+                select(ModelPrice).where(ModelPrice.model_id == model.id).order_by(ModelPrice.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [p.cost_per_1k_output for p in prices] == [Decimal("0.008"), Decimal("0.016")]
         model.display_name = "renamed"  # not a price: no new history row
         db.session.commit()
-        assert len(db.session.execute(select(ModelPrice).where(ModelPrice.model_id == model.id)).all()) == 2
+        assert (
+            len(db.session.execute(select(ModelPrice).where(ModelPrice.model_id == model.id)).all())
+            == 2
+        )
         run_operation(tenant.account_id, "echo", ["after"])
-        totals = [r.cost_usd_total for r in db.session.execute(
-            select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars()]
+        totals = [
+            r.cost_usd_total
+            for r in db.session.execute(
+                select(CreditUsageLog).order_by(CreditUsageLog.id)
+            ).scalars()
+        ]
         assert totals == [Decimal("0.006"), Decimal("0.010")]
 
 
 def test_backfill_costs_prices_rows_at_the_price_of_their_time(app, tenant, provider):
     with app.app_context():
         model = model_named("scripted-1")
-        first = db.session.execute(select(ModelPrice).where(ModelPrice.model_id == model.id)).scalar_one()
+        first = db.session.execute(
+            select(ModelPrice).where(ModelPrice.model_id == model.id)
+        ).scalar_one()
         first.effective_from = utcnow() - timedelta(days=10)
-        db.session.add(ModelPrice(model_id=model.id, cost_per_1k_input=Decimal("1"),
-                                  cost_per_1k_output=Decimal("1"), effective_from=utcnow() - timedelta(days=2)))
-        common = dict(account_id=tenant.account_id, operation="echo", provider="scripted",
-                      model_config_id=model.id, input_tokens=1000, output_tokens=500)
-        db.session.add_all([
-            CreditUsageLog(request_id="old", created_at=utcnow() - timedelta(days=5), **common),
-            CreditUsageLog(request_id="new", created_at=utcnow() - timedelta(days=1), **common),
-            CreditUsageLog(request_id="ancient", created_at=utcnow() - timedelta(days=30), **common),
-        ])
+        db.session.add(
+            ModelPrice(
+                model_id=model.id,
+                cost_per_1k_input=Decimal("1"),
+                cost_per_1k_output=Decimal("1"),
+                effective_from=utcnow() - timedelta(days=2),
+            )
+        )
+        common = dict(
+            account_id=tenant.account_id,
+            operation="echo",
+            provider="scripted",
+            model_config_id=model.id,
+            input_tokens=1000,
+            output_tokens=500,
+        )
+        db.session.add_all(
+            [
+                CreditUsageLog(request_id="old", created_at=utcnow() - timedelta(days=5), **common),
+                CreditUsageLog(request_id="new", created_at=utcnow() - timedelta(days=1), **common),
+                CreditUsageLog(
+                    request_id="ancient", created_at=utcnow() - timedelta(days=30), **common
+                ),
+            ]
+        )
         db.session.commit()
     dry = invoke(app, "backfill-costs", "--dry-run")
     assert dry.exit_code == 0 and "would price 2 row(s); 1 have no price in force" in dry.output
     with app.app_context():
-        assert db.session.execute(select(CreditUsageLog.cost_usd_total).where(
-            CreditUsageLog.request_id == "old")).scalar_one() is None
+        assert (
+            db.session.execute(
+                select(CreditUsageLog.cost_usd_total).where(CreditUsageLog.request_id == "old")
+            ).scalar_one()
+            is None
+        )
     result = invoke(app, "backfill-costs")
     assert result.exit_code == 0 and "priced 2 row(s); 1 left unpriced" in result.output
     with app.app_context():
-        costs = dict(db.session.execute(select(CreditUsageLog.request_id, CreditUsageLog.cost_usd_total)).all())
+        costs = dict(
+            db.session.execute(
+                select(CreditUsageLog.request_id, CreditUsageLog.cost_usd_total)
+            ).all()
+        )
         # 5 days ago: 0.002 and 0.008 per 1k -> 0.002 + 0.004; 1 day ago: 1 and 1 per 1k -> 1 + 0.5
         assert costs == {"old": Decimal("0.006"), "new": Decimal("1.5"), "ancient": None}
     again = invoke(app, "backfill-costs")

@@ -186,6 +186,14 @@ def test_init_demo_creates_a_working_account_and_token(fresh):
     assert json.load(open(creds))["api_token"] == token
 
 
+def test_init_demo_keeps_real_models_when_an_openai_key_is_set(fresh, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-demo")
+    assert invoke(fresh, "init", "--demo").exit_code == 0
+    with fresh.app_context():
+        settings = GlobalIntegrationSettings.get()
+        assert settings.default_text_model is None and settings.default_image_model is None
+
+
 def test_create_admin_and_update(app):
     assert (
         invoke(

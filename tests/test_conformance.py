@@ -20,9 +20,13 @@ def test_openai_conforms(openai_server):
     kit.check_foreign_responses(own_response=result.raw)
     images = kit.call_images("gpt-image-1", base_url=base)
     assert kit.check_usage("gpt-image-1", images.raw).images == 1
-    for behaviour, code in [("auth", "auth_failed"), ("rate_limit", "rate_limited"),
-                            ("server_error", "unavailable"), ("malformed", "bad_response"),
-                            ("bad_request", "invalid_request")]:
+    for behaviour, code in [
+        ("auth", "auth_failed"),
+        ("rate_limit", "rate_limited"),
+        ("server_error", "unavailable"),
+        ("malformed", "bad_response"),
+        ("bad_request", "invalid_request"),
+    ]:
         openai_server.script.append(behaviour)
         kit.check_error(code, lambda: kit.call_text("gpt-4o-mini", base_url=base))
     openai_server.slow_seconds = 0.5
@@ -36,10 +40,16 @@ def test_anthropic_conforms(anthropic_server):
     result = kit.call_text("claude-haiku-4-5", base_url=anthropic_server.url)
     kit.check_usage("claude-haiku-4-5", result.raw, Usage(input_tokens=200, output_tokens=500))
     kit.check_foreign_responses(own_response=result.raw)
-    for behaviour, code in [("auth", "auth_failed"), ("rate_limit", "rate_limited"),
-                            ("overloaded", "unavailable"), ("malformed", "bad_response")]:
+    for behaviour, code in [
+        ("auth", "auth_failed"),
+        ("rate_limit", "rate_limited"),
+        ("overloaded", "unavailable"),
+        ("malformed", "bad_response"),
+    ]:
         anthropic_server.script.append(behaviour)
-        kit.check_error(code, lambda: kit.call_text("claude-haiku-4-5", base_url=anthropic_server.url))
+        kit.check_error(
+            code, lambda: kit.call_text("claude-haiku-4-5", base_url=anthropic_server.url)
+        )
 
 
 def test_runware_conforms(runware_server):
@@ -49,8 +59,12 @@ def test_runware_conforms(runware_server):
     result = kit.call_images("runware:97@1", base_url=base, n=3)
     assert kit.check_usage("runware:97@1", result.raw).images == 3
     kit.check_foreign_responses(own_response=result.raw)
-    for behaviour, code in [("auth", "auth_failed"), ("rate_limit", "rate_limited"),
-                            ("server_error", "unavailable"), ("malformed", "bad_response")]:
+    for behaviour, code in [
+        ("auth", "auth_failed"),
+        ("rate_limit", "rate_limited"),
+        ("server_error", "unavailable"),
+        ("malformed", "bad_response"),
+    ]:
         runware_server.script.append(behaviour)
         kit.check_error(code, lambda: kit.call_images("runware:97@1", base_url=base))
 

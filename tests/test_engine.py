@@ -35,9 +35,14 @@ def provider(app, plugins):
 
 
 def ledger_rows(account_id):
-    return [(t.type, t.amount) for t in db.session.execute(
-        select(CreditTransaction).where(CreditTransaction.account_id == account_id)
-        .order_by(CreditTransaction.id)).scalars()]
+    return [
+        (t.type, t.amount)
+        for t in db.session.execute(
+            select(CreditTransaction)
+            .where(CreditTransaction.account_id == account_id)
+            .order_by(CreditTransaction.id)
+        ).scalars()
+    ]
 
 
 def balance(account_id):
@@ -48,19 +53,46 @@ def balance(account_id):
 def test_a_call_is_priced_charged_and_logged(app, tenant, provider):
     recorded = []
     with app.app_context():
-        app.extensions["igny8"].register(type("Rec", (), {"igny8_usage_recorded": staticmethod(
-            __import__("igny8").hookimpl(lambda usage_log: recorded.append(usage_log.request_id)))})(), "rec")
+        app.extensions["igny8"].register(
+            type(
+                "Rec",
+                (),
+                {
+                    "igny8_usage_recorded": staticmethod(
+                        __import__("igny8").hookimpl(
+                            lambda usage_log: recorded.append(usage_log.request_id)
+                        )
+                    )
+                },
+            )(),
+            "rec",
+        )
         outcome = run_operation(tenant.account_id, "echo", ["hi"], site_id=tenant.site_id)
         run = outcome.run
         assert (run.status, run.items_succeeded, run.model_name, run.resolved_by) == (
-            "succeeded", 1, "scripted-1", "global")
+            "succeeded",
+            1,
+            "scripted-1",
+            "global",
+        )
         log = db.session.execute(select(CreditUsageLog)).scalar_one()
         # 1,000 input x 0.002/1k = 0.002; 500 output x 0.008/1k = 0.004; ceil(1500/1000) = 2 credits
         assert (log.input_tokens, log.output_tokens, log.usage_estimated) == (1000, 500, False)
         assert (log.cost_usd_input, log.cost_usd_output, log.cost_usd_total) == (
-            Decimal("0.002"), Decimal("0.004"), Decimal("0.006"))
-        assert (log.price_per_1k_input, log.price_per_1k_output) == (Decimal("0.002"), Decimal("0.008"))
-        assert (log.credits_used, log.credits_unbilled, log.status, log.run_id) == (2, 0, "success", run.id)
+            Decimal("0.002"),
+            Decimal("0.004"),
+            Decimal("0.006"),
+        )
+        assert (log.price_per_1k_input, log.price_per_1k_output) == (
+            Decimal("0.002"),
+            Decimal("0.008"),
+        )
+        assert (log.credits_used, log.credits_unbilled, log.status, log.run_id) == (
+            2,
+            0,
+            "success",
+            run.id,
+        )
         assert (run.credits_used, run.cost_usd) == (2, Decimal("0.006"))
         held = ledger_rows(tenant.account_id)
         assert held[0] == ("grant", 1000) and held[1][0] == "hold"
@@ -104,13 +136,18 @@ def test_provider_failure_releases_the_hold_and_charges_nothing(app, tenant, pro
         log = db.session.execute(select(CreditUsageLog)).scalar_one()
         assert (log.status, log.error_code, log.credits_used) == ("failed", "auth_failed", 0)
         rows = ledger_rows(tenant.account_id)
-        assert [t for t, _ in rows] == ["grant", "hold", "release"] and sum(a for _, a in rows) == 1000
+        assert [t for t, _ in rows] == ["grant", "hold", "release"] and sum(
+            a for _, a in rows
+        ) == 1000
         assert balance(tenant.account_id) == 1000
         assert audit.audit() == []
 
 
 def test_rate_limit_is_retried_then_succeeds_once(app, tenant, provider):
-    provider.script = [ProviderError("rate_limited", "slow down", retry_after=0.01), provider.default]
+    provider.script = [
+        ProviderError("rate_limited", "slow down", retry_after=0.01),
+        provider.default,
+    ]
     with app.app_context():
         outcome = run_operation(tenant.account_id, "echo", ["x"])
         assert outcome.run.status == "succeeded"
@@ -134,24 +171,39 @@ def test_retries_are_bounded(app, tenant, provider):
 
 
 def test_one_failed_item_leaves_a_partial_run(app, tenant, provider):
-    provider.script = [provider.default, ProviderError("timeout", "slow"), ProviderError("timeout", "slow"),
-                       ProviderError("timeout", "slow"), provider.default]
+    provider.script = [
+        provider.default,
+        ProviderError("timeout", "slow"),
+        ProviderError("timeout", "slow"),
+        ProviderError("timeout", "slow"),
+        provider.default,
+    ]
     with app.app_context():
         outcome = run_operation(tenant.account_id, "echo", ["a", "b", "c"])
         assert [r["status"] for r in outcome.results] == ["succeeded", "failed", "succeeded"]
-        assert (outcome.run.status, outcome.run.items_succeeded, outcome.run.items_failed) == ("partial", 2, 1)
+        assert (outcome.run.status, outcome.run.items_succeeded, outcome.run.items_failed) == (
+            "partial",
+            2,
+            1,
+        )
         assert outcome.run.credits_used == 4 and balance(tenant.account_id) == 996
 
 
 def test_replay_with_the_same_key_charges_once(app, tenant, provider):
     with app.app_context():
-        first = run_operation(tenant.account_id, "echo", ["x"], idempotency_key="k1", request={"items": ["x"]})
-        again = run_operation(tenant.account_id, "echo", ["x"], idempotency_key="k1", request={"items": ["x"]})
+        first = run_operation(
+            tenant.account_id, "echo", ["x"], idempotency_key="k1", request={"items": ["x"]}
+        )
+        again = run_operation(
+            tenant.account_id, "echo", ["x"], idempotency_key="k1", request={"items": ["x"]}
+        )
         assert again.replayed and again.run.id == first.run.id and again.results == first.results
         assert len(provider.calls) == 1
         assert balance(tenant.account_id) == 998
         with pytest.raises(IdempotencyConflict):
-            run_operation(tenant.account_id, "echo", ["y"], idempotency_key="k1", request={"items": ["y"]})
+            run_operation(
+                tenant.account_id, "echo", ["y"], idempotency_key="k1", request={"items": ["y"]}
+            )
         assert db.session.execute(select(func.count(OperationRun.id))).scalar() == 1
 
 
@@ -173,12 +225,15 @@ def test_unparseable_output_is_not_charged_but_its_cost_is_logged(app, tenant, p
     def strict(ctx, item):
         def parse(result):
             raise OutputError("expected a list")
+
         ctx.text([{"role": "user", "content": "x"}], parse=parse)
 
     class StrictPlugin:
         @hookimpl
         def igny8_register_operations(self, register):
-            register(Operation("strict", module="writer", model_type="text", title="S", handler=strict))
+            register(
+                Operation("strict", module="writer", model_type="text", title="S", handler=strict)
+            )
 
     plugins.register(StrictPlugin(), "strict")
     with app.app_context():

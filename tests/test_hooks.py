@@ -154,10 +154,48 @@ def test_hook_register_health_checks(app, plugins, client):
     assert checks["database"]["ok"] and checks["migrations"]["ok"]
 
 
-def test_hook_usage_recorded(app, plugins):
+def test_hook_usage_recorded(app, plugins, tenant):
+    """Fired once per metered call, after its usage row is committed, with that row."""
+    from metering_support import model_named
+
+    from igny8.ai.engine import run_operation
+    from igny8.extensions import db
+    from igny8.models import CreditUsageLog, GlobalIntegrationSettings
+
     received = []
+
+    def recorded(usage_log):
+        # Committed already: a fresh connection sees the row.
+        with db.engine.connect() as conn:
+            stored = conn.execute(
+                db.select(CreditUsageLog.credits_used).where(CreditUsageLog.id == usage_log.id)
+            ).scalar_one()
+        received.append((usage_log.request_id, usage_log.operation, usage_log.credits_used, stored))
+
+    def operations(register):
+        register(
+            Operation(
+                "echo",
+                module="writer",
+                model_type="text",
+                title="Echo",
+                handler=lambda ctx, item: {
+                    "t": ctx.text([{"role": "user", "content": item}]).output
+                },
+            )
+        )
+
     plugins.register(
-        plugin("rec", igny8_usage_recorded=lambda usage_log: received.append(usage_log)), "rec"
+        plugin("rec", igny8_usage_recorded=recorded, igny8_register_operations=operations), "rec"
     )
-    plugins.pm.hook.igny8_usage_recorded(usage_log="row")
-    assert received == ["row"]
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = model_named("offline-text")
+        db.session.commit()
+        run_operation(tenant.account_id, "echo", ["one", "two"])
+        ids = (
+            db.session.execute(db.select(CreditUsageLog.request_id).order_by(CreditUsageLog.id))
+            .scalars()
+            .all()
+        )
+    assert [r[0] for r in received] == ids
+    assert all(op == "echo" and used == stored == 1 for _, op, used, stored in received)

@@ -20,9 +20,17 @@ SECRET = "sk-live-VERY-SECRET-0123456789"
 class EchoPlugin:
     @hookimpl
     def igny8_register_operations(self, register):
-        register(Operation("echo", module="writer", model_type="text", title="Echo",
-                           handler=lambda ctx, item: {"text": ctx.text(
-                               [{"role": "user", "content": f"say {item}"}]).output}))
+        register(
+            Operation(
+                "echo",
+                module="writer",
+                model_type="text",
+                title="Echo",
+                handler=lambda ctx, item: {
+                    "text": ctx.text([{"role": "user", "content": f"say {item}"}]).output
+                },
+            )
+        )
 
 
 @pytest.fixture
@@ -30,8 +38,11 @@ def openai_app(app, plugins, openai_server):
     plugins.register(EchoPlugin(), "echo")
     app.config.update(PROVIDER_RETRY_BASE_DELAY=0.001)
     with app.app_context():
-        db.session.add(ProviderCredential(provider="openai", api_key=SECRET,
-                                          base_url=openai_server.url + "/v1"))
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key=SECRET, base_url=openai_server.url + "/v1"
+            )
+        )
         GlobalIntegrationSettings.get().default_text_model = model_named("gpt-4o-mini")
         db.session.commit()
     return app
@@ -46,11 +57,16 @@ def test_usage_row_recomputed_by_hand(openai_app, tenant, openai_server):
         # gpt-4o-mini: 0.00015 input, 0.000075 cached input, 0.0006 output per 1k tokens.
         # prompt_tokens 1,200 of which 1,000 cached; completion 300.
         assert (log.input_tokens, log.cached_input_tokens, log.output_tokens) == (1200, 1000, 300)
-        expected_input = Decimal(200) * Decimal("0.00015") / 1000 + Decimal(1000) * Decimal("0.000075") / 1000
+        expected_input = (
+            Decimal(200) * Decimal("0.00015") / 1000 + Decimal(1000) * Decimal("0.000075") / 1000
+        )
         expected_output = Decimal(300) * Decimal("0.0006") / 1000
         assert expected_input == Decimal("0.000105") and expected_output == Decimal("0.00018")
         assert (log.cost_usd_input, log.cost_usd_output, log.cost_usd_total) == (
-            expected_input, expected_output, Decimal("0.000285"))
+            expected_input,
+            expected_output,
+            Decimal("0.000285"),
+        )
         # 10,000 tokens per credit: ceil(1,500 / 10,000) = 1 credit (also the minimum).
         assert (log.credits_used, log.provider, log.status) == (1, "openai", "success")
         assert db.session.get(Account, tenant.account_id).credits == 999
@@ -78,7 +94,9 @@ def test_the_key_never_appears_in_errors_rows_or_logs(openai_app, tenant, openai
         assert SECRET not in caplog.text
 
 
-def test_missing_key_is_auth_failed_without_a_request(app, plugins, tenant, openai_server, monkeypatch):
+def test_missing_key_is_auth_failed_without_a_request(
+    app, plugins, tenant, openai_server, monkeypatch
+):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     plugins.register(EchoPlugin(), "echo")
     with app.app_context():

@@ -21,16 +21,25 @@ def m(name, active=True, kind="text"):
     return SimpleNamespace(model_name=name, is_active=active, model_type=kind)
 
 
-ALL = {"task": m("t"), "account": m("a"), "operation": m("o"), "global": m("g"), "system_default": m("s")}
+ALL = {
+    "task": m("t"),
+    "account": m("a"),
+    "operation": m("o"),
+    "global": m("g"),
+    "system_default": m("s"),
+}
 
 
-@pytest.mark.parametrize("missing, winner", [
-    ((), "task"),
-    (("task",), "account"),
-    (("task", "account"), "operation"),
-    (("task", "account", "operation"), "global"),
-    (("task", "account", "operation", "global"), "system_default"),
-])
+@pytest.mark.parametrize(
+    "missing, winner",
+    [
+        ((), "task"),
+        (("task",), "account"),
+        (("task", "account"), "operation"),
+        (("task", "account", "operation"), "global"),
+        (("task", "account", "operation", "global"), "system_default"),
+    ],
+)
 def test_each_level_wins_in_turn(missing, winner):
     candidates = {k: (None if k in missing else v) for k, v in ALL.items()}
     resolution = resolve_model("text", candidates, allows_overrides=True)
@@ -59,9 +68,13 @@ def test_nothing_active_anywhere():
 
 
 def test_parameters_account_over_global_on_paid_plans_only():
-    settings = SimpleNamespace(default_temperature=0.7, default_max_tokens=8192,
-                               default_image_size="1024x1024", default_image_quality="standard",
-                               default_image_style="vivid")
+    settings = SimpleNamespace(
+        default_temperature=0.7,
+        default_max_tokens=8192,
+        default_image_size="1024x1024",
+        default_image_quality="standard",
+        default_image_style="vivid",
+    )
     paid = resolve_parameters(settings, {"temperature": 0.2, "max_tokens": None}, True)
     assert (paid.temperature, paid.max_tokens) == (0.2, 8192)
     assert (paid.source("temperature"), paid.source("max_tokens")) == ("account", "global")
@@ -75,8 +88,14 @@ OPERATION = Operation("clustering", module="clustering", model_type="text", titl
 def resolve_for(account_id, override=None):
     account = db.session.get(Account, account_id)
     cost = db.session.query(CreditCostConfig).filter_by(operation="clustering").one()
-    ctx = OperationContext(account=account, site_id=None, run_id=None, operation=OPERATION,
-                           cost_config=cost, meter=None)
+    ctx = OperationContext(
+        account=account,
+        site_id=None,
+        run_id=None,
+        operation=OPERATION,
+        cost_config=cost,
+        meter=None,
+    )
     return ctx.choice(override)
 
 
@@ -84,18 +103,25 @@ def test_cascade_from_the_database(app, make_tenant):
     paid, free = make_tenant(plan="starter"), make_tenant(plan="free")
     with app.app_context():
         # Nothing configured: the is_default text model decides.
-        assert (resolve_for(paid.account_id).model_name, resolve_for(paid.account_id).resolved_by) == (
-            "gpt-4o-mini", "system_default")
+        assert (
+            resolve_for(paid.account_id).model_name,
+            resolve_for(paid.account_id).resolved_by,
+        ) == ("gpt-4o-mini", "system_default")
         settings = GlobalIntegrationSettings.get()
         settings.default_text_model = model_named("gpt-4.1")
         db.session.commit()
         assert resolve_for(paid.account_id).resolved_by == "global"
-        db.session.query(CreditCostConfig).filter_by(operation="clustering").one().default_model = model_named("gpt-4o")
+        db.session.query(CreditCostConfig).filter_by(
+            operation="clustering"
+        ).one().default_model = model_named("gpt-4o")
         db.session.commit()
         assert resolve_for(paid.account_id).model_name == "gpt-4o"
         for tenant in (paid, free):
-            db.session.add(IntegrationSettings(account_id=tenant.account_id,
-                                               text_model=model_named("claude-sonnet-4-5")))
+            db.session.add(
+                IntegrationSettings(
+                    account_id=tenant.account_id, text_model=model_named("claude-sonnet-4-5")
+                )
+            )
         db.session.commit()
         assert resolve_for(paid.account_id).model_name == "claude-sonnet-4-5"
         assert resolve_for(free.account_id).model_name == "gpt-4o"  # free plan: override ignored

@@ -11,8 +11,9 @@ from .provider import Credential, Provider, ProviderError, redact  # noqa: F401 
 
 def credential_for(provider: Provider) -> Credential:
     row = db.session.execute(
-        select(ProviderCredential).where(ProviderCredential.provider == provider.name,
-                                         ProviderCredential.is_active)
+        select(ProviderCredential).where(
+            ProviderCredential.provider == provider.name, ProviderCredential.is_active
+        )
     ).scalar_one_or_none()
     env_key = os.environ.get(provider.key_env_var) if provider.key_env_var else None
     env_url = os.environ.get(provider.base_url_env_var) if provider.base_url_env_var else None

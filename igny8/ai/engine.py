@@ -81,8 +81,10 @@ class OperationContext:
             select(IntegrationSettings).where(IntegrationSettings.account_id == account.id)
         ).scalar_one_or_none()
         self.parameters: Parameters = resolve_parameters(
-            self._settings, self._account_settings.config if self._account_settings else None,
-            self._allows_overrides)
+            self._settings,
+            self._account_settings.config if self._account_settings else None,
+            self._allows_overrides,
+        )
         self._choices: dict = {}
 
     def choice(self, model_override: AIModelConfig | None = None) -> ModelChoice:
@@ -98,13 +100,18 @@ class OperationContext:
         candidates = {
             "task": override,
             "account": (account.text_model if model_type == "text" else account.image_model)
-            if account else None,
+            if account
+            else None,
             "operation": self._operation_default,
-            "global": self._settings.default_text_model if model_type == "text"
+            "global": self._settings.default_text_model
+            if model_type == "text"
             else self._settings.default_image_model,
             "system_default": db.session.execute(
-                select(AIModelConfig).where(AIModelConfig.model_type == model_type,
-                                            AIModelConfig.is_default, AIModelConfig.is_active)
+                select(AIModelConfig).where(
+                    AIModelConfig.model_type == model_type,
+                    AIModelConfig.is_default,
+                    AIModelConfig.is_active,
+                )
             ).scalar_one_or_none(),
         }
         resolution = resolve_model(model_type, candidates, self._allows_overrides)
@@ -113,24 +120,45 @@ class OperationContext:
         if provider is None:
             raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
         return ModelChoice(
-            model_id=model.id, model_name=model.model_name, model_type=model.model_type,
-            provider=provider, prices=UnitPrices.of(model),
-            rate=CreditRate(model.model_type, model.tokens_per_credit, model.credits_per_image,
-                            self._min_credits),
-            max_output_tokens=model.max_output_tokens, resolved_by=resolution.resolved_by,
+            model_id=model.id,
+            model_name=model.model_name,
+            model_type=model.model_type,
+            provider=provider,
+            prices=UnitPrices.of(model),
+            rate=CreditRate(
+                model.model_type,
+                model.tokens_per_credit,
+                model.credits_per_image,
+                self._min_credits,
+            ),
+            max_output_tokens=model.max_output_tokens,
+            resolved_by=resolution.resolved_by,
         )
 
-    def text(self, messages, *, json=False, schema=None, parse=None, model=None,
-             max_tokens=None) -> CallResult:
+    def text(
+        self, messages, *, json=False, schema=None, parse=None, model=None, max_tokens=None
+    ) -> CallResult:
         p = self.parameters
-        return self.meter.text(self.choice(model), messages, temperature=p.temperature,
-                               max_tokens=max_tokens or p.max_tokens, json=json,
-                               schema=schema, parse=parse)
+        return self.meter.text(
+            self.choice(model),
+            messages,
+            temperature=p.temperature,
+            max_tokens=max_tokens or p.max_tokens,
+            json=json,
+            schema=schema,
+            parse=parse,
+        )
 
     def images(self, prompt, *, n=1, model=None) -> CallResult:
         p = self.parameters
-        return self.meter.images(self.choice(model), prompt, n=n, size=p.image_size,
-                                 quality=p.image_quality, style=p.image_style)
+        return self.meter.images(
+            self.choice(model),
+            prompt,
+            n=n,
+            size=p.image_size,
+            quality=p.image_quality,
+            style=p.image_style,
+        )
 
 
 def _refuse_if_switched_off(operation, cost_config) -> None:
@@ -142,19 +170,26 @@ def _refuse_if_switched_off(operation, cost_config) -> None:
 
 def _replay(account_id, idempotency_key, request) -> RunOutcome | None:
     run = db.session.execute(
-        select(OperationRun).where(OperationRun.account_id == account_id,
-                                   OperationRun.idempotency_key == idempotency_key)
+        select(OperationRun).where(
+            OperationRun.account_id == account_id, OperationRun.idempotency_key == idempotency_key
+        )
     ).scalar_one_or_none()
     if run is None:
         return None
     if request is not None and run.request is not None and run.request != request:
-        raise IdempotencyConflict(
-            "this Idempotency-Key was already used for a different request")
+        raise IdempotencyConflict("this Idempotency-Key was already used for a different request")
     return RunOutcome(run, run.results or [], replayed=True)
 
 
-def run_operation(account_id: int, operation_key: str, items: list, *, site_id=None,
-                  idempotency_key: str | None = None, request: dict | None = None) -> RunOutcome:
+def run_operation(
+    account_id: int,
+    operation_key: str,
+    items: list,
+    *,
+    site_id=None,
+    idempotency_key: str | None = None,
+    request: dict | None = None,
+) -> RunOutcome:
     """Run ``operation_key`` for each item, metered and billed to the account."""
     operation = registry.operations(current_plugins().pm).get(operation_key)
     if operation is None or operation.handler is None:
@@ -169,9 +204,16 @@ def run_operation(account_id: int, operation_key: str, items: list, *, site_id=N
     _refuse_if_switched_off(operation, cost_config)
     account = db.session.get(Account, account_id)
 
-    run = OperationRun(account_id=account_id, site_id=site_id, operation=operation_key,
-                       status="running", items=len(items), idempotency_key=idempotency_key,
-                       request=request, started_at=utcnow())
+    run = OperationRun(
+        account_id=account_id,
+        site_id=site_id,
+        operation=operation_key,
+        status="running",
+        items=len(items),
+        idempotency_key=idempotency_key,
+        request=request,
+        started_at=utcnow(),
+    )
     db.session.add(run)
     try:
         db.session.commit()
@@ -180,12 +222,23 @@ def run_operation(account_id: int, operation_key: str, items: list, *, site_id=N
         return _replay(account_id, idempotency_key, request)
 
     config = current_app.config
-    meter = Meter(account_id=account_id, operation=operation_key, site_id=site_id,
-                  run_id=run.id, pm=current_plugins().pm,
-                  policy=RetryPolicy.from_config(config),
-                  timeout=float(config.get("PROVIDER_TIMEOUT", 120)))
-    ctx = OperationContext(account=account, site_id=site_id, run_id=run.id, operation=operation,
-                           cost_config=cost_config, meter=meter)
+    meter = Meter(
+        account_id=account_id,
+        operation=operation_key,
+        site_id=site_id,
+        run_id=run.id,
+        pm=current_plugins().pm,
+        policy=RetryPolicy.from_config(config),
+        timeout=float(config.get("PROVIDER_TIMEOUT", 120)),
+    )
+    ctx = OperationContext(
+        account=account,
+        site_id=site_id,
+        run_id=run.id,
+        operation=operation,
+        cost_config=cost_config,
+        meter=meter,
+    )
     try:
         return _run_items(run, operation, ctx, meter, items)
     finally:
@@ -211,17 +264,29 @@ def _run_items(run, operation, ctx, meter, items) -> RunOutcome:
             results.append({"item": item, "status": "succeeded", **result})
         except ledger.InsufficientCredits as exc:
             db.session.rollback()
-            stopped = {"code": "insufficient_credits",
-                       "message": f"the balance does not cover this call (needs {exc.needed})"}
+            stopped = {
+                "code": "insufficient_credits",
+                "message": f"the balance does not cover this call (needs {exc.needed})",
+            }
             results.append({"item": item, "status": "failed", "error": stopped})
         except (ProviderError, ItemError) as exc:
             db.session.rollback()
-            results.append({"item": item, "status": "failed",
-                            "error": {"code": exc.code, "message": exc.message}})
+            results.append(
+                {
+                    "item": item,
+                    "status": "failed",
+                    "error": {"code": exc.code, "message": exc.message},
+                }
+            )
         except OutputError as exc:
             db.session.rollback()
-            results.append({"item": item, "status": "failed",
-                            "error": {"code": "bad_response", "message": str(exc)}})
+            results.append(
+                {
+                    "item": item,
+                    "status": "failed",
+                    "error": {"code": "bad_response", "message": str(exc)},
+                }
+            )
     return _finish(run, meter, results)
 
 
@@ -236,7 +301,9 @@ def _finish(run, meter, results, error=None) -> RunOutcome:
     run.items_succeeded, run.items_failed = succeeded, failed
     run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
     run.results = results
-    run.error = error or next((r["error"]["message"] for r in results if r["status"] == "failed"), None)
+    run.error = error or next(
+        (r["error"]["message"] for r in results if r["status"] == "failed"), None
+    )
     run.finished_at = utcnow()
     db.session.commit()
     return RunOutcome(run, results)

@@ -40,7 +40,6 @@ from .usage import Usage
 log = logging.getLogger(__name__)
 
 
-
 class OutputError(ValueError):
     """The model answered, but not with what the operation asked for (-> bad_response)."""
 
@@ -72,9 +71,18 @@ class CallResult:
 class Meter:
     """Makes metered calls for one account, site, run and operation."""
 
-    def __init__(self, *, account_id: int, operation: str, site_id: int | None = None,
-                 run_id: int | None = None, pm=None, policy: RetryPolicy | None = None,
-                 timeout: float = 120.0, sleep=time.sleep):
+    def __init__(
+        self,
+        *,
+        account_id: int,
+        operation: str,
+        site_id: int | None = None,
+        run_id: int | None = None,
+        pm=None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 120.0,
+        sleep=time.sleep,
+    ):
         self.account_id = account_id
         self.operation = operation
         self.site_id = site_id
@@ -100,16 +108,24 @@ class Meter:
             self._writer = None
             # Balances changed on the meter's connection: the session reads them afresh.
             ledger.forget_balance(self.account_id)
-    
+
     def credential(self, provider: Provider):
         """The provider's key, looked up once per run."""
         if provider.name not in self._credentials:
             self._credentials[provider.name] = credential_for(provider)
         return self._credentials[provider.name]
 
-    def text(self, choice: ModelChoice, messages: list[dict], *, temperature: float,
-             max_tokens: int, json: bool = False, schema: dict | None = None,
-             parse=None) -> CallResult:
+    def text(
+        self,
+        choice: ModelChoice,
+        messages: list[dict],
+        *,
+        temperature: float,
+        max_tokens: int,
+        json: bool = False,
+        schema: dict | None = None,
+        parse=None,
+    ) -> CallResult:
         prompt_tokens = count_message_tokens(messages)
         if choice.max_output_tokens:
             max_tokens = min(max_tokens, choice.max_output_tokens)
@@ -119,23 +135,50 @@ class Meter:
             return max_tokens_within(held, prompt_tokens, max_tokens, choice.rate)
 
         def invoke(credential, held):
-            request = TextRequest(model=choice.model_name, messages=messages,
-                                  temperature=temperature, max_tokens=allowed(held), json=json,
-                                  json_schema=schema, timeout=self.timeout)
+            request = TextRequest(
+                model=choice.model_name,
+                messages=messages,
+                temperature=temperature,
+                max_tokens=allowed(held),
+                json=json,
+                json_schema=schema,
+                timeout=self.timeout,
+            )
             return choice.provider.complete(request, credential)
 
         def estimate(result: TextResult) -> Usage:
             output = count_tokens(result.text)
             return Usage(input_tokens=prompt_tokens, output_tokens=output, estimated=True)
 
-        return self._call(choice, worst, invoke, estimate, parse or (lambda r: r.text),
-                          fits=lambda held: allowed(held) >= 1)
+        return self._call(
+            choice,
+            worst,
+            invoke,
+            estimate,
+            parse or (lambda r: r.text),
+            fits=lambda held: allowed(held) >= 1,
+        )
 
-    def images(self, choice: ModelChoice, prompt: str, *, n: int = 1, size: str = "1024x1024",
-               quality: str | None = None, style: str | None = None) -> CallResult:
+    def images(
+        self,
+        choice: ModelChoice,
+        prompt: str,
+        *,
+        n: int = 1,
+        size: str = "1024x1024",
+        quality: str | None = None,
+        style: str | None = None,
+    ) -> CallResult:
         def invoke(credential, held):
-            request = ImageRequest(model=choice.model_name, prompt=prompt, size=size,
-                                   quality=quality, style=style, n=n, timeout=self.timeout)
+            request = ImageRequest(
+                model=choice.model_name,
+                prompt=prompt,
+                size=size,
+                quality=quality,
+                style=style,
+                n=n,
+                timeout=self.timeout,
+            )
             return choice.provider.generate_images(request, credential)
 
         def estimate(result: ImageResult) -> Usage:
@@ -145,23 +188,27 @@ class Meter:
 
     # -- the one path every call takes --------------------------------------------------
 
-    def _call(self, choice: ModelChoice, worst_case: int, invoke, estimate, parse,
-              fits=None) -> CallResult:
+    def _call(
+        self, choice: ModelChoice, worst_case: int, invoke, estimate, parse, fits=None
+    ) -> CallResult:
         request_id = uuid.uuid4().hex
         if db.session().in_transaction():
             db.session.commit()  # the handler's own writes first: one writer at a time
         held = self.writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
         if fits is not None and not fits(held):
             # Not even the prompt fits in the balance: refuse before calling anyone.
-            self.writer.release(self.account_id, held, request_id, "refused: balance too small", None)
+            self.writer.release(
+                self.account_id, held, request_id, "refused: balance too small", None
+            )
             raise ledger.InsufficientCredits(self.account_id, worst_case)
 
         started = time.perf_counter()
         credential, usage = None, None
         try:
             credential = self.credential(choice.provider)
-            result, _attempts = call_with_retries(lambda: invoke(credential, held), self.policy,
-                                                  self.sleep)
+            result, _attempts = call_with_retries(
+                lambda: invoke(credential, held), self.policy, self.sleep
+            )
             usage = self._usage_of(choice, result.raw) or estimate(result)
             output = parse(result)
         except OutputError as exc:
@@ -176,8 +223,11 @@ class Meter:
             self._fail(choice, request_id, held, started, usage, exc.code)
             raise
         except Exception as exc:  # a provider plugin bug must not leave the hold behind
-            error = ProviderError("bad_response", f"provider {choice.provider.name} failed: "
-                                  f"{redact(type(exc).__name__ + ': ' + str(exc), credential)}")
+            error = ProviderError(
+                "bad_response",
+                f"provider {choice.provider.name} failed: "
+                f"{redact(type(exc).__name__ + ': ' + str(exc), credential)}",
+            )
             self._fail(choice, request_id, held, started, usage, error.code)
             raise error from None
         return self._settle(choice, request_id, held, started, usage, output)
@@ -185,11 +235,15 @@ class Meter:
     def _usage_of(self, choice: ModelChoice, raw) -> Usage | None:
         if self.pm is None or raw is None:
             return None
-        usage = self.pm.hook.igny8_report_usage(provider=choice.provider.name,
-                                                model=choice.model_name, response=raw)
+        usage = self.pm.hook.igny8_report_usage(
+            provider=choice.provider.name, model=choice.model_name, response=raw
+        )
         if usage is not None and not isinstance(usage, Usage):
-            log.warning("igny8_report_usage for %s returned %r, not a Usage; estimating",
-                        choice.provider.name, type(usage).__name__)
+            log.warning(
+                "igny8_report_usage for %s returned %r, not a Usage; estimating",
+                choice.provider.name,
+                type(usage).__name__,
+            )
             return None
         return usage
 
@@ -197,11 +251,18 @@ class Meter:
         cost = price(usage, choice.prices)
         due = charge(credits_for(usage, choice.rate), held)
         charged = due.charged
-        values = self._usage_row(choice, request_id, started, usage, cost, charged, due.unbilled,
-                                 "success", None)
+        values = self._usage_row(
+            choice, request_id, started, usage, cost, charged, due.unbilled, "success", None
+        )
         try:
-            row_id = self.writer.settle(self.account_id, held, charged, request_id,
-                                        f"{self.operation} on {choice.model_name}", values)
+            row_id = self.writer.settle(
+                self.account_id,
+                held,
+                charged,
+                request_id,
+                f"{self.operation} on {choice.model_name}",
+                values,
+            )
         except IntegrityError:
             # The hold was released meanwhile (release-stale-holds): nothing is left to charge.
             charged = 0
@@ -218,8 +279,9 @@ class Meter:
         cost = price(usage, choice.prices)
         values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)
         try:
-            row_id = self.writer.release(self.account_id, held, request_id,
-                                         f"call failed: {code}", values)
+            row_id = self.writer.release(
+                self.account_id, held, request_id, f"call failed: {code}", values
+            )
         except IntegrityError:  # already released by release-stale-holds
             row_id = self.writer.log(values)
         self.cost_usd += cost.total
@@ -227,20 +289,34 @@ class Meter:
 
     def _usage_row(self, choice, request_id, started, usage, cost, charged, unbilled, status, code):
         return dict(
-            account_id=self.account_id, site_id=self.site_id, run_id=self.run_id,
-            operation=self.operation, provider=choice.provider.name,
-            model_config_id=choice.model_id, request_id=request_id,
-            input_tokens=usage.input_tokens, cached_input_tokens=usage.cached_input_tokens,
-            cache_write_tokens=usage.cache_write_tokens, output_tokens=usage.output_tokens,
-            reasoning_tokens=usage.reasoning_tokens, images=usage.images,
+            account_id=self.account_id,
+            site_id=self.site_id,
+            run_id=self.run_id,
+            operation=self.operation,
+            provider=choice.provider.name,
+            model_config_id=choice.model_id,
+            request_id=request_id,
+            input_tokens=usage.input_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            output_tokens=usage.output_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            images=usage.images,
             usage_estimated=usage.estimated,
             price_per_1k_input=choice.prices.input,
             price_per_1k_cached_input=choice.prices.effective_cached_input,
-            price_per_1k_output=choice.prices.output, price_per_image=choice.prices.image,
-            cost_usd_input=cost.input, cost_usd_output=cost.output, cost_usd_total=cost.total,
-            credits_used=charged, credits_unbilled=unbilled,
+            price_per_1k_output=choice.prices.output,
+            price_per_image=choice.prices.image,
+            cost_usd_input=cost.input,
+            cost_usd_output=cost.output,
+            cost_usd_total=cost.total,
+            credits_used=charged,
+            credits_unbilled=unbilled,
             latency_ms=round((time.perf_counter() - started) * 1000),
-            status=status, error_code=code, raw_usage=usage.raw or None, created_at=utcnow(),
+            status=status,
+            error_code=code,
+            raw_usage=usage.raw or None,
+            created_at=utcnow(),
         )
 
     def _recorded(self, values, row_id) -> None:

@@ -17,8 +17,15 @@ RETRYABLE = frozenset({"rate_limited", "timeout", "unavailable"})
 class ProviderError(Exception):
     """A provider call failed. ``message`` must never contain a secret."""
 
-    def __init__(self, code: str, message: str, *, retry_after: float | None = None,
-                 status: int | None = None, response: Any = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        response: Any = None,
+    ):
         if code not in ERROR_CODES:
             raise ValueError(f"unknown provider error code {code!r}")
         super().__init__(message)

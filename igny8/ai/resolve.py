@@ -69,7 +69,9 @@ class Parameters:
         return dict(self.sources)[name]
 
 
-def resolve_parameters(global_settings, account_config: dict | None, allows_overrides: bool) -> Parameters:
+def resolve_parameters(
+    global_settings, account_config: dict | None, allows_overrides: bool
+) -> Parameters:
     """Account values (on a plan that allows overrides) over the global defaults;
     a missing or null account value means "use the global one"."""
     values, sources = {}, []

@@ -9,8 +9,10 @@ _PIECES = re.compile(r"\w+|[^\w\s]")
 
 
 def count_tokens(text: str) -> int:
-    return sum(math.ceil(len(p) / 4) if p[0].isalnum() or p[0] == "_" else 1
-               for p in _PIECES.findall(text or ""))
+    return sum(
+        math.ceil(len(p) / 4) if p[0].isalnum() or p[0] == "_" else 1
+        for p in _PIECES.findall(text or "")
+    )
 
 
 def count_message_tokens(messages) -> int:

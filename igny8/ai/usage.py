@@ -24,7 +24,9 @@ class Usage:
             if f.type in (int, "int"):
                 value = getattr(self, f.name)
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValueError(f"Usage.{f.name} must be a non-negative integer, not {value!r}")
+                    raise ValueError(
+                        f"Usage.{f.name} must be a non-negative integer, not {value!r}"
+                    )
         if self.cached_input_tokens + self.cache_write_tokens > self.input_tokens:
             raise ValueError("cached and cache-write tokens are part of input_tokens")
         if self.reasoning_tokens > self.output_tokens:

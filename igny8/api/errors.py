@@ -76,10 +76,14 @@ def _engine_errors():
         OperationRefused: lambda e: error_response(e.status, e.code, e.message),
         IdempotencyConflict: lambda e: error_response(409, "conflict", str(e)),
         InsufficientCredits: lambda e: error_response(
-            402, "insufficient_credits", "Not enough credits for this operation",
-            {"needed": e.needed}),
-        ProviderError: lambda e: error_response(502, "provider_error", e.message,
-                                                {"provider_code": e.code}),
+            402,
+            "insufficient_credits",
+            "Not enough credits for this operation",
+            {"needed": e.needed},
+        ),
+        ProviderError: lambda e: error_response(
+            502, "provider_error", e.message, {"provider_code": e.code}
+        ),
     }
 
 

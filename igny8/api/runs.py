@@ -41,14 +41,20 @@ def execute(operation: str, items: list, *, site_id: int | None = None, status: 
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not (0 < len(key.strip()) <= 200):
         raise ApiError(400, f"{IDEMPOTENCY_HEADER} must be 1 to 200 characters")
-    outcome = run_operation(current_account().id, operation, items, site_id=site_id,
-                            idempotency_key=key.strip() if key else None,
-                            request={"operation": operation, "site_id": site_id, "items": items})
+    outcome = run_operation(
+        current_account().id,
+        operation,
+        items,
+        site_id=site_id,
+        idempotency_key=key.strip() if key else None,
+        request={"operation": operation, "site_id": site_id, "items": items},
+    )
     body = {"run": run_json(outcome.run), "results": outcome.results}
     codes = {r["error"]["code"] for r in outcome.results if r["status"] == "failed"}
     if outcome.run.status == "failed" and codes == {"insufficient_credits"}:
-        raise ApiError(402, "Not enough credits for this operation", code="insufficient_credits",
-                       details=body)
+        raise ApiError(
+            402, "Not enough credits for this operation", code="insufficient_credits", details=body
+        )
     response = jsonify(body)
     response.status_code = status
     if outcome.replayed:

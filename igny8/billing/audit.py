@@ -32,10 +32,15 @@ def _open_holds(older_than: timedelta):
     release = aliased(CreditTransaction)
     return (
         select(CreditTransaction)
-        .outerjoin(release, and_(release.reference == CreditTransaction.reference,
-                                 release.type == "release"))
-        .where(CreditTransaction.type == "hold", release.id.is_(None),
-               CreditTransaction.created_at < utcnow() - older_than)
+        .outerjoin(
+            release,
+            and_(release.reference == CreditTransaction.reference, release.type == "release"),
+        )
+        .where(
+            CreditTransaction.type == "hold",
+            release.id.is_(None),
+            CreditTransaction.created_at < utcnow() - older_than,
+        )
         .order_by(CreditTransaction.id)
     )
 
@@ -44,15 +49,17 @@ def audit(grace: timedelta = timedelta(minutes=30)) -> list[Finding]:
     findings = []
     ledger_sum = (
         select(CreditTransaction.account_id, func.sum(CreditTransaction.amount).label("total"))
-        .group_by(CreditTransaction.account_id).subquery()
+        .group_by(CreditTransaction.account_id)
+        .subquery()
     )
     for account_id, credits, total in db.session.execute(
         select(Account.id, Account.credits, func.coalesce(ledger_sum.c.total, 0))
         .outerjoin(ledger_sum, ledger_sum.c.account_id == Account.id)
         .where(Account.credits != func.coalesce(ledger_sum.c.total, 0))
     ):
-        findings.append(Finding("balance_mismatch", account_id,
-                                f"balance {credits} but ledger sums to {total}"))
+        findings.append(
+            Finding("balance_mismatch", account_id, f"balance {credits} but ledger sums to {total}")
+        )
 
     for account_id, reference, count in db.session.execute(
         select(CreditTransaction.account_id, CreditTransaction.reference, func.count())
@@ -60,23 +67,40 @@ def audit(grace: timedelta = timedelta(minutes=30)) -> list[Finding]:
         .group_by(CreditTransaction.account_id, CreditTransaction.reference)
         .having(func.count() > 1)
     ):
-        findings.append(Finding("charged_twice", account_id, f"call {reference} settled {count} times"))
+        findings.append(
+            Finding("charged_twice", account_id, f"call {reference} settled {count} times")
+        )
 
     settle = aliased(CreditTransaction)
     for account_id, request_id, used, settled in db.session.execute(
-        select(CreditUsageLog.account_id, CreditUsageLog.request_id, CreditUsageLog.credits_used,
-               func.coalesce(-settle.amount, 0))
-        .outerjoin(settle, and_(settle.reference == CreditUsageLog.request_id,
-                                settle.type == "settle"))
+        select(
+            CreditUsageLog.account_id,
+            CreditUsageLog.request_id,
+            CreditUsageLog.credits_used,
+            func.coalesce(-settle.amount, 0),
+        )
+        .outerjoin(
+            settle, and_(settle.reference == CreditUsageLog.request_id, settle.type == "settle")
+        )
         .where(CreditUsageLog.credits_used != func.coalesce(-settle.amount, 0))
     ):
-        findings.append(Finding("charge_mismatch", account_id,
-                                f"usage {request_id} records {used} credits, ledger settled {settled}"))
+        findings.append(
+            Finding(
+                "charge_mismatch",
+                account_id,
+                f"usage {request_id} records {used} credits, ledger settled {settled}",
+            )
+        )
 
     for hold in db.session.execute(_open_holds(grace)).scalars():
-        findings.append(Finding("hold_not_released", hold.account_id,
-                                f"hold of {-hold.amount} for call {hold.reference} "
-                                f"since {hold.created_at:%Y-%m-%d %H:%M} never released"))
+        findings.append(
+            Finding(
+                "hold_not_released",
+                hold.account_id,
+                f"hold of {-hold.amount} for call {hold.reference} "
+                f"since {hold.created_at:%Y-%m-%d %H:%M} never released",
+            )
+        )
     return findings
 
 
@@ -87,18 +111,32 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
     released = 0
     for hold in db.session.execute(_open_holds(older_than)).scalars().all():
         try:
-            ledger.release(hold.account_id, -hold.amount, hold.reference,
-                           description="stale hold released (the call never settled)")
+            ledger.release(
+                hold.account_id,
+                -hold.amount,
+                hold.reference,
+                description="stale hold released (the call never settled)",
+            )
             db.session.commit()
             released += 1
         except IntegrityError:
             db.session.rollback()  # released concurrently: nothing to do
-    runs = db.session.execute(
-        select(OperationRun).where(OperationRun.status.in_(("queued", "running")),
-                                   OperationRun.created_at < utcnow() - older_than)
-    ).scalars().all()
+    runs = (
+        db.session.execute(
+            select(OperationRun).where(
+                OperationRun.status.in_(("queued", "running")),
+                OperationRun.created_at < utcnow() - older_than,
+            )
+        )
+        .scalars()
+        .all()
+    )
     for run in runs:
-        run.status, run.error, run.finished_at = "failed", "abandoned: the process running it stopped", utcnow()
+        run.status, run.error, run.finished_at = (
+            "failed",
+            "abandoned: the process running it stopped",
+            utcnow(),
+        )
     db.session.commit()
     return released, len(runs)
 
@@ -106,13 +144,19 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
 def price_in_force(model_id: int, at) -> ModelPrice | None:
     """The price row effective at ``at``: the newest one not after it."""
     return db.session.execute(
-        select(ModelPrice).where(ModelPrice.model_id == model_id, ModelPrice.effective_from <= at)
-        .order_by(ModelPrice.effective_from.desc(), ModelPrice.id.desc()).limit(1)
+        select(ModelPrice)
+        .where(ModelPrice.model_id == model_id, ModelPrice.effective_from <= at)
+        .order_by(ModelPrice.effective_from.desc(), ModelPrice.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def unpriced_usage():
-    return select(CreditUsageLog).where(CreditUsageLog.cost_usd_total.is_(None)).order_by(CreditUsageLog.id)
+    return (
+        select(CreditUsageLog)
+        .where(CreditUsageLog.cost_usd_total.is_(None))
+        .order_by(CreditUsageLog.id)
+    )
 
 
 def backfill_row(row: CreditUsageLog) -> bool:
@@ -123,9 +167,23 @@ def backfill_row(row: CreditUsageLog) -> bool:
     if in_force is None:
         return False
     prices = UnitPrices.of(in_force)
-    cost = price(Usage(input_tokens=row.input_tokens, cached_input_tokens=row.cached_input_tokens,
-                       output_tokens=row.output_tokens, images=row.images), prices)
-    row.price_per_1k_input, row.price_per_1k_cached_input = prices.input, prices.effective_cached_input
+    cost = price(
+        Usage(
+            input_tokens=row.input_tokens,
+            cached_input_tokens=row.cached_input_tokens,
+            output_tokens=row.output_tokens,
+            images=row.images,
+        ),
+        prices,
+    )
+    row.price_per_1k_input, row.price_per_1k_cached_input = (
+        prices.input,
+        prices.effective_cached_input,
+    )
     row.price_per_1k_output, row.price_per_image = prices.output, prices.image
-    row.cost_usd_input, row.cost_usd_output, row.cost_usd_total = cost.input, cost.output, cost.total
+    row.cost_usd_input, row.cost_usd_output, row.cost_usd_total = (
+        cost.input,
+        cost.output,
+        cost.total,
+    )
     return True

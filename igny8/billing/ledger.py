@@ -19,11 +19,18 @@ ACCOUNTS = Account.__table__
 LEDGER = CreditTransaction.__table__
 
 # Built once: constructing a statement costs more than running it.
-_ADD = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("b_account"))
-        .values(credits=ACCOUNTS.c.credits + bindparam("b_net")).returning(ACCOUNTS.c.credits))
-_TAKE = (update(ACCOUNTS)
-         .where(ACCOUNTS.c.id == bindparam("b_account"), ACCOUNTS.c.credits >= bindparam("b_need"))
-         .values(credits=ACCOUNTS.c.credits - bindparam("b_need")).returning(ACCOUNTS.c.credits))
+_ADD = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == bindparam("b_account"))
+    .values(credits=ACCOUNTS.c.credits + bindparam("b_net"))
+    .returning(ACCOUNTS.c.credits)
+)
+_TAKE = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == bindparam("b_account"), ACCOUNTS.c.credits >= bindparam("b_need"))
+    .values(credits=ACCOUNTS.c.credits - bindparam("b_need"))
+    .returning(ACCOUNTS.c.credits)
+)
 _BALANCE = select(ACCOUNTS.c.credits).where(ACCOUNTS.c.id == bindparam("b_account"))
 _WRITE = insert(LEDGER)
 
@@ -58,7 +65,9 @@ def apply_many(account_id: int, entries, conn=None) -> list[Entry]:
     entries = [e for e in entries if e[0]]
     net = sum(e[0] for e in entries)
     if net < 0:
-        balance = conn.execute(_TAKE, {"b_account": account_id, "b_need": -net}).scalar_one_or_none()
+        balance = conn.execute(
+            _TAKE, {"b_account": account_id, "b_need": -net}
+        ).scalar_one_or_none()
     else:
         balance = conn.execute(_ADD, {"b_account": account_id, "b_net": net}).scalar_one_or_none()
     if balance is None:
@@ -71,16 +80,33 @@ def apply_many(account_id: int, entries, conn=None) -> list[Entry]:
         written.append(Entry(amount, type_, running, reference, description))
     if written:
         now = utcnow()
-        conn.execute(_WRITE, [
-            {"account_id": account_id, "amount": e.amount, "balance_after": e.balance_after,
-             "type": e.type, "reference": e.reference, "description": e.description,
-             "created_at": now} for e in written])
+        conn.execute(
+            _WRITE,
+            [
+                {
+                    "account_id": account_id,
+                    "amount": e.amount,
+                    "balance_after": e.balance_after,
+                    "type": e.type,
+                    "reference": e.reference,
+                    "description": e.description,
+                    "created_at": now,
+                }
+                for e in written
+            ],
+        )
     _refresh(account_id)
     return written
 
 
-def apply(account_id: int, amount: int, type: str, reference: str | None = None,
-          description: str | None = None, conn=None) -> Entry:
+def apply(
+    account_id: int,
+    amount: int,
+    type: str,
+    reference: str | None = None,
+    description: str | None = None,
+    conn=None,
+) -> Entry:
     """Change the balance by ``amount`` (a debit only when the balance covers it)."""
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise TypeError("credit amounts are integers")
@@ -126,17 +152,26 @@ def hold(account_id: int, worst_case: int, minimum: int, reference: str, conn=No
     raise InsufficientCredits(account_id, minimum)
 
 
-def settle(account_id: int, held: int, charged: int, reference: str,
-           description: str | None = None, conn=None):
+def settle(
+    account_id: int,
+    held: int,
+    charged: int,
+    reference: str,
+    description: str | None = None,
+    conn=None,
+):
     """Return the hold and take the charge, in one balance change."""
     if charged > held:
         raise ValueError("a call is never charged more than was held for it")
-    return apply_many(account_id, [
-        (held, "release", reference, "hold returned at settlement"),
-        (-charged, "settle", reference, description),
-    ], conn)
+    return apply_many(
+        account_id,
+        [
+            (held, "release", reference, "hold returned at settlement"),
+            (-charged, "settle", reference, description),
+        ],
+        conn,
+    )
 
 
-def release(account_id: int, held: int, reference: str, description: str | None = None,
-            conn=None):
+def release(account_id: int, held: int, reference: str, description: str | None = None, conn=None):
     return apply_many(account_id, [(held, "release", reference, description)], conn)

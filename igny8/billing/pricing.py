@@ -28,7 +28,8 @@ class UnitPrices:
         """From anything with cost_per_1k_* and cost_per_image (a model or a price row)."""
         return cls(
             input=Decimal(row.cost_per_1k_input or 0),
-            cached_input=None if row.cost_per_1k_cached_input is None
+            cached_input=None
+            if row.cost_per_1k_cached_input is None
             else Decimal(row.cost_per_1k_cached_input),
             output=Decimal(row.cost_per_1k_output or 0),
             image=Decimal(row.cost_per_image or 0),
@@ -53,6 +54,8 @@ def price(usage: Usage, prices: UnitPrices) -> Cost:
     """Uncached input at the input price, cached input at the cached price (both per 1k);
     output per 1k plus images on the output side; each side rounded to 8 places."""
     uncached = usage.input_tokens - usage.cached_input_tokens
-    input_cost = (uncached * prices.input + usage.cached_input_tokens * prices.effective_cached_input) / THOUSAND
+    input_cost = (
+        uncached * prices.input + usage.cached_input_tokens * prices.effective_cached_input
+    ) / THOUSAND
     output_cost = usage.output_tokens * prices.output / THOUSAND + usage.images * prices.image
     return Cost(input=usd(input_cost), output=usd(output_cost))

@@ -57,7 +57,8 @@ def _typed(sql: str, *names_and_types):
 
 _LEDGER_COLUMNS = "account_id, amount, balance_after, type, reference, description, created_at"
 
-_PG_HOLD = _typed(f"""
+_PG_HOLD = _typed(
+    f"""
     WITH debit AS (
         UPDATE accounts SET credits = credits - :need
         WHERE id = :account AND credits >= :need
@@ -65,7 +66,11 @@ _PG_HOLD = _typed(f"""
     INSERT INTO credit_transactions ({_LEDGER_COLUMNS})
     SELECT :account, -:need, credits, 'hold', :reference, NULL, :now FROM debit
     RETURNING balance_after
-""", ("need", Integer()), ("account", Integer()), ("reference", String()))
+""",
+    ("need", Integer()),
+    ("account", Integer()),
+    ("reference", String()),
+)
 
 # Return the hold, take the charge (none when :charged is 0) and, optionally, write the
 # usage row: all one statement.
@@ -82,15 +87,24 @@ _PG_RETURN = f"""
         SELECT :account, -:charged, credits, 'settle', :reference, :settle_note, :now
         FROM balance WHERE :charged > 0)
 """
-_RETURN_PARAMS = (("held", Integer()), ("charged", Integer()), ("account", Integer()),
-                  ("reference", String()), ("release_note", String()), ("settle_note", String()))
+_RETURN_PARAMS = (
+    ("held", Integer()),
+    ("charged", Integer()),
+    ("account", Integer()),
+    ("reference", String()),
+    ("release_note", String()),
+    ("settle_note", String()),
+)
 _PG_RETURN_ONLY = _typed(_PG_RETURN + " SELECT credits FROM balance", *_RETURN_PARAMS)
 _PG_RETURN_AND_LOG = _typed(
-    _PG_RETURN + f"""
+    _PG_RETURN
+    + f"""
     INSERT INTO credit_usage_logs ({", ".join(c.name for c in USAGE_COLUMNS)})
     SELECT {", ".join(":u_" + c.name for c in USAGE_COLUMNS)} FROM balance
     RETURNING id""",
-    *_RETURN_PARAMS, *(("u_" + c.name, c.type) for c in USAGE_COLUMNS))
+    *_RETURN_PARAMS,
+    *(("u_" + c.name, c.type) for c in USAGE_COLUMNS),
+)
 
 
 class PostgresWriter(TransactionalWriter):
@@ -100,11 +114,23 @@ class PostgresWriter(TransactionalWriter):
     def hold(self, account_id, worst_case, minimum, reference) -> int:
         amount = worst_case
         for _ in range(50):
-            if amount > 0 and self.conn.execute(_PG_HOLD, {
-                    "need": amount, "account": account_id, "reference": reference,
-                    "now": utcnow()}).first() is not None:
+            if (
+                amount > 0
+                and self.conn.execute(
+                    _PG_HOLD,
+                    {
+                        "need": amount,
+                        "account": account_id,
+                        "reference": reference,
+                        "now": utcnow(),
+                    },
+                ).first()
+                is not None
+            ):
                 return amount
-            balance = self.conn.execute(ledger._BALANCE, {"b_account": account_id}).scalar_one_or_none()
+            balance = self.conn.execute(
+                ledger._BALANCE, {"b_account": account_id}
+            ).scalar_one_or_none()
             if balance is None:
                 raise LookupError(f"no account {account_id}")
             if balance < minimum:
@@ -115,9 +141,15 @@ class PostgresWriter(TransactionalWriter):
         raise ledger.InsufficientCredits(account_id, minimum)
 
     def _return(self, account_id, held, charged, reference, release_note, settle_note, usage):
-        params = {"held": held, "charged": charged, "account": account_id,
-                  "reference": reference, "release_note": release_note,
-                  "settle_note": settle_note, "now": utcnow()}
+        params = {
+            "held": held,
+            "charged": charged,
+            "account": account_id,
+            "reference": reference,
+            "release_note": release_note,
+            "settle_note": settle_note,
+            "now": utcnow(),
+        }
         if usage is None:
             self.conn.execute(_PG_RETURN_ONLY, params)
             return None
@@ -127,8 +159,9 @@ class PostgresWriter(TransactionalWriter):
     def settle(self, account_id, held, charged, reference, description, usage) -> int:
         if charged > held:
             raise ValueError("a call is never charged more than was held for it")
-        return self._return(account_id, held, charged, reference, "hold returned at settlement",
-                            description, usage)
+        return self._return(
+            account_id, held, charged, reference, "hold returned at settlement", description, usage
+        )
 
     def release(self, account_id, held, reference, description, usage) -> int | None:
         return self._return(account_id, held, 0, reference, description, None, usage)

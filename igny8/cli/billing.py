@@ -11,8 +11,13 @@ from ..extensions import db
 
 
 @click.command("audit-ledger")
-@click.option("--grace-minutes", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Holds younger than this are calls in flight, not findings.")
+@click.option(
+    "--grace-minutes",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Holds younger than this are calls in flight, not findings.",
+)
 @with_appcontext
 def audit_ledger(grace_minutes):
     """Check every account's balance against its ledger; exit 1 on any mismatch."""
@@ -22,12 +27,20 @@ def audit_ledger(grace_minutes):
     if findings:
         click.echo(f"{len(findings)} problem(s) found", err=True)
         raise SystemExit(1)
-    click.echo("ledger OK: every balance equals its ledger, no call charged twice, no hold left open")
+    click.echo(
+        "ledger OK: every balance equals its ledger, no call charged twice, no hold left open"
+    )
 
 
 @click.command("release-stale-holds")
-@click.option("--older-than", "minutes", type=click.IntRange(min=1), required=True,
-              metavar="MINUTES", help="Release holds older than this many minutes.")
+@click.option(
+    "--older-than",
+    "minutes",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="MINUTES",
+    help="Release holds older than this many minutes.",
+)
 @with_appcontext
 def release_stale_holds(minutes):
     """Give back credits held by calls that never settled (a killed process)."""
@@ -41,7 +54,8 @@ def release_stale_holds(minutes):
 def backfill_costs(dry_run):
     """Price usage rows that lack costs, at the price effective at their time."""
     total = db.session.execute(
-        select(func.count()).select_from(audit.unpriced_usage().subquery())).scalar_one()
+        select(func.count()).select_from(audit.unpriced_usage().subquery())
+    ).scalar_one()
     priced = skipped = 0
     rows = db.session.execute(audit.unpriced_usage()).scalars().all()
     with click.progressbar(rows, label=f"pricing {total} usage row(s)", show_pos=True) as bar:
@@ -57,4 +71,6 @@ def backfill_costs(dry_run):
         click.echo(f"dry run: would price {priced} row(s); {skipped} have no price in force")
     else:
         db.session.commit()
-        click.echo(f"priced {priced} row(s); {skipped} left unpriced (no price in force at their time)")
+        click.echo(
+            f"priced {priced} row(s); {skipped} left unpriced (no price in force at their time)"
+        )

@@ -52,7 +52,9 @@ class CreditTransaction(db.Model):
         # Exactly once: a provider call (its request_id is the reference) is held,
         # released and settled at most once each, whatever races or retries happen.
         unique_where(
-            "uq_credit_transactions_once_per_call", "type", "reference",
+            "uq_credit_transactions_once_per_call",
+            "type",
+            "reference",
             condition="type IN ('hold', 'release', 'settle')",
         ),
     )

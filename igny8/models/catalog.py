@@ -67,7 +67,12 @@ class ModelPrice(db.Model):
     model: Mapped[AIModelConfig] = relationship(back_populates="prices")
 
 
-PRICE_FIELDS = ("cost_per_1k_input", "cost_per_1k_cached_input", "cost_per_1k_output", "cost_per_image")
+PRICE_FIELDS = (
+    "cost_per_1k_input",
+    "cost_per_1k_cached_input",
+    "cost_per_1k_output",
+    "cost_per_image",
+)
 
 
 @event.listens_for(Session, "before_flush")
@@ -79,5 +84,8 @@ def _record_price_history(session, _flush_context, _instances):
             continue
         state = inspect(obj)
         if obj in session.new or any(state.attrs[f].history.has_changes() for f in PRICE_FIELDS):
-            session.add(ModelPrice(model=obj, effective_from=utcnow(),
-                                   **{f: getattr(obj, f) for f in PRICE_FIELDS}))
+            session.add(
+                ModelPrice(
+                    model=obj, effective_from=utcnow(), **{f: getattr(obj, f) for f in PRICE_FIELDS}
+                )
+            )

@@ -11,7 +11,9 @@ from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult, 
 
 # Recent SDKs (and models) dropped sampling parameters from the Messages API;
 # temperature is sent only where the installed SDK still takes it.
-TAKES_TEMPERATURE = "temperature" in inspect.signature(anthropic.resources.messages.Messages.create).parameters
+TAKES_TEMPERATURE = (
+    "temperature" in inspect.signature(anthropic.resources.messages.Messages.create).parameters
+)
 
 JSON_INSTRUCTION = "Answer with one JSON object only: no prose, no code fences."
 
@@ -42,21 +44,37 @@ def anthropic_errors(credential):
     except anthropic.APITimeoutError:
         raise ProviderError("timeout", "Anthropic did not answer in time") from None
     except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
-        raise ProviderError("auth_failed", f"Anthropic refused the key: {_message(exc, credential)}",
-                            status=exc.status_code) from None
+        raise ProviderError(
+            "auth_failed",
+            f"Anthropic refused the key: {_message(exc, credential)}",
+            status=exc.status_code,
+        ) from None
     except anthropic.RateLimitError as exc:
-        raise ProviderError("rate_limited", f"Anthropic rate limit: {_message(exc, credential)}",
-                            retry_after=_retry_after(exc), status=429) from None
+        raise ProviderError(
+            "rate_limited",
+            f"Anthropic rate limit: {_message(exc, credential)}",
+            retry_after=_retry_after(exc),
+            status=429,
+        ) from None
     except anthropic.APIConnectionError:
         raise ProviderError("unavailable", "could not connect to Anthropic") from None
     except anthropic.APIStatusError as exc:
         if exc.status_code >= 500:  # 500, and 529 "overloaded"
-            raise ProviderError("unavailable", f"Anthropic error {exc.status_code}: {_message(exc, credential)}",
-                                retry_after=_retry_after(exc), status=exc.status_code) from None
-        raise ProviderError("invalid_request", f"Anthropic rejected the request: {_message(exc, credential)}",
-                            status=exc.status_code) from None
+            raise ProviderError(
+                "unavailable",
+                f"Anthropic error {exc.status_code}: {_message(exc, credential)}",
+                retry_after=_retry_after(exc),
+                status=exc.status_code,
+            ) from None
+        raise ProviderError(
+            "invalid_request",
+            f"Anthropic rejected the request: {_message(exc, credential)}",
+            status=exc.status_code,
+        ) from None
     except (anthropic.APIResponseValidationError, ValueError) as exc:
-        raise ProviderError("bad_response", f"Anthropic sent an unreadable response ({type(exc).__name__})") from None
+        raise ProviderError(
+            "bad_response", f"Anthropic sent an unreadable response ({type(exc).__name__})"
+        ) from None
 
 
 class AnthropicProvider(Provider):
@@ -75,9 +93,12 @@ class AnthropicProvider(Provider):
         key = (credential.api_key, credential.base_url, timeout)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = anthropic.Anthropic(api_key=credential.api_key,
-                                                         base_url=credential.base_url or None,
-                                                         timeout=timeout, max_retries=0)
+                self._clients[key] = anthropic.Anthropic(
+                    api_key=credential.api_key,
+                    base_url=credential.base_url or None,
+                    timeout=timeout,
+                    max_retries=0,
+                )
             return self._clients[key]
 
     def complete(self, request: TextRequest, credential) -> TextResult:
@@ -97,5 +118,7 @@ class AnthropicProvider(Provider):
             response = self.client(credential, request.timeout).messages.create(**kwargs)
         text = "".join(block.text for block in response.content if block.type == "text")
         if not text:
-            raise ProviderError("bad_response", "Anthropic answered with no text", response=response)
+            raise ProviderError(
+                "bad_response", "Anthropic answered with no text", response=response
+            )
         return TextResult(text=text, raw=response)

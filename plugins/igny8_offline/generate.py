@@ -61,8 +61,10 @@ def from_schema(schema: dict, rng, words, messages, _pool=None):
     if "enum" in schema:
         return rng.choice(schema["enum"])
     if kind == "object":
-        return {name: from_schema(sub, rng, words, messages, pool)
-                for name, sub in schema.get("properties", {}).items()}
+        return {
+            name: from_schema(sub, rng, words, messages, pool)
+            for name, sub in schema.get("properties", {}).items()
+        }
     if kind == "array":
         low = schema.get("minItems", 1)
         high = schema.get("maxItems", low + 3)
@@ -72,8 +74,10 @@ def from_schema(schema: dict, rng, words, messages, _pool=None):
             del pool[:take]
             return picked
         count = rng.randint(low, max(low, min(high, low + 3)))
-        return [from_schema(schema.get("items", {"type": "string"}), rng, words, messages, pool)
-                for _ in range(count)]
+        return [
+            from_schema(schema.get("items", {"type": "string"}), rng, words, messages, pool)
+            for _ in range(count)
+        ]
     if kind == "string":
         if schema.get("x-offline") == "html":
             return html_article(rng, words, schema.get("x-offline-words", 600))

@@ -41,8 +41,10 @@ def _vocabulary(messages) -> list[str]:
 class OfflineProvider(Provider):
     name = "offline"
     title = "Offline (no network)"
-    description = ("The embedded default: no key and no network. Deterministic text, JSON in the "
-                   "shape an operation asks for, and real PNG images.")
+    description = (
+        "The embedded default: no key and no network. Deterministic text, JSON in the "
+        "shape an operation asks for, and real PNG images."
+    )
     model_types = ("text", "image")
     key_env_var = None
 
@@ -50,8 +52,10 @@ class OfflineProvider(Provider):
         rng = _rng(request.model, request.messages, request.json_schema)
         words = _vocabulary(request.messages)
         if request.json:
-            schema = request.json_schema or {"type": "object", "properties": {
-                "result": {"type": "string"}}}
+            schema = request.json_schema or {
+                "type": "object",
+                "properties": {"result": {"type": "string"}},
+            }
             text = json.dumps(from_schema(schema, rng, words, request.messages))
         else:
             text = prose(rng, words, max_tokens=request.max_tokens)
@@ -61,8 +65,10 @@ class OfflineProvider(Provider):
     def generate_images(self, request: ImageRequest, credential) -> ImageResult:
         width, height = request.width_height
         images = [
-            GeneratedImage(data=gradient_png(width, height, _rng(request.model, request.prompt, i)),
-                           mime_type="image/png")
+            GeneratedImage(
+                data=gradient_png(width, height, _rng(request.model, request.prompt, i)),
+                mime_type="image/png",
+            )
             for i in range(request.n)
         ]
         response = OfflineResponse(request.model, [], "", images=len(images))

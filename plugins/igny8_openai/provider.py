@@ -53,22 +53,38 @@ def openai_errors(credential):
     except openai.APITimeoutError:
         raise ProviderError("timeout", "OpenAI did not answer in time") from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise ProviderError("auth_failed", f"OpenAI refused the key: {_message(exc, credential)}",
-                            status=exc.status_code) from None
+        raise ProviderError(
+            "auth_failed",
+            f"OpenAI refused the key: {_message(exc, credential)}",
+            status=exc.status_code,
+        ) from None
     except openai.RateLimitError as exc:
-        raise ProviderError("rate_limited", f"OpenAI rate limit: {_message(exc, credential)}",
-                            retry_after=_retry_after(exc), status=429) from None
+        raise ProviderError(
+            "rate_limited",
+            f"OpenAI rate limit: {_message(exc, credential)}",
+            retry_after=_retry_after(exc),
+            status=429,
+        ) from None
     except openai.APIConnectionError:
         raise ProviderError("unavailable", "could not connect to OpenAI") from None
     except openai.APIStatusError as exc:
         if exc.status_code >= 500:
-            raise ProviderError("unavailable", f"OpenAI error {exc.status_code}: {_message(exc, credential)}",
-                                retry_after=_retry_after(exc), status=exc.status_code) from None
-        raise ProviderError("invalid_request", f"OpenAI rejected the request: {_message(exc, credential)}",
-                            status=exc.status_code) from None
+            raise ProviderError(
+                "unavailable",
+                f"OpenAI error {exc.status_code}: {_message(exc, credential)}",
+                retry_after=_retry_after(exc),
+                status=exc.status_code,
+            ) from None
+        raise ProviderError(
+            "invalid_request",
+            f"OpenAI rejected the request: {_message(exc, credential)}",
+            status=exc.status_code,
+        ) from None
     except (openai.APIResponseValidationError, ValueError) as exc:
         # A 2xx whose body is not what the API promises (malformed JSON, wrong shape).
-        raise ProviderError("bad_response", f"OpenAI sent an unreadable response ({type(exc).__name__})") from None
+        raise ProviderError(
+            "bad_response", f"OpenAI sent an unreadable response ({type(exc).__name__})"
+        ) from None
 
 
 class OpenAIProvider(Provider):
@@ -88,25 +104,38 @@ class OpenAIProvider(Provider):
         key = (credential.api_key, credential.base_url, timeout)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = openai.OpenAI(api_key=credential.api_key,
-                                                   base_url=credential.base_url or None,
-                                                   timeout=timeout, max_retries=0)
+                self._clients[key] = openai.OpenAI(
+                    api_key=credential.api_key,
+                    base_url=credential.base_url or None,
+                    timeout=timeout,
+                    max_retries=0,
+                )
             return self._clients[key]
 
     def complete(self, request: TextRequest, credential) -> TextResult:
-        kwargs = {"model": request.model, "messages": request.messages,
-                  "temperature": request.temperature, "max_tokens": request.max_tokens}
+        kwargs = {
+            "model": request.model,
+            "messages": request.messages,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
         if request.json:
             kwargs["response_format"] = {"type": "json_object"}
         with openai_errors(credential):
             response = self.client(credential, request.timeout).chat.completions.create(**kwargs)
         if not response.choices or response.choices[0].message.content is None:
-            raise ProviderError("bad_response", "OpenAI answered with no message", response=response)
+            raise ProviderError(
+                "bad_response", "OpenAI answered with no message", response=response
+            )
         return TextResult(text=response.choices[0].message.content, raw=response)
 
     def generate_images(self, request: ImageRequest, credential) -> ImageResult:
-        kwargs = {"model": request.model, "prompt": request.prompt, "n": request.n,
-                  "size": request.size}
+        kwargs = {
+            "model": request.model,
+            "prompt": request.prompt,
+            "n": request.n,
+            "size": request.size,
+        }
         if request.model.startswith("gpt-image"):
             if request.quality:
                 kwargs["quality"] = GPT_IMAGE_QUALITY.get(request.quality, request.quality)
@@ -119,7 +148,9 @@ class OpenAIProvider(Provider):
         with openai_errors(credential):
             response = self.client(credential, request.timeout).images.generate(**kwargs)
         images = [
-            GeneratedImage(url=item.url, data=base64.b64decode(item.b64_json) if item.b64_json else None)
+            GeneratedImage(
+                url=item.url, data=base64.b64decode(item.b64_json) if item.b64_json else None
+            )
             for item in response.data or []
         ]
         if not images:

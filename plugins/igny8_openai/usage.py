@@ -21,8 +21,9 @@ def usage_from(response) -> Usage | None:
             input_tokens=prompt,
             cached_input_tokens=min(prompt, _detail(usage.prompt_tokens_details, "cached_tokens")),
             output_tokens=completion,
-            reasoning_tokens=min(completion,
-                                 _detail(usage.completion_tokens_details, "reasoning_tokens")),
+            reasoning_tokens=min(
+                completion, _detail(usage.completion_tokens_details, "reasoning_tokens")
+            ),
             raw=usage.model_dump(exclude_none=True),
         )
     if isinstance(response, ImagesResponse):
@@ -33,8 +34,9 @@ def usage_from(response) -> Usage | None:
         prompt = usage.input_tokens or 0
         return Usage(
             input_tokens=prompt,
-            cached_input_tokens=min(prompt, _detail(getattr(usage, "input_tokens_details", None),
-                                                    "cached_tokens")),
+            cached_input_tokens=min(
+                prompt, _detail(getattr(usage, "input_tokens_details", None), "cached_tokens")
+            ),
             output_tokens=usage.output_tokens or 0,
             images=images,
             raw=usage.model_dump(exclude_none=True),

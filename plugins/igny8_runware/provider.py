@@ -32,7 +32,10 @@ def _error_message(response: httpx.Response) -> str:
         errors = response.json().get("errors") or []
     except ValueError:
         errors = []
-    return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors) or f"HTTP {response.status_code}"
+    return (
+        "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
+        or f"HTTP {response.status_code}"
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -62,14 +65,23 @@ class RunwareProvider(Provider):
 
     def generate_images(self, request: ImageRequest, credential) -> ImageResult:
         width, height = request.width_height
-        task = {"taskType": "imageInference", "taskUUID": str(uuid.uuid4()),
-                "positivePrompt": request.prompt, "model": request.model, "width": width,
-                "height": height, "numberResults": request.n, "outputType": "URL",
-                "includeCost": True}
+        task = {
+            "taskType": "imageInference",
+            "taskUUID": str(uuid.uuid4()),
+            "positivePrompt": request.prompt,
+            "model": request.model,
+            "width": width,
+            "height": height,
+            "numberResults": request.n,
+            "outputType": "URL",
+            "includeCost": True,
+        }
         try:
             response = self.client(request.timeout).post(
-                credential.base_url or API_URL, json=[task],
-                headers={"Authorization": f"Bearer {credential.api_key}"})
+                credential.base_url or API_URL,
+                json=[task],
+                headers={"Authorization": f"Bearer {credential.api_key}"},
+            )
         except httpx.TimeoutException:
             raise ProviderError("timeout", "Runware did not answer in time") from None
         except httpx.HTTPError:
@@ -79,14 +91,23 @@ class RunwareProvider(Provider):
         if status in (401, 403):
             raise ProviderError("auth_failed", f"Runware refused the key: {message}", status=status)
         if status == 429:
-            raise ProviderError("rate_limited", f"Runware rate limit: {message}",
-                                retry_after=_retry_after(response), status=status)
+            raise ProviderError(
+                "rate_limited",
+                f"Runware rate limit: {message}",
+                retry_after=_retry_after(response),
+                status=status,
+            )
         if status >= 500:
-            raise ProviderError("unavailable", f"Runware error {status}: {message}",
-                                retry_after=_retry_after(response), status=status)
+            raise ProviderError(
+                "unavailable",
+                f"Runware error {status}: {message}",
+                retry_after=_retry_after(response),
+                status=status,
+            )
         if status >= 400:
-            raise ProviderError("invalid_request", f"Runware rejected the task: {message}",
-                                status=status)
+            raise ProviderError(
+                "invalid_request", f"Runware rejected the task: {message}", status=status
+            )
         try:
             body = response.json()
         except ValueError:
@@ -95,9 +116,12 @@ class RunwareProvider(Provider):
             raise ProviderError("bad_response", "Runware sent an unexpected response")
         raw = RunwareResponse(body)
         if body.get("errors"):
-            raise ProviderError("invalid_request", f"Runware rejected the task: {message}",
-                                response=raw)
-        images = [GeneratedImage(url=r.get("imageURL")) for r in raw.image_results if r.get("imageURL")]
+            raise ProviderError(
+                "invalid_request", f"Runware rejected the task: {message}", response=raw
+            )
+        images = [
+            GeneratedImage(url=r.get("imageURL")) for r in raw.image_results if r.get("imageURL")
+        ]
         if not images:
             raise ProviderError("bad_response", "Runware returned no image", response=raw)
         return ImageResult(images=images, raw=raw)

@@ -33,9 +33,14 @@ class AnthropicServer(WireServer):
         if behaviour == "cached":
             usage.update(cache_read_input_tokens=3000, cache_creation_input_tokens=800)
         payload = {
-            "id": "msg_local", "type": "message", "role": "assistant", "model": body["model"],
+            "id": "msg_local",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
             "content": [{"type": "text", "text": self.reply_text}],
-            "stop_reason": "end_turn", "stop_sequence": None, "usage": usage,
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": usage,
         }
         if behaviour == "no_usage":
             payload["usage"] = {"input_tokens": 0, "output_tokens": 0}

@@ -27,8 +27,11 @@ class WireServer:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = None
-                request = {"path": self.path, "json": body,
-                           "headers": {k.lower(): v for k, v in self.headers.items()}}
+                request = {
+                    "path": self.path,
+                    "json": body,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                }
                 with server.lock:
                     server.requests.append(request)
                     behaviour = server.script.pop(0) if server.script else "ok"
@@ -39,7 +42,9 @@ class WireServer:
                     time.sleep(server.slow_seconds)
                     behaviour = "ok"
                 if behaviour == "malformed":
-                    return self._send_raw(200, b'{"id": "x", "choices": [ {oops', "application/json")
+                    return self._send_raw(
+                        200, b'{"id": "x", "choices": [ {oops', "application/json"
+                    )
                 status, payload, headers = getattr(server, name)(request, behaviour)
                 self._send(status, payload, headers)
 

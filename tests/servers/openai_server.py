@@ -10,11 +10,16 @@ import time
 from .base import WireServer
 
 PNG_1x1 = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+)
 
 
 def error(status, kind, message, headers=None):
-    return status, {"error": {"message": message, "type": kind, "param": None, "code": kind}}, headers
+    return (
+        status,
+        {"error": {"message": message, "type": kind, "param": None, "code": kind}},
+        headers,
+    )
 
 
 class OpenAIServer(WireServer):
@@ -29,7 +34,9 @@ class OpenAIServer(WireServer):
     def failure(self, behaviour, request):
         key = request["headers"].get("authorization", "").removeprefix("Bearer ")
         return {
-            "rate_limit": error(429, "rate_limit_exceeded", "Rate limit reached", {"Retry-After": "0"}),
+            "rate_limit": error(
+                429, "rate_limit_exceeded", "Rate limit reached", {"Retry-After": "0"}
+            ),
             "server_error": error(500, "server_error", "The server had an error"),
             # Echoes the key, as careless servers do: igny8 must redact it.
             "auth": error(401, "invalid_api_key", f"Incorrect API key provided: {key}"),
@@ -49,11 +56,20 @@ class OpenAIServer(WireServer):
         if behaviour == "reasoning":
             usage["completion_tokens_details"] = {"reasoning_tokens": 200, "audio_tokens": 0}
         payload = {
-            "id": "chatcmpl-local", "object": "chat.completion", "created": int(time.time()),
+            "id": "chatcmpl-local",
+            "object": "chat.completion",
+            "created": int(time.time()),
             "model": body["model"],
-            "choices": [] if behaviour == "empty_choices" else [
-                {"index": 0, "message": {"role": "assistant", "content": content},
-                 "finish_reason": "stop", "logprobs": None}],
+            "choices": []
+            if behaviour == "empty_choices"
+            else [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
         }
         if behaviour != "no_usage":
             payload["usage"] = usage
@@ -65,9 +81,15 @@ class OpenAIServer(WireServer):
             return failed
         body = request["json"]
         n = body.get("n") or 1
-        payload = {"created": int(time.time()),
-                   "data": [{"b64_json": base64.b64encode(PNG_1x1).decode()} for _ in range(n)]}
+        payload = {
+            "created": int(time.time()),
+            "data": [{"b64_json": base64.b64encode(PNG_1x1).decode()} for _ in range(n)],
+        }
         if body["model"].startswith("gpt-image") and behaviour != "no_usage":
-            payload["usage"] = {"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
-                                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}}
+            payload["usage"] = {
+                "input_tokens": 50,
+                "output_tokens": 4160,
+                "total_tokens": 4210,
+                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0},
+            }
         return 200, payload, None

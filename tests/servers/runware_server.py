@@ -24,16 +24,23 @@ class RunwareServer(WireServer):
         if behaviour in errors:
             status, code, message = errors[behaviour]
             headers = {"Retry-After": "0"} if status == 429 else None
-            return status, {"errors": [{"code": code, "message": message,
-                                        "taskType": "imageInference"}]}, headers
+            return (
+                status,
+                {"errors": [{"code": code, "message": message, "taskType": "imageInference"}]},
+                headers,
+            )
         data = []
         for task in request["json"]:
             if task.get("taskType") != "imageInference":
                 continue
             for _ in range(task.get("numberResults", 1)):
                 image_id = str(uuid.uuid4())
-                item = {"taskType": "imageInference", "taskUUID": task["taskUUID"],
-                        "imageUUID": image_id, "imageURL": f"{self.url}/images/{image_id}.png"}
+                item = {
+                    "taskType": "imageInference",
+                    "taskUUID": task["taskUUID"],
+                    "imageUUID": image_id,
+                    "imageURL": f"{self.url}/images/{image_id}.png",
+                }
                 if task.get("includeCost"):
                     item["cost"] = self.cost_per_image
                 data.append(item)

@@ -1,14 +1,20 @@
 """The /api/v1 JSON API used by the frontend."""
 
-from flask import Blueprint
+from flask import Blueprint, jsonify
 
-from . import auth, errors, runs, views
+from . import auth, billing, errors, openapi, runs, settings, sites, views
 
 
 def init_app(app) -> None:
     bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
-    views.register(bp)
-    runs.register(bp)
+    for module in (views, runs, sites, settings, billing):
+        module.register(bp)
+
+    @bp.get("/openapi.json")
+    @auth.public
+    def openapi_document():
+        return jsonify(openapi.build())
+
     app.before_request(auth.authenticate)
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from ..extensions import db
+from ..models import Site
 from .auth import current_account
 from .errors import ApiError
 
@@ -18,3 +19,20 @@ def get_owned(model, object_id: int):
     if row is None:
         raise ApiError(404, f"{model.__name__} {object_id} not found")
     return row
+
+
+def owned_site(site_id: int) -> Site:
+    return get_owned(Site, site_id)
+
+
+def owned_ids(model, ids, site_id: int) -> list[int]:
+    """``ids`` if every one is the caller's row on that site, else 404 naming the others."""
+    ids = list(dict.fromkeys(ids))
+    found = set(db.session.execute(
+        select(model.id).where(model.account_id == current_account().id,
+                               model.site_id == site_id, model.id.in_(ids))).scalars())
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ApiError(404, f"{model.__name__} not found: {', '.join(map(str, missing))}",
+                       details={"missing_ids": missing})
+    return ids

@@ -102,6 +102,9 @@ class Site(db.Model):
     wp_url: Mapped[str | None] = mapped_column(String(500))
     wp_username: Mapped[str | None] = mapped_column(String(200))
     wp_app_password: Mapped[str | None] = mapped_column(EncryptedString)
+    # Publishing by webhook: POST of the content as JSON, signed with HMAC-SHA256.
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedString)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = created_at()
 
@@ -109,3 +112,12 @@ class Site(db.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def publish_target(self) -> str | None:
+        """Where `publish` sends content by default: WordPress when configured, else a webhook."""
+        if self.wp_url and self.wp_username and self.wp_app_password:
+            return "wordpress"
+        if self.webhook_url:
+            return "webhook"
+        return None

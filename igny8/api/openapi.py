@@ -1,0 +1,65 @@
+"""/api/v1/openapi.json, generated from the routes and the schemas that validate them."""
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+
+from .. import __version__
+from .auth import API_PREFIX
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "details"],
+                             "properties": {"code": {"type": "string"},
+                                            "message": {"type": "string"},
+                                            "details": {"type": "object"}}}},
+}
+
+
+def _path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def build(app=None) -> dict:
+    app = app or current_app
+    spec = APISpec(title="igny8 API", version=__version__, openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "The JSON API of igny8 (see DESIGN §5)."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", ERROR)
+    error_ref = {"description": "Error", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    paths: dict[str, dict] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX + "/") or rule.endpoint == "api.openapi_document":
+            continue
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, "igny8_openapi", None) or {}
+        operations = paths.setdefault(_path(rule.rule), {})
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation = {
+                "summary": meta.get("summary") or rule.endpoint,
+                "operationId": f"{rule.endpoint.replace('.', '_')}_{method.lower()}",
+                "tags": meta.get("tags") or [rule.endpoint.split(".")[0]],
+                "parameters": [{"in": "path", "name": name, "required": True,
+                                "schema": {"type": "integer" if conv == "int" else "string"}}
+                               for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule.rule)],
+                "responses": {str(meta.get("status", 200)): {"description": "OK"},
+                              "default": error_ref},
+            }
+            if meta.get("description"):
+                operation["description"] = meta["description"]
+            if meta.get("query"):
+                operation["parameters"].append({"in": "query", "schema": meta["query"]})
+            if meta.get("body"):
+                operation["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": meta["body"]}}}
+            if not getattr(view, "igny8_public", False):
+                operation["security"] = [{"bearer": []}]
+            operations[method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,123 @@
+"""Request schemas: they validate requests and describe them in the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1536", "1536x1024", "1024x1792", "1792x1024")
+IMAGE_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")
+IMAGE_STYLES = ("vivid", "natural")
+
+
+class Strict(Schema):
+    class Meta:
+        # Unknown fields are an error, not silently dropped.
+        unknown = "raise"
+
+
+class SiteIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    wp_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
+                        require_tld=False)
+    wp_username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    wp_app_password = fields.String(load_default=None, allow_none=True, load_only=True)
+    webhook_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
+                             require_tld=False)
+    webhook_secret = fields.String(load_default=None, allow_none=True, load_only=True)
+
+
+class KeywordField(fields.Field):
+    """A keyword as a string, or an object with keyword, volume and difficulty."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = {"keyword": value}
+        if not isinstance(value, dict):
+            raise ValidationError("a keyword is a string or an object with 'keyword'")
+        return KeywordIn().load(value)
+
+
+class KeywordIn(Strict):
+    keyword = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    volume = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    difficulty = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0, max=100))
+
+
+class KeywordsIn(Strict):
+    keywords = fields.List(KeywordField(), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class KeywordIdsIn(Strict):
+    keyword_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+                              load_default=None, validate=validate.Length(min=1, max=5000))
+
+
+class ClusterIdsIn(Strict):
+    cluster_ids = fields.List(fields.Integer(strict=True), required=True,
+                              validate=validate.Length(min=1, max=200))
+
+
+class IdeaIdsIn(Strict):
+    idea_ids = fields.List(fields.Integer(strict=True), required=True,
+                           validate=validate.Length(min=1, max=200))
+
+
+class TaskIdsIn(Strict):
+    task_ids = fields.List(fields.Integer(strict=True), required=True,
+                           validate=validate.Length(min=1, max=100))
+
+
+class ContentIdsIn(Strict):
+    content_ids = fields.List(fields.Integer(strict=True), required=True,
+                              validate=validate.Length(min=1, max=100))
+
+
+class ImageIdsIn(Strict):
+    image_ids = fields.List(fields.Integer(strict=True), required=True,
+                            validate=validate.Length(min=1, max=100))
+
+
+class OptimizeIn(ContentIdsIn):
+    keywords = fields.List(fields.String(validate=validate.Length(min=1, max=255)),
+                           load_default=None, validate=validate.Length(min=1, max=20))
+
+
+class PublishIn(ContentIdsIn):
+    target = fields.String(load_default=None, validate=validate.OneOf(("wordpress", "webhook")))
+
+
+class IntegrationSettingsIn(Strict):
+    text_model = fields.String(allow_none=True)
+    image_model = fields.String(allow_none=True)
+    temperature = fields.Float(allow_none=True, validate=validate.Range(min=0, max=2))
+    max_tokens = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=200_000))
+    image_size = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_SIZES))
+    image_quality = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_QUALITIES))
+    image_style = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_STYLES))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("send at least one setting")
+
+
+class PromptIn(Strict):
+    template = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
+
+
+class UsageQuery(Strict):
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+    group_by = fields.String(load_default="day", validate=validate.OneOf(("day", "model", "operation")))
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("start must not be after end", "start")
+
+
+class PageQuery(Strict):
+    page = fields.Integer()
+    per_page = fields.Integer()

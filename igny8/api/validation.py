@@ -1,0 +1,50 @@
+"""Request validation with marshmallow schemas, and the metadata the OpenAPI document is
+built from: one schema both validates a request and documents it.
+
+    @bp.post("/sites")
+    @documented("Create a site", body=SiteIn, tags=["sites"], status=201)
+    def create_site(data): ...
+"""
+
+from functools import wraps
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from .errors import ApiError
+
+
+def _load(schema: Schema, payload, what: str):
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise ApiError(422, f"Invalid {what}", details={"fields": exc.messages}) from None
+
+
+def documented(summary: str, *, tags=(), body: type[Schema] | None = None,
+               query: type[Schema] | None = None, status: int = 200, public: bool = False,
+               description: str | None = None):
+    """Validate the JSON body (passed as ``data``) and/or query string (passed as ``args``),
+    and describe the route for /api/v1/openapi.json."""
+    body_schema = body() if body else None
+    query_schema = query() if query else None
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if body_schema is not None:
+                payload = request.get_json(silent=False) if request.data else None
+                if payload is None:
+                    raise ApiError(400, "This endpoint takes a JSON object body")
+                kwargs["data"] = _load(body_schema, payload, "request body")
+            if query_schema is not None:
+                kwargs["args"] = _load(query_schema, request.args.to_dict(), "query string")
+            return view(*args, **kwargs)
+
+        wrapper.igny8_openapi = {"summary": summary, "tags": list(tags), "body": body,
+                                 "query": query, "status": status, "description": description}
+        if public:
+            wrapper.igny8_public = True
+        return wrapper
+
+    return decorate

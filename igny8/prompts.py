@@ -1,0 +1,106 @@
+"""Prompt templates: global rows seeded from every plugin's igny8_default_prompts, an
+account's row overriding the global one. Templates are Jinja in a sandbox; each prompt
+key declares the variables it may use, and a template using any other, or with a syntax
+error, is refused when saved."""
+
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+
+from . import registry
+from .extensions import db
+from .models import Prompt
+from .plugins import current_plugins
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
+                            lstrip_blocks=True)
+
+
+class PromptError(ValueError):
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class DefaultPrompt:
+    """What a plugin's igny8_default_prompts returns per key: the template and its variables."""
+
+    template: str
+    variables: tuple[str, ...]
+
+
+def defaults() -> dict[str, DefaultPrompt]:
+    found = {}
+    for key, value in registry.default_prompts(current_plugins().pm).items():
+        if isinstance(value, DefaultPrompt):
+            found[key] = value
+        else:  # a bare template string: its own variables are the allowed ones
+            found[key] = DefaultPrompt(value, tuple(sorted(variables_of(value))))
+    return found
+
+
+def variables_of(template: str) -> set[str]:
+    try:
+        return meta.find_undeclared_variables(_ENV.parse(template))
+    except TemplateSyntaxError as exc:
+        raise PromptError(f"template syntax error on line {exc.lineno}: {exc.message}",
+                          {"line": exc.lineno}) from None
+
+
+def validate(key: str, template: str) -> None:
+    """Refuse an unknown key, a syntax error, or a variable the prompt does not provide."""
+    known = defaults()
+    if key not in known:
+        raise PromptError(f"no prompt {key!r}", {"known": sorted(known)})
+    if not template or not template.strip():
+        raise PromptError("a template cannot be empty")
+    unknown = variables_of(template) - set(known[key].variables)
+    if unknown:
+        raise PromptError(
+            f"unknown variable(s) {', '.join(sorted(unknown))}; "
+            f"{key!r} provides: {', '.join(known[key].variables)}",
+            {"unknown": sorted(unknown), "available": list(known[key].variables)})
+
+
+def template_for(key: str, account_id: int | None) -> tuple[str, str]:
+    """(template, source) where source is "account", "global" or "default"."""
+    rows = db.session.execute(
+        select(Prompt.account_id, Prompt.template).where(
+            Prompt.key == key,
+            (Prompt.account_id == account_id) | Prompt.account_id.is_(None))
+    ).all()
+    by_owner = {owner: template for owner, template in rows}
+    if account_id is not None and account_id in by_owner:
+        return by_owner[account_id], "account"
+    if None in by_owner:
+        return by_owner[None], "global"
+    default = defaults().get(key)
+    if default is None:
+        raise PromptError(f"no prompt {key!r}")
+    return default.template, "default"
+
+
+def render(key: str, account_id: int | None, **variables) -> str:
+    template, _source = template_for(key, account_id)
+    return _ENV.from_string(template).render(**variables)
+
+
+def populate(reset: bool = False) -> tuple[int, int]:
+    """Write the global row of every plugin's default prompt; returns (added, reset).
+    Existing global rows are kept unless ``reset``; account overrides are never touched."""
+    existing = {p.key: p for p in db.session.execute(
+        select(Prompt).where(Prompt.account_id.is_(None))).scalars()}
+    added = replaced = 0
+    for key, default in sorted(defaults().items()):
+        row = existing.get(key)
+        if row is None:
+            db.session.add(Prompt(key=key, template=default.template))
+            added += 1
+        elif reset and row.template != default.template:
+            row.template = default.template
+            replaced += 1
+    return added, replaced

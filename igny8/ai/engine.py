@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import modules, registry
+from .. import modules, prompts, registry
 from ..billing import ledger
 from ..billing.credits import CreditRate
 from ..billing.pricing import UnitPrices
@@ -134,6 +134,10 @@ class OperationContext:
             max_output_tokens=model.max_output_tokens,
             resolved_by=resolution.resolved_by,
         )
+
+    def prompt(self, key: str, **variables) -> str:
+        """The operation's prompt (the account's override, else the global one), rendered."""
+        return prompts.render(key, self.account_id, **variables)
 
     def text(
         self, messages, *, json=False, schema=None, parse=None, model=None, max_tokens=None

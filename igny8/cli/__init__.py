@@ -6,6 +6,7 @@ from . import accounts, billing, modules, plugins, setup
 
 COMMANDS = (
     setup.init_command,
+    setup.populate_prompts,
     accounts.create_admin,
     accounts.create_account,
     accounts.create_token,

@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from .. import demo, instance_config, seed
+from .. import demo, instance_config, prompts, seed
 from ..extensions import db
 from ..modules import registered
 
@@ -26,6 +26,7 @@ def init_command(with_demo):
         click.echo(f"wrote {', '.join(written)} to {instance_config.config_path(app)}")
     upgrade(directory=app.config["MIGRATIONS_DIR"])
     created = seed.seed_catalog(registered())
+    created["prompts"], _ = prompts.populate()
     credentials, demo_created = demo.ensure_demo(app) if with_demo else (None, False)
     db.session.commit()
     if demo_created:
@@ -58,3 +59,14 @@ def _print_demo(app, credentials, created):
         f"demo user:   {credentials['user_email']} / {credentials.get('user_password', '-')}"
     )
     click.echo(f"demo token:  {credentials['api_token']}")
+
+
+@click.command("populate-prompts")
+@click.option("--reset", is_flag=True,
+              help="Also set existing global prompts back to the plugins' defaults.")
+@with_appcontext
+def populate_prompts(reset):
+    """Write every plugin's default prompt as the global prompt (account overrides untouched)."""
+    added, replaced = prompts.populate(reset=reset)
+    db.session.commit()
+    click.echo(f"prompts: {added} added, {replaced} reset to default")

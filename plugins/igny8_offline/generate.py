@@ -6,7 +6,9 @@ meaningful output without a model:
 
 - ``"x-offline": "pick"`` on an array of strings: items are picked from the lines of
   the prompt that start with "- " (the inputs the prompt lists), each used once per document.
-- ``"x-offline": "html"`` on a string: an HTML article; ``"x-offline-words": N`` sets its length.
+- ``"x-offline": "pick-one"`` on a string: one listed line (lines may repeat).
+- ``"x-offline": "html"`` on a string: an HTML article that works the listed lines in
+  verbatim; ``"x-offline-words": N`` sets its length.
 """
 
 import re
@@ -30,12 +32,16 @@ def prose(rng, words, max_tokens: int = 400) -> str:
     return " ".join(sentences) or _sentence(rng, words)
 
 
-def html_article(rng, words, target_words: int = 600) -> str:
+def html_article(rng, words, target_words: int = 600, phrases=()) -> str:
     parts, count = [], 0
+    phrases = list(phrases)
     while count < target_words:
         parts.append(f"<h2>{_title(rng, words)}</h2>")
         for _ in range(3):
-            paragraph = " ".join(_sentence(rng, words) for _ in range(4))
+            sentences = [_sentence(rng, words) for _ in range(4)]
+            if phrases:
+                sentences[1] = f"Readers looking for {rng.choice(phrases)} will find it here."
+            paragraph = " ".join(sentences)
             parts.append(f"<p>{paragraph}</p>")
             count += len(paragraph.split())
             if count >= target_words:
@@ -56,7 +62,8 @@ def listed_inputs(messages) -> list[str]:
 
 
 def from_schema(schema: dict, rng, words, messages, _pool=None):
-    pool = _pool if _pool is not None else listed_inputs(messages)
+    listed = listed_inputs(messages)
+    pool = _pool if _pool is not None else list(listed)
     kind = schema.get("type", "object")
     if "enum" in schema:
         return rng.choice(schema["enum"])
@@ -80,7 +87,9 @@ def from_schema(schema: dict, rng, words, messages, _pool=None):
         ]
     if kind == "string":
         if schema.get("x-offline") == "html":
-            return html_article(rng, words, schema.get("x-offline-words", 600))
+            return html_article(rng, words, schema.get("x-offline-words", 600), listed)
+        if schema.get("x-offline") == "pick-one" and listed:
+            return rng.choice(listed)
         text = _title(rng, words, rng.randint(3, 7))
         return text[: schema["maxLength"]] if "maxLength" in schema else text
     if kind == "integer":

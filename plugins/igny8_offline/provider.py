@@ -15,7 +15,7 @@ from igny8.ai.provider import (
     TextResult,
 )
 
-from .generate import from_schema, prose
+from .generate import from_schema, listed_inputs, prose
 from .png import gradient_png
 
 
@@ -33,9 +33,14 @@ def _rng(*parts) -> random.Random:
 
 
 def _vocabulary(messages) -> list[str]:
-    text = " ".join(m.get("content") or "" for m in messages if m.get("role") != "system")
+    """Words for generated text: from the inputs the prompt lists when there are enough,
+    so that output is about the subject and not about the instructions."""
+    listed = " ".join(listed_inputs(messages))
+    text = listed if len(set(listed.split())) >= 5 else " ".join(
+        m.get("content") or "" for m in messages if m.get("role") != "system")
     words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text)]
-    return words or ["content", "search", "guide", "topic", "reader"]
+    filler = ["guide", "tips", "best", "how", "choose", "your", "the", "for", "and", "with"]
+    return words + filler if words else filler
 
 
 class OfflineProvider(Provider):

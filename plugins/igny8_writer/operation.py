@@ -1,0 +1,83 @@
+"""task -> an HTML article that follows its idea's outline and target length."""
+
+from sqlalchemy import select
+
+from igny8.ai.engine import ItemError
+from igny8.ai.meter import OutputError
+from igny8.ai.output import parse_json
+from igny8.extensions import db
+from igny8.models import Content, ContentRevision, Site, Task
+from igny8.text import clean_html, word_count
+
+PROMPT = """Write a {{ content_structure }} for the site "{{ site_name }}" titled "{{ title }}".
+{% if description %}{{ description }}
+{% endif %}
+Follow this outline, one <h2> per section, in order:
+{% for section in outline %}{{ loop.index }}. {{ section.heading }}{% if section.points %} ({{ section.points | join("; ") }}){% endif %}
+{% endfor %}
+Write about {{ target_word_count }} words of HTML (h2, h3, p, ul, li, strong; no <html> or <body>). \
+Use the primary keyword naturally, and cover these keywords:
+- {{ primary_keyword }}
+{% for keyword in covered_keywords %}- {{ keyword }}
+{% endfor %}
+Answer with JSON only: {"title": "...", "meta_description": "... (at most 160 characters)", "html": "..."}"""
+
+
+def schema(target_words: int) -> dict:
+    return {
+        "type": "object",
+        "required": ["title", "html"],
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 300},
+            "meta_description": {"type": "string", "maxLength": 160},
+            "html": {"type": "string", "minLength": 1, "x-offline": "html",
+                     "x-offline-words": target_words},
+        },
+    }
+
+
+def write_task(ctx, task_id) -> dict:
+    task = db.session.execute(select(Task).where(
+        Task.id == task_id, Task.account_id == ctx.account_id,
+        Task.site_id == ctx.site_id)).scalar_one_or_none()
+    if task is None:
+        raise ItemError("not_found", f"task {task_id} not found")
+    idea = task.idea
+    target = (idea.target_word_count if idea else None) or 1200
+    site = db.session.get(Site, ctx.site_id)
+    prompt = ctx.prompt(
+        "content_generation", site_name=site.name, title=task.title,
+        description=(idea.description if idea else "") or "",
+        content_structure=(idea.content_structure if idea else "article").replace("_", " "),
+        outline=(idea.outline if idea else []) or [], primary_keyword=(idea.primary_keyword if idea else task.title),
+        covered_keywords=(idea.covered_keywords if idea else []) or [], target_word_count=target)
+    task.status = "in_progress"
+    task_schema = schema(target)
+
+    def parse(result):
+        answer = parse_json(result.text, task_schema)
+        html = clean_html(answer["html"])
+        if word_count(html) == 0:
+            raise OutputError("the article has no text")
+        return {**answer, "html": html}
+
+    # A token budget for the target length: about 1.4 tokens a word, plus HTML and JSON.
+    budget = min(ctx.parameters.max_tokens, int(target * 2.2) + 400)
+    answer = ctx.text([{"role": "user", "content": prompt}], json=True, schema=task_schema,
+                      parse=parse, model=task.model_config, max_tokens=budget).output
+    content = db.session.execute(select(Content).where(Content.task_id == task.id)).scalar_one_or_none()
+    if content is None:
+        content = Content(account_id=ctx.account_id, site_id=ctx.site_id, task_id=task.id)
+        db.session.add(content)
+    else:  # rewriting: the previous version is kept
+        db.session.add(ContentRevision(account_id=ctx.account_id, content=content, title=content.title,
+                                       html=content.html, word_count=content.word_count,
+                                       reason="rewritten by content generation"))
+    content.title = answer["title"].strip()[:300]
+    content.html = answer["html"]
+    content.word_count = word_count(answer["html"])
+    content.meta_description = (answer.get("meta_description") or "").strip()[:160] or None
+    task.status, task.error = "completed", None
+    db.session.flush()
+    return {"content_id": content.id, "word_count": content.word_count,
+            "target_word_count": target}

@@ -54,9 +54,10 @@ class Operation:
 
     def __post_init__(self):
         _check_key("operation", self.key)
-        if self.model_type not in MODEL_TYPES:
+        # None: an operation that calls no model (e.g. publishing); it is never metered.
+        if self.model_type not in (*MODEL_TYPES, None):
             raise RegistrationError(
-                f"operation {self.key!r}: model_type must be one of {MODEL_TYPES}"
+                f"operation {self.key!r}: model_type must be one of {MODEL_TYPES} or None"
             )
         if self.prompt_key is None:
             object.__setattr__(self, "prompt_key", self.key)

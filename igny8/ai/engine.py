@@ -193,8 +193,10 @@ def run_operation(
     site_id=None,
     idempotency_key: str | None = None,
     request: dict | None = None,
+    progress=None,
 ) -> RunOutcome:
-    """Run ``operation_key`` for each item, metered and billed to the account."""
+    """Run ``operation_key`` for each item, metered and billed to the account.
+    ``progress(done, total)`` is called as items finish."""
     operation = registry.operations(current_plugins().pm).get(operation_key)
     if operation is None or operation.handler is None:
         raise OperationRefused("not_found", f"no operation {operation_key!r}", status=404)
@@ -244,20 +246,23 @@ def run_operation(
         meter=meter,
     )
     try:
-        return _run_items(run, operation, ctx, meter, items)
+        return _run_items(run, operation, ctx, meter, items, progress)
     finally:
         meter.close()
 
 
-def _run_items(run, operation, ctx, meter, items) -> RunOutcome:
-    try:
-        default = ctx.choice()
-        run.model_name, run.resolved_by = default.model_name, default.resolved_by
-    except (NoModelAvailable, ProviderError) as exc:
-        return _finish(run, meter, [], error=str(exc))
+def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
+    if operation.model_type is not None:
+        try:
+            default = ctx.choice()
+            run.model_name, run.resolved_by = default.model_name, default.resolved_by
+        except (NoModelAvailable, ProviderError) as exc:
+            return _finish(run, meter, [], error=str(exc))
 
     results, stopped = [], None
-    for item in items:
+    for done, item in enumerate(items, 1):
+        if progress is not None and done > 1:
+            progress(done - 1, len(items))
         if stopped:
             results.append({"item": item, "status": "failed", "error": stopped})
             continue
@@ -291,6 +296,8 @@ def _run_items(run, operation, ctx, meter, items) -> RunOutcome:
                     "error": {"code": "bad_response", "message": str(exc)},
                 }
             )
+    if progress is not None and items:
+        progress(len(items), len(items))
     return _finish(run, meter, results)
 
 

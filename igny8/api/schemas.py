@@ -25,6 +25,16 @@ class SiteIn(Strict):
     webhook_secret = fields.String(load_default=None, allow_none=True, load_only=True)
 
 
+class SiteUpdateIn(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    url = fields.Url(schemes={"http", "https"}, require_tld=False)
+    wp_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    wp_username = fields.String(allow_none=True, validate=validate.Length(max=200))
+    wp_app_password = fields.String(allow_none=True, load_only=True)
+    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    webhook_secret = fields.String(allow_none=True, load_only=True)
+
+
 class KeywordField(fields.Field):
     """A keyword as a string, or an object with keyword, volume and difficulty."""
 

@@ -11,7 +11,7 @@ from . import serialize
 from .auth import current_account
 from .errors import ApiError
 from .pagination import paginate
-from .schemas import KeywordsIn, PageQuery, SiteIn
+from .schemas import KeywordsIn, PageQuery, SiteIn, SiteUpdateIn
 from .scoping import get_owned, owned, owned_site
 from .validation import documented
 
@@ -46,6 +46,16 @@ def register(bp):
     @documented("Get a site", tags=["sites"])
     def get_site(site_id):
         return jsonify(serialize.site(owned_site(site_id)))
+
+    @bp.patch("/sites/<int:site_id>")
+    @documented("Change a site (its WordPress or webhook target too; secrets are write-only)",
+                tags=["sites"], body=SiteUpdateIn)
+    def update_site(site_id, data):
+        site = owned_site(site_id)
+        for field, value in data.items():
+            setattr(site, field, value)
+        db.session.commit()
+        return jsonify(serialize.site(site))
 
     @bp.get("/sites/<int:site_id>/keywords")
     @documented("List a site's keywords", tags=["keywords"], query=PageQuery)

@@ -1,7 +1,11 @@
 """Internal Linker: adds internal links between a site's articles at natural anchor text."""
 
 from igny8 import hookimpl
-from igny8.registry import Module
+from igny8.prompts import DefaultPrompt
+from igny8.registry import Module, Operation
+
+from .operation import PROMPT, link_content
+from .routes import blueprint
 
 MODULE = Module(
     key="linker",
@@ -13,3 +17,19 @@ MODULE = Module(
 @hookimpl
 def igny8_register_modules(register):
     register(MODULE)
+
+
+@hookimpl
+def igny8_register_operations(register):
+    register(Operation("linking", module="linker", model_type="text", title="Internal linking",
+                       handler=link_content))
+
+
+@hookimpl
+def igny8_default_prompts():
+    return {"linking": DefaultPrompt(PROMPT, ("title", "text", "candidates"))}
+
+
+@hookimpl
+def igny8_register_blueprints(app):
+    app.register_blueprint(blueprint())

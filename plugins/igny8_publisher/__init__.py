@@ -1,7 +1,9 @@
 """Publisher: publishes content to WordPress through its REST API or to a signed webhook."""
 
 from igny8 import hookimpl
-from igny8.registry import Module
+from igny8.registry import Module, Operation
+
+from .routes import blueprint, publish_item
 
 MODULE = Module(
     key="publisher",
@@ -13,3 +15,14 @@ MODULE = Module(
 @hookimpl
 def igny8_register_modules(register):
     register(MODULE)
+
+
+@hookimpl
+def igny8_register_operations(register):
+    register(Operation("publishing", module="publisher", model_type=None,
+                       title="Publishing", handler=publish_item))
+
+
+@hookimpl
+def igny8_register_blueprints(app):
+    app.register_blueprint(blueprint())

@@ -4,7 +4,7 @@ from igny8 import hookimpl
 from igny8.prompts import DefaultPrompt
 from igny8.registry import Module, Operation
 
-from .operation import PROMPT, write_task
+from .operation import PROMPT, queue_idea, write_task
 from .routes import blueprint
 
 MODULE = Module(
@@ -21,6 +21,8 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
+    register(Operation("task_creation", module="writer", model_type=None,
+                       title="Queue ideas as tasks", handler=queue_idea))
     register(Operation("content_generation", module="writer", model_type="text",
                        title="Content generation", handler=write_task))
 

@@ -6,7 +6,7 @@ from igny8.ai.engine import ItemError
 from igny8.ai.meter import OutputError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
-from igny8.models import Content, ContentRevision, Site, Task
+from igny8.models import Content, ContentIdea, ContentRevision, Site, Task
 from igny8.text import clean_html, word_count
 
 PROMPT = """Write a {{ content_structure }} for the site "{{ site_name }}" titled "{{ title }}".
@@ -81,3 +81,20 @@ def write_task(ctx, task_id) -> dict:
     db.session.flush()
     return {"content_id": content.id, "word_count": content.word_count,
             "target_word_count": target}
+
+
+def queue_idea(ctx, idea_id) -> dict:
+    """idea -> a writing task (no AI, no credits); an idea already queued is left alone."""
+    idea = db.session.execute(select(ContentIdea).where(
+        ContentIdea.id == idea_id, ContentIdea.account_id == ctx.account_id,
+        ContentIdea.site_id == ctx.site_id)).scalar_one_or_none()
+    if idea is None:
+        raise ItemError("not_found", f"idea {idea_id} not found")
+    existing = db.session.execute(select(Task).where(Task.idea_id == idea.id)).scalars().first()
+    if existing is not None:
+        return {"task_id": existing.id, "created": False}
+    task = Task(account_id=ctx.account_id, site_id=ctx.site_id, idea_id=idea.id, title=idea.title)
+    idea.status = "queued"
+    db.session.add(task)
+    db.session.flush()
+    return {"task_id": task.id, "created": True}

@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
+from igny8.ai.engine import run_operation
 from igny8.api import serialize
 from igny8.api.auth import current_account
 from igny8.api.modules import require_module
@@ -33,19 +34,12 @@ def blueprint() -> Blueprint:
     def create_tasks(site_id, data):
         owned_site(site_id)
         ids = owned_ids(ContentIdea, data["idea_ids"], site_id)
-        queued = set(db.session.execute(select(Task.idea_id).where(Task.idea_id.in_(ids))).scalars())
-        created = []
-        for idea in db.session.execute(select(ContentIdea).where(ContentIdea.id.in_(ids))
-                                       .order_by(ContentIdea.id)).scalars():
-            if idea.id in queued:
-                continue
-            idea.status = "queued"
-            created.append(Task(account_id=current_account().id, site_id=site_id, idea_id=idea.id,
-                                title=idea.title))
-        db.session.add_all(created)
-        db.session.commit()
-        return jsonify({"created": len(created), "skipped": sorted(queued),
-                        "items": [serialize.task(t) for t in created]}), 201
+        outcome = run_operation(current_account().id, "task_creation", ids, site_id=site_id)
+        created = [r["task_id"] for r in outcome.results if r.get("created")]
+        skipped = [r["item"] for r in outcome.results if r["status"] == "succeeded" and not r["created"]]
+        tasks = db.session.execute(select(Task).where(Task.id.in_(created)).order_by(Task.id)).scalars()
+        return jsonify({"created": len(created), "skipped": skipped,
+                        "items": [serialize.task(t) for t in tasks]}), 201
 
     @bp.post("/tasks/content")
     @require_module("writer")

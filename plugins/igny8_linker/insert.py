@@ -1,0 +1,46 @@
+"""Putting links into HTML at their anchor text. Pure functions."""
+
+import html as html_lib
+import re
+
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+def insert_links(html: str, links: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """Link the first free occurrence of each anchor (case-insensitive, whole words) to its
+    URL: never inside an existing link or a heading, never the same anchor twice.
+    Returns the new HTML and the (anchor, url) pairs actually placed."""
+    placed, used = [], set()
+    for anchor, url in links:
+        key = anchor.strip().lower()
+        if not key or key in used:
+            continue
+        html, done = _link_first(html, anchor.strip(), url)
+        if done:
+            used.add(key)
+            placed.append((anchor.strip(), url))
+    return html, placed
+
+
+def _link_first(html: str, anchor: str, url: str) -> tuple[str, bool]:
+    pattern = re.compile(rf"(?<![\w-]){re.escape(anchor)}(?![\w-])", re.I)
+    parts = _TAG.split(html)
+    depth_a = depth_h = 0
+    for i, part in enumerate(parts):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-z0-9]+)", part, re.I)
+            name = name.group(1).lower() if name else ""
+            closing = part.startswith("</")
+            if name == "a":
+                depth_a += -1 if closing else 1
+            elif name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                depth_h += -1 if closing else 1
+            continue
+        if depth_a or depth_h:
+            continue
+        match = pattern.search(part)
+        if match:
+            link = f'<a href="{html_lib.escape(url, quote=True)}">{match.group(0)}</a>'
+            parts[i] = part[:match.start()] + link + part[match.end():]
+            return "".join(parts), True
+    return html, False

@@ -1,0 +1,73 @@
+"""POST /sites/{id}/content/publish (no AI, no credits)."""
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from igny8.ai.engine import ItemError
+from igny8.api.errors import ApiError
+from igny8.api.modules import require_module
+from igny8.api.runs import execute
+from igny8.api.schemas import PublishIn
+from igny8.api.scoping import owned_ids, owned_site
+from igny8.api.validation import documented
+from igny8.extensions import db
+from igny8.models import Content, Publication, Site
+from igny8.timeutil import utcnow
+
+from .targets import TARGETS, PublishError
+
+
+def publish_item(ctx, item) -> dict:
+    """Publish one content to a target (item: {"content_id", "target"}; the site's own target
+    when none is given). Publishing again updates the same remote post."""
+    site = db.session.get(Site, ctx.site_id)
+    content = db.session.execute(select(Content).where(
+        Content.id == item["content_id"], Content.account_id == ctx.account_id,
+        Content.site_id == ctx.site_id)).scalar_one_or_none()
+    if content is None:
+        raise ItemError("not_found", f"content {item['content_id']} not found")
+    target = item.get("target") or site.publish_target
+    if target not in TARGETS:
+        raise ItemError("bad_request", "the site has no publishing target")
+    publication = db.session.execute(select(Publication).where(
+        Publication.content_id == content.id, Publication.target == target)).scalar_one_or_none()
+    if publication is None:
+        publication = Publication(account_id=content.account_id, site_id=site.id,
+                                  content_id=content.id, target=target)
+        db.session.add(publication)
+    try:
+        remote_id, url = TARGETS[target](site, content, publication)
+    except (PublishError, OSError) as exc:
+        publication.status, publication.error = "failed", str(exc)
+        db.session.commit()  # the failure is recorded on the publication
+        raise ItemError("publish_failed", str(exc)) from None
+    publication.remote_id = remote_id or publication.remote_id
+    publication.remote_url = url or publication.remote_url
+    publication.status, publication.error, publication.published_at = "published", None, utcnow()
+    content.status = "published"
+    db.session.flush()
+    return {"content_id": content.id, "target": target, "remote_id": publication.remote_id,
+            "remote_url": publication.remote_url}
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("publisher", __name__, url_prefix="/api/v1/sites/<int:site_id>")
+
+    @bp.post("/content/publish")
+    @require_module("publisher")
+    @documented("Publish content to the site's WordPress or webhook target (no AI, no credits; "
+                "publishing again updates the same post)", tags=["publisher"], body=PublishIn)
+    def publish(site_id, data):
+        site = owned_site(site_id)
+        target = data.get("target") or site.publish_target
+        if target is None:
+            raise ApiError(422, "this site has no publishing target: set wp_url, wp_username and "
+                                "wp_app_password, or webhook_url")
+        if target == "wordpress" and not (site.wp_url and site.wp_username and site.wp_app_password):
+            raise ApiError(422, "WordPress is not configured for this site")
+        if target == "webhook" and not site.webhook_url:
+            raise ApiError(422, "no webhook_url is configured for this site")
+        ids = owned_ids(Content, data["content_ids"], site_id)
+        return execute("publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id)
+
+    return bp

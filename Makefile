@@ -11,6 +11,7 @@ PYTEST_ARGS ?=
 
 run: install
 	$(FLASK) igny8 init --demo
+	$(FLASK) igny8 pipeline --demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

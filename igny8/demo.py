@@ -16,6 +16,17 @@ USER_EMAIL = "demo@igny8.local"
 ADMIN_EMAIL = "admin@igny8.local"
 PLAN = "starter"
 CREDITS = 1000
+SITE_NAME = "Demo Site"
+
+# What `make run` feeds the demo pipeline: a small running-gear site.
+KEYWORDS = [
+    "best running shoes", "trail running shoes", "running shoes for flat feet",
+    "cushioned running shoes", "marathon training plan", "half marathon training plan",
+    "couch to 5k", "beginner running schedule", "running socks", "compression socks for running",
+    "running watch", "gps running watch", "heart rate monitor for running", "running nutrition",
+    "energy gels for running", "hydration vest", "running injuries", "shin splints treatment",
+    "runners knee exercises", "stretching after running",
+]
 
 
 def credentials_path(app) -> str:
@@ -80,6 +91,14 @@ def ensure_demo(app) -> tuple[dict | None, bool]:
         credentials["admin_password"] = secrets.token_urlsafe(12)
         accounts.create_user(ADMIN_EMAIL, credentials["admin_password"], is_superuser=True)
         credentials["admin_email"] = ADMIN_EMAIL
-    db.session.add(Site(account=account, name="Demo Site", url="https://demo.example.com"))
+    db.session.add(Site(account=account, name=SITE_NAME, url="https://demo.example.com"))
     _use_offline_models()
     return credentials, True
+
+
+def demo_site() -> Site | None:
+    account = accounts.find_account(ACCOUNT_NAME)
+    if account is None:
+        return None
+    return db.session.execute(select(Site).where(Site.account_id == account.id)
+                              .order_by(Site.id)).scalars().first()

@@ -36,3 +36,8 @@ def keyword_score(html: str, keywords: list[str]) -> int:
             continue
         points += 50 * (k in text) + 30 * (k in headings) + 20 * (k in opening)
     return round(points / len(keywords))
+
+
+def normalise_keyword(text: str) -> str:
+    """Keywords are stored lower-case with single spaces."""
+    return re.sub(r"\s+", " ", text).strip().lower()

@@ -1,12 +1,11 @@
 """Sites, keywords and content: the tenant's own data (no AI)."""
 
-import re
-
 from flask import jsonify
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Content, Keyword, Site
+from ..text import normalise_keyword
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
@@ -17,10 +16,6 @@ from .validation import documented
 
 SITE_FIELDS = ("name", "url", "wp_url", "wp_username", "wp_app_password", "webhook_url",
                "webhook_secret")
-
-
-def normalise_keyword(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def register(bp):

@@ -2,7 +2,7 @@
 
 from flask.cli import AppGroup
 
-from . import accounts, billing, modules, plugins, setup
+from . import accounts, billing, modules, pipeline, plugins, setup
 
 COMMANDS = (
     setup.init_command,
@@ -16,6 +16,7 @@ COMMANDS = (
     billing.audit_ledger,
     billing.release_stale_holds,
     billing.backfill_costs,
+    pipeline.pipeline_command,
 )
 
 

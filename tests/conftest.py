@@ -230,3 +230,21 @@ def runware_server():
     server = RunwareServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def wordpress_server():
+    from servers.wordpress_server import WordPressServer
+
+    server = WordPressServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook_server():
+    from servers.wordpress_server import WebhookServer
+
+    server = WebhookServer().start()
+    yield server
+    server.stop()

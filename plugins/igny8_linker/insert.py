@@ -6,19 +6,25 @@ import re
 _TAG = re.compile(r"(<[^>]+>)")
 
 
-def insert_links(html: str, links: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
-    """Link the first free occurrence of each anchor (case-insensitive, whole words) to its
-    URL: never inside an existing link or a heading, never the same anchor twice.
-    Returns the new HTML and the (anchor, url) pairs actually placed."""
-    placed, used = [], set()
-    for anchor, url in links:
-        key = anchor.strip().lower()
-        if not key or key in used:
+def insert_links(html: str, links) -> tuple[str, list[tuple[str, str]]]:
+    """``links``: (anchors to try in order, url). Link the first free occurrence of the first
+    anchor found (case-insensitive, whole words): never inside an existing link or a heading,
+    never the same anchor twice, one link per URL. Returns the new HTML and the
+    (anchor, url) pairs placed."""
+    placed, used, linked = [], set(), set()
+    for anchors, url in links:
+        if url in linked:
             continue
-        html, done = _link_first(html, anchor.strip(), url)
-        if done:
-            used.add(key)
-            placed.append((anchor.strip(), url))
+        for anchor in anchors:
+            key = anchor.strip().lower()
+            if not key or key in used:
+                continue
+            html, done = _link_first(html, anchor.strip(), url)
+            if done:
+                used.add(key)
+                linked.add(url)
+                placed.append((anchor.strip(), url))
+                break
     return html, placed
 
 

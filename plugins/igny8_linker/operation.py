@@ -70,9 +70,9 @@ def link_content(ctx, content_id) -> dict:
         target = others.get(int(match.group(1))) if match else None
         if target is None:  # an invented or self target: ignored
             continue
-        anchor = (link.get("anchor_text") or "").strip() or _keyword(target)
         url = _url(site, target)
-        wanted.append((anchor, url))
+        # The proposed anchor first; if it is not in the text, the target's own keyword.
+        wanted.append(([(link.get("anchor_text") or "").strip(), _keyword(target)], url))
         targets[url] = target
     html, placed = insert_links(content.html, wanted)
     if placed:

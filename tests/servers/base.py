@@ -1,4 +1,5 @@
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +36,13 @@ class WireServer:
                 with server.lock:
                     server.requests.append(request)
                     behaviour = server.script.pop(0) if server.script else "ok"
-                name = server.routes.get(self.path.split("?")[0])
+                path = self.path.split("?")[0]
+                name, match = None, None
+                for pattern, method in server.routes.items():
+                    match = re.fullmatch(pattern, path)
+                    if match:
+                        name, request["params"] = method, match.groupdict()
+                        break
                 if name is None:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 if behaviour == "slow":

@@ -31,6 +31,7 @@ class WireServer:
                 request = {
                     "path": self.path,
                     "json": body,
+                    "raw": raw,
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                 }
                 with server.lock:

@@ -13,7 +13,8 @@ PROMPT = """Write a {{ content_structure }} for the site "{{ site_name }}" title
 {% if description %}{{ description }}
 {% endif %}
 Follow this outline, one <h2> per section, in order:
-{% for section in outline %}{{ loop.index }}. {{ section.heading }}{% if section.points %} ({{ section.points | join("; ") }}){% endif %}
+{% for section in outline %}
+{{ loop.index }}. {{ section.heading }}{{ " (" ~ section.points | join("; ") ~ ")" if section.points else "" }}
 {% endfor %}
 Write about {{ target_word_count }} words of HTML (h2, h3, p, ul, li, strong; no <html> or <body>). \
 Use the primary keyword naturally, and cover these keywords:

@@ -59,6 +59,7 @@ def blueprint() -> Blueprint:
                 "publishing again updates the same post)", tags=["publisher"], body=PublishIn)
     def publish(site_id, data):
         site = owned_site(site_id)
+        ids = owned_ids(Content, data["content_ids"], site_id)
         target = data.get("target") or site.publish_target
         if target is None:
             raise ApiError(422, "this site has no publishing target: set wp_url, wp_username and "
@@ -67,7 +68,6 @@ def blueprint() -> Blueprint:
             raise ApiError(422, "WordPress is not configured for this site")
         if target == "webhook" and not site.webhook_url:
             raise ApiError(422, "no webhook_url is configured for this site")
-        ids = owned_ids(Content, data["content_ids"], site_id)
         return execute("publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id)
 
     return bp

@@ -20,12 +20,26 @@ SITE_NAME = "Demo Site"
 
 # What `make run` feeds the demo pipeline: a small running-gear site.
 KEYWORDS = [
-    "best running shoes", "trail running shoes", "running shoes for flat feet",
-    "cushioned running shoes", "marathon training plan", "half marathon training plan",
-    "couch to 5k", "beginner running schedule", "running socks", "compression socks for running",
-    "running watch", "gps running watch", "heart rate monitor for running", "running nutrition",
-    "energy gels for running", "hydration vest", "running injuries", "shin splints treatment",
-    "runners knee exercises", "stretching after running",
+    "best running shoes",
+    "trail running shoes",
+    "running shoes for flat feet",
+    "cushioned running shoes",
+    "marathon training plan",
+    "half marathon training plan",
+    "couch to 5k",
+    "beginner running schedule",
+    "running socks",
+    "compression socks for running",
+    "running watch",
+    "gps running watch",
+    "heart rate monitor for running",
+    "running nutrition",
+    "energy gels for running",
+    "hydration vest",
+    "running injuries",
+    "shin splints treatment",
+    "runners knee exercises",
+    "stretching after running",
 ]
 
 
@@ -100,5 +114,8 @@ def demo_site() -> Site | None:
     account = accounts.find_account(ACCOUNT_NAME)
     if account is None:
         return None
-    return db.session.execute(select(Site).where(Site.account_id == account.id)
-                              .order_by(Site.id)).scalars().first()
+    return (
+        db.session.execute(select(Site).where(Site.account_id == account.id).order_by(Site.id))
+        .scalars()
+        .first()
+    )

@@ -14,8 +14,9 @@ from .extensions import db
 from .models import Prompt
 from .plugins import current_plugins
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
-                            lstrip_blocks=True)
+_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
+)
 
 
 class PromptError(ValueError):
@@ -47,8 +48,9 @@ def variables_of(template: str) -> set[str]:
     try:
         return meta.find_undeclared_variables(_ENV.parse(template))
     except TemplateSyntaxError as exc:
-        raise PromptError(f"template syntax error on line {exc.lineno}: {exc.message}",
-                          {"line": exc.lineno}) from None
+        raise PromptError(
+            f"template syntax error on line {exc.lineno}: {exc.message}", {"line": exc.lineno}
+        ) from None
 
 
 def validate(key: str, template: str) -> None:
@@ -63,15 +65,16 @@ def validate(key: str, template: str) -> None:
         raise PromptError(
             f"unknown variable(s) {', '.join(sorted(unknown))}; "
             f"{key!r} provides: {', '.join(known[key].variables)}",
-            {"unknown": sorted(unknown), "available": list(known[key].variables)})
+            {"unknown": sorted(unknown), "available": list(known[key].variables)},
+        )
 
 
 def template_for(key: str, account_id: int | None) -> tuple[str, str]:
     """(template, source) where source is "account", "global" or "default"."""
     rows = db.session.execute(
         select(Prompt.account_id, Prompt.template).where(
-            Prompt.key == key,
-            (Prompt.account_id == account_id) | Prompt.account_id.is_(None))
+            Prompt.key == key, (Prompt.account_id == account_id) | Prompt.account_id.is_(None)
+        )
     ).all()
     by_owner = {owner: template for owner, template in rows}
     if account_id is not None and account_id in by_owner:
@@ -92,8 +95,10 @@ def render(key: str, account_id: int | None, **variables) -> str:
 def populate(reset: bool = False) -> tuple[int, int]:
     """Write the global row of every plugin's default prompt; returns (added, reset).
     Existing global rows are kept unless ``reset``; account overrides are never touched."""
-    existing = {p.key: p for p in db.session.execute(
-        select(Prompt).where(Prompt.account_id.is_(None))).scalars()}
+    existing = {
+        p.key: p
+        for p in db.session.execute(select(Prompt).where(Prompt.account_id.is_(None))).scalars()
+    }
     added = replaced = 0
     for key, default in sorted(defaults().items()):
         row = existing.get(key)

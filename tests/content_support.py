@@ -1,13 +1,23 @@
 """Shared set-up for content-module tests: offline default models, prompts, a tenant."""
 
+from metering_support import model_named
+
 from igny8 import prompts
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings
-from metering_support import model_named
 
-KEYWORDS = ["best running shoes", "trail running shoes", "running shoes for flat feet",
-            "marathon training plan", "half marathon training plan", "couch to 5k",
-            "running socks", "compression socks", "gps running watch", "heart rate monitor"]
+KEYWORDS = [
+    "best running shoes",
+    "trail running shoes",
+    "running shoes for flat feet",
+    "marathon training plan",
+    "half marathon training plan",
+    "couch to 5k",
+    "running socks",
+    "compression socks",
+    "gps running watch",
+    "heart rate monitor",
+]
 
 
 def use_offline(app):
@@ -24,8 +34,9 @@ class Api:
         self.client, self.tenant, self.site = client, tenant, tenant.site_id
 
     def __call__(self, method, path, json=None, status=None, **headers):
-        response = getattr(self.client, method)(path.format(site=self.site), json=json,
-                                                headers={**self.tenant.headers, **headers})
+        response = getattr(self.client, method)(
+            path.format(site=self.site), json=json, headers={**self.tenant.headers, **headers}
+        )
         if status is not None:
             assert response.status_code == status, response.get_data(as_text=True)
         return response.json
@@ -35,9 +46,23 @@ class Api:
         self("post", "/api/v1/sites/{site}/keywords", {"keywords": KEYWORDS}, 201)
         self("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
         clusters = self("get", "/api/v1/sites/{site}/clusters")["items"]
-        self("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [c["id"] for c in clusters]}, 200)
+        self(
+            "post",
+            "/api/v1/sites/{site}/clusters/ideas",
+            {"cluster_ids": [c["id"] for c in clusters]},
+            200,
+        )
         ideas = self("get", "/api/v1/sites/{site}/ideas?per_page=100")["items"]
-        tasks = self("post", "/api/v1/sites/{site}/tasks", {"idea_ids": [i["id"] for i in ideas[:n_tasks]]}, 201)
-        run = self("post", "/api/v1/sites/{site}/tasks/content",
-                   {"task_ids": [t["id"] for t in tasks["items"]]}, 200)
+        tasks = self(
+            "post",
+            "/api/v1/sites/{site}/tasks",
+            {"idea_ids": [i["id"] for i in ideas[:n_tasks]]},
+            201,
+        )
+        run = self(
+            "post",
+            "/api/v1/sites/{site}/tasks/content",
+            {"task_ids": [t["id"] for t in tasks["items"]]},
+            200,
+        )
         return [r["content_id"] for r in run["results"]]

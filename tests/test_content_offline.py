@@ -3,9 +3,9 @@
 import os
 
 import pytest
+from content_support import KEYWORDS, Api, use_offline
 from sqlalchemy import select
 
-from content_support import KEYWORDS, Api, use_offline
 from igny8.extensions import db
 from igny8.models import ContentLink, ContentRevision, Keyword
 
@@ -17,13 +17,30 @@ def api(app, client, tenant):
 
 
 def test_keywords_are_normalised_and_deduplicated(api):
-    body = api("post", "/api/v1/sites/{site}/keywords",
-               {"keywords": ["  Best  Running Shoes ", {"keyword": "trail shoes", "volume": 900, "difficulty": 40},
-                             "best running shoes"]}, 201)
+    body = api(
+        "post",
+        "/api/v1/sites/{site}/keywords",
+        {
+            "keywords": [
+                "  Best  Running Shoes ",
+                {"keyword": "trail shoes", "volume": 900, "difficulty": 40},
+                "best running shoes",
+            ]
+        },
+        201,
+    )
     assert body["created"] == 2 and body["skipped"] == ["best running shoes"]
     listed = api("get", "/api/v1/sites/{site}/keywords")["items"]
-    assert [(k["keyword"], k["volume"]) for k in listed] == [("best running shoes", None), ("trail shoes", 900)]
-    bad = api("post", "/api/v1/sites/{site}/keywords", {"keywords": [{"keyword": "x", "difficulty": 101}]}, 422)
+    assert [(k["keyword"], k["volume"]) for k in listed] == [
+        ("best running shoes", None),
+        ("trail shoes", 900),
+    ]
+    bad = api(
+        "post",
+        "/api/v1/sites/{site}/keywords",
+        {"keywords": [{"keyword": "x", "difficulty": 101}]},
+        422,
+    )
     assert bad["error"]["code"] == "validation_error"
 
 
@@ -44,14 +61,23 @@ def test_ideas_keep_outlines_and_word_counts(api):
     api("post", "/api/v1/sites/{site}/keywords", {"keywords": KEYWORDS}, 201)
     api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
     clusters = api("get", "/api/v1/sites/{site}/clusters")["items"]
-    run = api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [clusters[0]["id"]]}, 200)
+    run = api(
+        "post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [clusters[0]["id"]]}, 200
+    )
     assert run["run"]["status"] == "succeeded"
     ideas = api("get", "/api/v1/sites/{site}/ideas")["items"]
     assert 3 <= len(ideas) <= 7
     for idea in ideas:
         assert idea["outline"] and all(section["heading"] for section in idea["outline"])
         assert 600 <= idea["target_word_count"] <= 3000
-        assert idea["content_structure"] in ("article", "guide", "how_to", "comparison", "review", "listicle")
+        assert idea["content_structure"] in (
+            "article",
+            "guide",
+            "how_to",
+            "comparison",
+            "review",
+            "listicle",
+        )
         assert idea["primary_keyword"] in [k["keyword"] for k in clusters[0]["keywords"]]
 
 
@@ -70,11 +96,17 @@ def test_tasks_then_content_with_measured_word_count(api):
 
 def test_image_prompts_captions_and_generation(app, api):
     content_id = api.journey_to_content(n_tasks=1)[0]
-    run = api("post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200)
+    run = api(
+        "post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200
+    )
     assert run["run"]["status"] == "succeeded"
     content = api("get", f"/api/v1/content/{content_id}")
     kinds = [(i["kind"], i["position"]) for i in content["images"]]
-    assert kinds == [("featured", 0), ("in_article", 1), ("in_article", 2)]  # max_in_article_images 2
+    assert kinds == [
+        ("featured", 0),
+        ("in_article", 1),
+        ("in_article", 2),
+    ]  # max_in_article_images 2
     assert all(i["caption"] and i["alt"] and i["prompt"] for i in content["images"])
     ids = [i["id"] for i in content["images"]]
     generated = api("post", "/api/v1/sites/{site}/images/generate", {"image_ids": ids}, 200)
@@ -82,26 +114,42 @@ def test_image_prompts_captions_and_generation(app, api):
     images = api("get", "/api/v1/sites/{site}/images")["items"]
     assert {i["status"] for i in images} == {"generated"}
     for image in images:
-        assert image["file_path"].startswith(app.config["MEDIA_DIR"]) and os.path.exists(image["file_path"])
+        assert image["file_path"].startswith(app.config["MEDIA_DIR"]) and os.path.exists(
+            image["file_path"]
+        )
         with open(image["file_path"], "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     # Generated images are not planned over.
-    refused = api("post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200)
+    refused = api(
+        "post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200
+    )
     assert refused["results"][0]["error"]["code"] == "conflict"
 
 
 def test_optimization_scores_and_keeps_the_original(app, api):
     content_id = api.journey_to_content(n_tasks=1)[0]
     before = api("get", f"/api/v1/content/{content_id}")
-    run = api("post", "/api/v1/sites/{site}/content/optimize",
-              {"content_ids": [content_id], "keywords": ["trail running shoes"]}, 200)
+    run = api(
+        "post",
+        "/api/v1/sites/{site}/content/optimize",
+        {"content_ids": [content_id], "keywords": ["trail running shoes"]},
+        200,
+    )
     result = run["results"][0]
-    assert result["status"] == "succeeded" and 0 <= result["score_before"] <= 100 and 0 <= result["score_after"] <= 100
+    assert (
+        result["status"] == "succeeded"
+        and 0 <= result["score_before"] <= 100
+        and 0 <= result["score_after"] <= 100
+    )
     with app.app_context():
         revision = db.session.get(ContentRevision, result["revision_id"])
         assert revision.html == before["html"]
-    restored = api("post", f"/api/v1/sites/{{site}}/content/{content_id}/revisions/{result['revision_id']}/restore",
-                   None, 200)
+    restored = api(
+        "post",
+        f"/api/v1/sites/{{site}}/content/{content_id}/revisions/{result['revision_id']}/restore",
+        None,
+        200,
+    )
     assert restored["html"] == before["html"] and restored["revisions"] == 2
 
 
@@ -121,10 +169,14 @@ def test_linking_inserts_links_between_the_sites_content(app, api):
 def test_module_switched_off_answers_403_on_its_endpoints(app, api, runner):
     api("post", "/api/v1/sites/{site}/keywords", {"keywords": KEYWORDS}, 201)
     assert runner.invoke(args=["igny8", "module", "disable", "clustering"]).exit_code == 0
-    for method, path, body in [("post", "/api/v1/sites/{site}/keywords/cluster", {}),
-                               ("get", "/api/v1/sites/{site}/clusters", None)]:
+    for method, path, body in [
+        ("post", "/api/v1/sites/{site}/keywords/cluster", {}),
+        ("get", "/api/v1/sites/{site}/clusters", None),
+    ]:
         assert api(method, path, body, 403)["error"]["code"] == "module_disabled"
     modules = {m["key"]: m["enabled"] for m in api("get", "/api/v1/modules")["items"]}
     assert modules["clustering"] is False
     with app.app_context():
-        assert db.session.execute(select(Keyword.cluster_id)).scalars().all() == [None] * len(KEYWORDS)
+        assert db.session.execute(select(Keyword.cluster_id)).scalars().all() == [None] * len(
+            KEYWORDS
+        )

@@ -3,19 +3,29 @@
 import json
 
 import pytest
+from content_support import Api
+from metering_support import model_named
 from sqlalchemy import select
 
-from content_support import Api
 from igny8 import prompts
 from igny8.extensions import db
-from igny8.models import Account, CreditUsageLog, GlobalIntegrationSettings, ProviderCredential, Task
-from metering_support import model_named
+from igny8.models import (
+    Account,
+    CreditUsageLog,
+    GlobalIntegrationSettings,
+    ProviderCredential,
+    Task,
+)
 
 
 @pytest.fixture
 def api(app, client, tenant, openai_server):
     with app.app_context():
-        db.session.add(ProviderCredential(provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"))
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
         GlobalIntegrationSettings.get().default_text_model = model_named("gpt-4o-mini")
         prompts.populate()
         db.session.commit()
@@ -24,7 +34,10 @@ def api(app, client, tenant, openai_server):
 
 
 def add_keywords(api, keywords):
-    return [k["id"] for k in api("post", "/api/v1/sites/{site}/keywords", {"keywords": keywords}, 201)["items"]]
+    return [
+        k["id"]
+        for k in api("post", "/api/v1/sites/{site}/keywords", {"keywords": keywords}, 201)["items"]
+    ]
 
 
 def sent_prompt(server):
@@ -33,17 +46,30 @@ def sent_prompt(server):
 
 def test_clustering_rules_with_a_real_model_answer(api, openai_server):
     add_keywords(api, ["a shoes", "b shoes", "c shoes", "d shoes", "e socks", "f socks", "g watch"])
-    openai_server.reply_json = {"clusters": [
-        {"name": "Shoes", "description": "d", "keywords": ["a shoes", "B Shoes", "c shoes", "invented"]},
-        {"name": "More shoes", "keywords": ["a shoes", "d shoes", "e socks", "f socks"]},  # a: already taken
-        {"name": "Too small", "keywords": ["g watch", "zzz"]},
-    ]}
+    openai_server.reply_json = {
+        "clusters": [
+            {
+                "name": "Shoes",
+                "description": "d",
+                "keywords": ["a shoes", "B Shoes", "c shoes", "invented"],
+            },
+            {
+                "name": "More shoes",
+                "keywords": ["a shoes", "d shoes", "e socks", "f socks"],
+            },  # a: already taken
+            {"name": "Too small", "keywords": ["g watch", "zzz"]},
+        ]
+    }
     run = api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
     assert run["results"][0]["clustered"] == 6 and run["results"][0]["unclustered"] == 1
-    clusters = {c["name"]: sorted(k["keyword"] for k in c["keywords"])
-                for c in api("get", "/api/v1/sites/{site}/clusters")["items"]}
-    assert clusters == {"Shoes": ["a shoes", "b shoes", "c shoes"],
-                        "More shoes": ["d shoes", "e socks", "f socks"]}
+    clusters = {
+        c["name"]: sorted(k["keyword"] for k in c["keywords"])
+        for c in api("get", "/api/v1/sites/{site}/clusters")["items"]
+    }
+    assert clusters == {
+        "Shoes": ["a shoes", "b shoes", "c shoes"],
+        "More shoes": ["d shoes", "e socks", "f socks"],
+    }
     sent = openai_server.requests[-1]["json"]
     assert sent["response_format"] == {"type": "json_object"}
     assert "- a shoes\n- b shoes" in sent_prompt(openai_server)
@@ -51,7 +77,9 @@ def test_clustering_rules_with_a_real_model_answer(api, openai_server):
 
 def test_json_in_code_fences_is_accepted(api, openai_server):
     add_keywords(api, ["a1", "a2", "a3"])
-    openai_server.reply_text = 'Here you go:\n```json\n{"clusters": [{"name": "A", "keywords": ["a1", "a2", "a3"]}]}\n```'
+    openai_server.reply_text = (
+        'Here you go:\n```json\n{"clusters": [{"name": "A", "keywords": ["a1", "a2", "a3"]}]}\n```'
+    )
     openai_server.reply_json = None  # the server answers with reply_text even in JSON mode
 
     def chat(request, behaviour, original=openai_server.chat):
@@ -66,7 +94,9 @@ def test_json_in_code_fences_is_accepted(api, openai_server):
 
 def test_unparseable_output_fails_the_item_without_charge(app, api, openai_server, tenant):
     ids = add_keywords(api, [f"kw {i}" for i in range(70)])  # two batches of 60 and 10
-    openai_server.reply_json = {"clusters": [{"name": "X", "keywords": [f"kw {i}" for i in range(3)]}]}
+    openai_server.reply_json = {
+        "clusters": [{"name": "X", "keywords": [f"kw {i}" for i in range(3)]}]
+    }
     original = openai_server.chat
     calls = {"n": 0}
 
@@ -83,7 +113,9 @@ def test_unparseable_output_fails_the_item_without_charge(app, api, openai_serve
     assert [r["status"] for r in run["results"]] == ["succeeded", "failed"]
     assert run["results"][1]["error"]["code"] == "bad_response"
     with app.app_context():
-        logs = db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
+        logs = (
+            db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
+        )
         assert [(l.status, l.credits_used) for l in logs] == [("success", 2), ("failed", 0)]
         assert logs[1].cost_usd_total > 0  # the tokens were paid for
         assert db.session.get(Account, tenant.account_id).credits == 998
@@ -94,9 +126,15 @@ def test_ideas_and_content_with_the_tasks_model_override(app, api, openai_server
     openai_server.reply_json = {"clusters": [{"name": "K", "keywords": ["k1", "k2", "k3"]}]}
     api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
     cluster_id = api("get", "/api/v1/sites/{site}/clusters")["items"][0]["id"]
-    idea = {"title": "All about k1", "description": "d", "content_structure": "guide",
-            "outline": [{"heading": "One"}, {"heading": "Two"}, {"heading": "Three"}],
-            "primary_keyword": "K1", "covered_keywords": ["k2", "k3"], "target_word_count": 900}
+    idea = {
+        "title": "All about k1",
+        "description": "d",
+        "content_structure": "guide",
+        "outline": [{"heading": "One"}, {"heading": "Two"}, {"heading": "Three"}],
+        "primary_keyword": "K1",
+        "covered_keywords": ["k2", "k3"],
+        "target_word_count": 900,
+    }
     openai_server.reply_json = {"ideas": [idea, {**idea, "title": "B"}]}  # too few ideas
     failed = api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
     assert failed["results"][0]["error"]["code"] == "bad_response"
@@ -104,12 +142,17 @@ def test_ideas_and_content_with_the_tasks_model_override(app, api, openai_server
     api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
     ideas = api("get", "/api/v1/sites/{site}/ideas")["items"]
     assert ideas[0]["primary_keyword"] == "k1" and ideas[0]["outline"][1]["heading"] == "Two"
-    task = api("post", "/api/v1/sites/{site}/tasks", {"idea_ids": [ideas[0]["id"]]}, 201)["items"][0]
+    task = api("post", "/api/v1/sites/{site}/tasks", {"idea_ids": [ideas[0]["id"]]}, 201)["items"][
+        0
+    ]
     with app.app_context():
         db.session.get(Task, task["id"]).model_config = model_named("gpt-4.1")
         db.session.commit()
-    openai_server.reply_json = {"title": "K1 guide", "meta_description": "m",
-                                "html": "<h2>One</h2><p>alpha beta gamma</p><script>x()</script>"}
+    openai_server.reply_json = {
+        "title": "K1 guide",
+        "meta_description": "m",
+        "html": "<h2>One</h2><p>alpha beta gamma</p><script>x()</script>",
+    }
     run = api("post", "/api/v1/sites/{site}/tasks/content", {"task_ids": [task["id"]]}, 200)
     assert (run["run"]["status"], run["results"][0]["word_count"]) == ("succeeded", 4)
     assert openai_server.requests[-1]["json"]["model"] == "gpt-4.1"  # the task's override
@@ -121,7 +164,9 @@ def test_ideas_and_content_with_the_tasks_model_override(app, api, openai_server
 def test_an_account_prompt_override_is_what_the_model_receives(api, openai_server):
     add_keywords(api, ["k1", "k2", "k3"])
     custom = "MY HOUSE STYLE for {{ site_name }}:\n{% for keyword in keywords %}- {{ keyword }}\n{% endfor %}"
-    assert api("put", "/api/v1/prompts/clustering", {"template": custom}, 200)["source"] == "account"
+    assert (
+        api("put", "/api/v1/prompts/clustering", {"template": custom}, 200)["source"] == "account"
+    )
     openai_server.reply_json = {"clusters": []}
     api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
     assert sent_prompt(openai_server).startswith("MY HOUSE STYLE for Site")
@@ -138,14 +183,21 @@ def test_image_generation_through_openai(app, api, openai_server):
     openai_server.reply_json = {"clusters": [{"name": "K", "keywords": ["k1", "k2", "k3"]}]}
     api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
     cluster_id = api("get", "/api/v1/sites/{site}/clusters")["items"][0]["id"]
-    idea = {"title": "T", "content_structure": "guide", "outline": [{"heading": "A"}] * 3,
-            "primary_keyword": "k1", "target_word_count": 900}
+    idea = {
+        "title": "T",
+        "content_structure": "guide",
+        "outline": [{"heading": "A"}] * 3,
+        "primary_keyword": "k1",
+        "target_word_count": 900,
+    }
     openai_server.reply_json = {"ideas": [idea] * 3}
     api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
     idea_id = api("get", "/api/v1/sites/{site}/ideas")["items"][0]["id"]
     task = api("post", "/api/v1/sites/{site}/tasks", {"idea_ids": [idea_id]}, 201)["items"][0]
     openai_server.reply_json = {"title": "T", "html": "<h2>A</h2><p>text here</p>"}
-    content_id = api("post", "/api/v1/sites/{site}/tasks/content", {"task_ids": [task["id"]]}, 200)["results"][0]["content_id"]
+    content_id = api("post", "/api/v1/sites/{site}/tasks/content", {"task_ids": [task["id"]]}, 200)[
+        "results"
+    ][0]["content_id"]
     plan = {"prompt": "p", "caption": "c", "alt": "a"}
     openai_server.reply_json = {"featured": plan, "in_article": [plan, plan]}
     api("post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200)
@@ -154,5 +206,7 @@ def test_image_generation_through_openai(app, api, openai_server):
     assert run["run"]["model"] == "gpt-image-1" and run["run"]["credits_used"] == 5
     assert json.loads(json.dumps(openai_server.requests[-1]["json"]))["model"] == "gpt-image-1"
     with app.app_context():
-        log = db.session.execute(select(CreditUsageLog).where(CreditUsageLog.operation == "image_generation")).scalar_one()
+        log = db.session.execute(
+            select(CreditUsageLog).where(CreditUsageLog.operation == "image_generation")
+        ).scalar_one()
         assert (log.images, str(log.cost_usd_output)) == (1, "0.04200000")

@@ -1,7 +1,6 @@
 """Tenant isolation: another account's id answers 404 on every endpoint, in the path or the body."""
 
 import pytest
-
 from content_support import Api, use_offline
 
 

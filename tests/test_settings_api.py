@@ -7,38 +7,66 @@ def test_effective_settings_and_overrides(client, make_tenant):
     tenant = make_tenant(plan="growth")
     body = client.get("/api/v1/settings/integration", headers=tenant.headers).json
     assert (body["text_model"], body["image_model"], body["temperature"], body["max_tokens"]) == (
-        "gpt-4o-mini", "dall-e-3", 0.7, 8192)
+        "gpt-4o-mini",
+        "dall-e-3",
+        0.7,
+        8192,
+    )
     assert body["can_override"] and all(body["using_global"].values())
-    changed = client.put("/api/v1/settings/integration", headers=tenant.headers,
-                         json={"text_model": "claude-haiku-4-5", "temperature": 0.3, "image_size": "1792x1024"}).json
-    assert (changed["text_model"], changed["temperature"], changed["image_size"]) == ("claude-haiku-4-5", 0.3, "1792x1024")
-    assert changed["using_global"] == {"text_model": False, "image_model": True, "temperature": False,
-                                       "max_tokens": True, "image_size": False, "image_quality": True,
-                                       "image_style": True}
-    reset = client.put("/api/v1/settings/integration", headers=tenant.headers,
-                       json={"text_model": None, "temperature": None}).json
+    changed = client.put(
+        "/api/v1/settings/integration",
+        headers=tenant.headers,
+        json={"text_model": "claude-haiku-4-5", "temperature": 0.3, "image_size": "1792x1024"},
+    ).json
+    assert (changed["text_model"], changed["temperature"], changed["image_size"]) == (
+        "claude-haiku-4-5",
+        0.3,
+        "1792x1024",
+    )
+    assert changed["using_global"] == {
+        "text_model": False,
+        "image_model": True,
+        "temperature": False,
+        "max_tokens": True,
+        "image_size": False,
+        "image_quality": True,
+        "image_style": True,
+    }
+    reset = client.put(
+        "/api/v1/settings/integration",
+        headers=tenant.headers,
+        json={"text_model": None, "temperature": None},
+    ).json
     assert reset["text_model"] == "gpt-4o-mini" and reset["temperature"] == 0.7
     assert reset["using_global"]["text_model"] and not reset["using_global"]["image_size"]
 
 
 def test_a_plan_without_overrides_is_refused(client, make_tenant):
     tenant = make_tenant(plan="free")
-    assert client.get("/api/v1/settings/integration", headers=tenant.headers).json["can_override"] is False
-    response = client.put("/api/v1/settings/integration", headers=tenant.headers, json={"temperature": 0.1})
+    assert (
+        client.get("/api/v1/settings/integration", headers=tenant.headers).json["can_override"]
+        is False
+    )
+    response = client.put(
+        "/api/v1/settings/integration", headers=tenant.headers, json={"temperature": 0.1}
+    )
     assert response.status_code == 403 and response.json["error"]["code"] == "plan_forbids_override"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"text_model": "no-such-model"}, "text_model"),
-    ({"text_model": "dall-e-3"}, "text_model"),           # an image model as the text model
-    ({"image_model": "gpt-4o"}, "image_model"),
-    ({"temperature": 2.5}, "temperature"),
-    ({"temperature": -0.1}, "temperature"),
-    ({"max_tokens": 0}, "max_tokens"),
-    ({"max_tokens": "lots"}, "max_tokens"),
-    ({"image_size": "1x1"}, "image_size"),
-    ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"text_model": "no-such-model"}, "text_model"),
+        ({"text_model": "dall-e-3"}, "text_model"),  # an image model as the text model
+        ({"image_model": "gpt-4o"}, "image_model"),
+        ({"temperature": 2.5}, "temperature"),
+        ({"temperature": -0.1}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"max_tokens": "lots"}, "max_tokens"),
+        ({"image_size": "1x1"}, "image_size"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 def test_bad_settings_are_422(client, tenant, body, field):
     response = client.put("/api/v1/settings/integration", headers=tenant.headers, json=body)
     assert response.status_code == 422 and response.json["error"]["code"] == "validation_error"
@@ -46,13 +74,16 @@ def test_bad_settings_are_422(client, tenant, body, field):
 
 
 def test_inactive_model_is_422(app, client, tenant):
-    from igny8.extensions import db
     from metering_support import model_named
+
+    from igny8.extensions import db
 
     with app.app_context():
         model_named("gpt-4.1").is_active = False
         db.session.commit()
-    response = client.put("/api/v1/settings/integration", headers=tenant.headers, json={"text_model": "gpt-4.1"})
+    response = client.put(
+        "/api/v1/settings/integration", headers=tenant.headers, json={"text_model": "gpt-4.1"}
+    )
     assert response.status_code == 422
 
 
@@ -63,26 +94,50 @@ def test_prompts_list_override_and_reset(app, client, tenant):
     with app.app_context():
         prompts.populate()
         db.session.commit()
-    listed = {p["key"]: p for p in client.get("/api/v1/prompts", headers=tenant.headers).json["items"]}
-    assert set(listed) == {"clustering", "idea_generation", "content_generation", "image_prompt_extraction",
-                           "optimization", "linking"}
-    assert listed["clustering"]["source"] == "global" and listed["clustering"]["variables"] == ["site_name", "keywords"]
-    put = client.put("/api/v1/prompts/clustering", headers=tenant.headers,
-                     json={"template": "Cluster {{ keywords | join(', ') }}"})
+    listed = {
+        p["key"]: p for p in client.get("/api/v1/prompts", headers=tenant.headers).json["items"]
+    }
+    assert set(listed) == {
+        "clustering",
+        "idea_generation",
+        "content_generation",
+        "image_prompt_extraction",
+        "optimization",
+        "linking",
+    }
+    assert listed["clustering"]["source"] == "global" and listed["clustering"]["variables"] == [
+        "site_name",
+        "keywords",
+    ]
+    put = client.put(
+        "/api/v1/prompts/clustering",
+        headers=tenant.headers,
+        json={"template": "Cluster {{ keywords | join(', ') }}"},
+    )
     assert put.status_code == 200 and put.json["is_overridden"]
-    other = client.get("/api/v1/prompts", headers={"Authorization": tenant.headers["Authorization"]}).json
+    other = client.get(
+        "/api/v1/prompts", headers={"Authorization": tenant.headers["Authorization"]}
+    ).json
     assert {p["key"]: p["source"] for p in other["items"]}["clustering"] == "account"
     reset = client.delete("/api/v1/prompts/clustering", headers=tenant.headers)
     assert reset.json["source"] == "global" and not reset.json["is_overridden"]
 
 
-@pytest.mark.parametrize("template, message", [
-    ("Cluster {{ secret_sauce }}", "unknown variable(s) secret_sauce"),
-    ("Cluster {% for k in keywords %}{{ k }}", "template syntax error"),
-    ("{{ keywords.__class__.__mro__ }}", None),  # sandboxed: attribute access is rendered safely or refused
-])
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("Cluster {{ secret_sauce }}", "unknown variable(s) secret_sauce"),
+        ("Cluster {% for k in keywords %}{{ k }}", "template syntax error"),
+        (
+            "{{ keywords.__class__.__mro__ }}",
+            None,
+        ),  # sandboxed: attribute access is rendered safely or refused
+    ],
+)
 def test_bad_prompt_templates_are_refused(app, client, tenant, template, message):
-    response = client.put("/api/v1/prompts/clustering", headers=tenant.headers, json={"template": template})
+    response = client.put(
+        "/api/v1/prompts/clustering", headers=tenant.headers, json={"template": template}
+    )
     if message is None:
         # Saving is allowed (only known variables), but rendering cannot escape the sandbox.
         from jinja2.exceptions import SecurityError
@@ -91,7 +146,9 @@ def test_bad_prompt_templates_are_refused(app, client, tenant, template, message
 
         with app.app_context():
             try:
-                rendered = prompts.render("clustering", tenant.account_id, keywords=["a"], site_name="s")
+                rendered = prompts.render(
+                    "clustering", tenant.account_id, keywords=["a"], site_name="s"
+                )
             except SecurityError:
                 return
             assert "object" not in rendered or "class" not in rendered
@@ -100,5 +157,10 @@ def test_bad_prompt_templates_are_refused(app, client, tenant, template, message
 
 
 def test_unknown_prompt_key_is_404(client, tenant):
-    assert client.put("/api/v1/prompts/nope", headers=tenant.headers, json={"template": "x"}).status_code == 404
+    assert (
+        client.put(
+            "/api/v1/prompts/nope", headers=tenant.headers, json={"template": "x"}
+        ).status_code
+        == 404
+    )
     assert client.delete("/api/v1/prompts/nope", headers=tenant.headers).status_code == 404

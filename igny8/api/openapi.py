@@ -12,10 +12,17 @@ from .auth import API_PREFIX
 ERROR = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message", "details"],
-                             "properties": {"code": {"type": "string"},
-                                            "message": {"type": "string"},
-                                            "details": {"type": "object"}}}},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
 }
 
 
@@ -25,13 +32,19 @@ def _path(rule: str) -> str:
 
 def build(app=None) -> dict:
     app = app or current_app
-    spec = APISpec(title="igny8 API", version=__version__, openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "The JSON API of igny8 (see DESIGN §5)."})
+    spec = APISpec(
+        title="igny8 API",
+        version=__version__,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "The JSON API of igny8 (see DESIGN §5)."},
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
-    error_ref = {"description": "Error", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    error_ref = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(API_PREFIX + "/") or rule.endpoint == "api.openapi_document":
@@ -44,19 +57,29 @@ def build(app=None) -> dict:
                 "summary": meta.get("summary") or rule.endpoint,
                 "operationId": f"{rule.endpoint.replace('.', '_')}_{method.lower()}",
                 "tags": meta.get("tags") or [rule.endpoint.split(".")[0]],
-                "parameters": [{"in": "path", "name": name, "required": True,
-                                "schema": {"type": "integer" if conv == "int" else "string"}}
-                               for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule.rule)],
-                "responses": {str(meta.get("status", 200)): {"description": "OK"},
-                              "default": error_ref},
+                "parameters": [
+                    {
+                        "in": "path",
+                        "name": name,
+                        "required": True,
+                        "schema": {"type": "integer" if conv == "int" else "string"},
+                    }
+                    for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule.rule)
+                ],
+                "responses": {
+                    str(meta.get("status", 200)): {"description": "OK"},
+                    "default": error_ref,
+                },
             }
             if meta.get("description"):
                 operation["description"] = meta["description"]
             if meta.get("query"):
                 operation["parameters"].append({"in": "query", "schema": meta["query"]})
             if meta.get("body"):
-                operation["requestBody"] = {"required": True, "content": {
-                    "application/json": {"schema": meta["body"]}}}
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": meta["body"]}},
+                }
             if not getattr(view, "igny8_public", False):
                 operation["security"] = [{"bearer": []}]
             operations[method.lower()] = operation

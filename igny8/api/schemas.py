@@ -2,7 +2,15 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1536", "1536x1024", "1024x1792", "1792x1024")
+IMAGE_SIZES = (
+    "256x256",
+    "512x512",
+    "1024x1024",
+    "1024x1536",
+    "1536x1024",
+    "1024x1792",
+    "1792x1024",
+)
 IMAGE_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")
 IMAGE_STYLES = ("vivid", "natural")
 
@@ -16,12 +24,16 @@ class Strict(Schema):
 class SiteIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
-    wp_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
-                        require_tld=False)
-    wp_username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    wp_url = fields.Url(
+        load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False
+    )
+    wp_username = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
     wp_app_password = fields.String(load_default=None, allow_none=True, load_only=True)
-    webhook_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
-                             require_tld=False)
+    webhook_url = fields.Url(
+        load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False
+    )
     webhook_secret = fields.String(load_default=None, allow_none=True, load_only=True)
 
 
@@ -49,8 +61,9 @@ class KeywordField(fields.Field):
 class KeywordIn(Strict):
     keyword = fields.String(required=True, validate=validate.Length(min=1, max=255))
     volume = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    difficulty = fields.Integer(load_default=None, allow_none=True,
-                                validate=validate.Range(min=0, max=100))
+    difficulty = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
+    )
 
 
 class KeywordsIn(Strict):
@@ -58,38 +71,49 @@ class KeywordsIn(Strict):
 
 
 class KeywordIdsIn(Strict):
-    keyword_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
-                              load_default=None, validate=validate.Length(min=1, max=5000))
+    keyword_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        load_default=None,
+        validate=validate.Length(min=1, max=5000),
+    )
 
 
 class ClusterIdsIn(Strict):
-    cluster_ids = fields.List(fields.Integer(strict=True), required=True,
-                              validate=validate.Length(min=1, max=200))
+    cluster_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=200)
+    )
 
 
 class IdeaIdsIn(Strict):
-    idea_ids = fields.List(fields.Integer(strict=True), required=True,
-                           validate=validate.Length(min=1, max=200))
+    idea_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=200)
+    )
 
 
 class TaskIdsIn(Strict):
-    task_ids = fields.List(fields.Integer(strict=True), required=True,
-                           validate=validate.Length(min=1, max=100))
+    task_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 class ContentIdsIn(Strict):
-    content_ids = fields.List(fields.Integer(strict=True), required=True,
-                              validate=validate.Length(min=1, max=100))
+    content_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 class ImageIdsIn(Strict):
-    image_ids = fields.List(fields.Integer(strict=True), required=True,
-                            validate=validate.Length(min=1, max=100))
+    image_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 class OptimizeIn(ContentIdsIn):
-    keywords = fields.List(fields.String(validate=validate.Length(min=1, max=255)),
-                           load_default=None, validate=validate.Length(min=1, max=20))
+    keywords = fields.List(
+        fields.String(validate=validate.Length(min=1, max=255)),
+        load_default=None,
+        validate=validate.Length(min=1, max=20),
+    )
 
 
 class PublishIn(ContentIdsIn):
@@ -100,7 +124,9 @@ class IntegrationSettingsIn(Strict):
     text_model = fields.String(allow_none=True)
     image_model = fields.String(allow_none=True)
     temperature = fields.Float(allow_none=True, validate=validate.Range(min=0, max=2))
-    max_tokens = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=200_000))
+    max_tokens = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=200_000)
+    )
     image_size = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_SIZES))
     image_quality = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_QUALITIES))
     image_style = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_STYLES))
@@ -118,7 +144,9 @@ class PromptIn(Strict):
 class UsageQuery(Strict):
     start = fields.Date(load_default=None)
     end = fields.Date(load_default=None)
-    group_by = fields.String(load_default="day", validate=validate.OneOf(("day", "model", "operation")))
+    group_by = fields.String(
+        load_default="day", validate=validate.OneOf(("day", "model", "operation"))
+    )
     page = fields.Integer()
     per_page = fields.Integer()
 

@@ -28,11 +28,20 @@ def owned_site(site_id: int) -> Site:
 def owned_ids(model, ids, site_id: int) -> list[int]:
     """``ids`` if every one is the caller's row on that site, else 404 naming the others."""
     ids = list(dict.fromkeys(ids))
-    found = set(db.session.execute(
-        select(model.id).where(model.account_id == current_account().id,
-                               model.site_id == site_id, model.id.in_(ids))).scalars())
+    found = set(
+        db.session.execute(
+            select(model.id).where(
+                model.account_id == current_account().id,
+                model.site_id == site_id,
+                model.id.in_(ids),
+            )
+        ).scalars()
+    )
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ApiError(404, f"{model.__name__} not found: {', '.join(map(str, missing))}",
-                       details={"missing_ids": missing})
+        raise ApiError(
+            404,
+            f"{model.__name__} not found: {', '.join(map(str, missing))}",
+            details={"missing_ids": missing},
+        )
     return ids

@@ -68,53 +68,107 @@ def ai_model(m):
 
 
 def site(s):
-    return {"id": s.id, "name": s.name, "url": s.url, "wp_url": s.wp_url,
-            "wp_username": s.wp_username, "wp_configured": bool(s.wp_app_password),
-            "webhook_url": s.webhook_url, "webhook_configured": bool(s.webhook_secret),
-            "publish_target": s.publish_target, "created_at": timestamp(s.created_at)}
+    return {
+        "id": s.id,
+        "name": s.name,
+        "url": s.url,
+        "wp_url": s.wp_url,
+        "wp_username": s.wp_username,
+        "wp_configured": bool(s.wp_app_password),
+        "webhook_url": s.webhook_url,
+        "webhook_configured": bool(s.webhook_secret),
+        "publish_target": s.publish_target,
+        "created_at": timestamp(s.created_at),
+    }
 
 
 def keyword(k):
-    return {"id": k.id, "keyword": k.keyword, "volume": k.volume, "difficulty": k.difficulty,
-            "cluster_id": k.cluster_id, "status": k.status}
+    return {
+        "id": k.id,
+        "keyword": k.keyword,
+        "volume": k.volume,
+        "difficulty": k.difficulty,
+        "cluster_id": k.cluster_id,
+        "status": k.status,
+    }
 
 
 def cluster(c, keywords=None):
-    return {"id": c.id, "name": c.name, "description": c.description, "status": c.status,
-            "keywords": [keyword(k) for k in (keywords if keywords is not None else c.keywords)]}
+    return {
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "status": c.status,
+        "keywords": [keyword(k) for k in (keywords if keywords is not None else c.keywords)],
+    }
 
 
 def idea(i):
-    return {"id": i.id, "cluster_id": i.cluster_id, "title": i.title,
-            "description": i.description, "content_structure": i.content_structure,
-            "outline": i.outline, "primary_keyword": i.primary_keyword,
-            "covered_keywords": i.covered_keywords, "target_word_count": i.target_word_count,
-            "status": i.status}
+    return {
+        "id": i.id,
+        "cluster_id": i.cluster_id,
+        "title": i.title,
+        "description": i.description,
+        "content_structure": i.content_structure,
+        "outline": i.outline,
+        "primary_keyword": i.primary_keyword,
+        "covered_keywords": i.covered_keywords,
+        "target_word_count": i.target_word_count,
+        "status": i.status,
+    }
 
 
 def task(t):
-    return {"id": t.id, "idea_id": t.idea_id, "title": t.title, "status": t.status,
-            "model": t.model_config.model_name if t.model_config else None, "error": t.error}
+    return {
+        "id": t.id,
+        "idea_id": t.idea_id,
+        "title": t.title,
+        "status": t.status,
+        "model": t.model_config.model_name if t.model_config else None,
+        "error": t.error,
+    }
 
 
 def image(i):
-    return {"id": i.id, "content_id": i.content_id, "kind": i.kind, "position": i.position,
-            "prompt": i.prompt, "caption": i.caption, "alt": i.alt, "url": i.url,
-            "file_path": i.file_path, "status": i.status, "error": i.error}
+    return {
+        "id": i.id,
+        "content_id": i.content_id,
+        "kind": i.kind,
+        "position": i.position,
+        "prompt": i.prompt,
+        "caption": i.caption,
+        "alt": i.alt,
+        "url": i.url,
+        "file_path": i.file_path,
+        "status": i.status,
+        "error": i.error,
+    }
 
 
 def content(c, with_html=True):
-    body = {"id": c.id, "task_id": c.task_id, "title": c.title, "word_count": c.word_count,
-            "meta_description": c.meta_description, "status": c.status,
-            "images": [image(i) for i in c.images],
-            "revisions": len(c.revisions),
-            "updated_at": timestamp(c.updated_at)}
+    body = {
+        "id": c.id,
+        "task_id": c.task_id,
+        "title": c.title,
+        "word_count": c.word_count,
+        "meta_description": c.meta_description,
+        "status": c.status,
+        "images": [image(i) for i in c.images],
+        "revisions": len(c.revisions),
+        "updated_at": timestamp(c.updated_at),
+    }
     if with_html:
         body["html"] = c.html
     return body
 
 
 def ledger_row(t):
-    return {"id": t.id, "amount": t.amount, "balance_after": t.balance_after, "type": t.type,
-            "reference": t.reference, "description": t.description,
-            "created_at": timestamp(t.created_at)}
+    return {
+        "id": t.id,
+        "amount": t.amount,
+        "balance_after": t.balance_after,
+        "type": t.type,
+        "reference": t.reference,
+        "description": t.description,
+        "created_at": timestamp(t.created_at),
+    }

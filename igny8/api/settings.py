@@ -16,16 +16,21 @@ MODEL_FIELDS = {"text_model": "text", "image_model": "image"}
 
 
 def _system_default(model_type):
-    return db.session.execute(select(AIModelConfig).where(
-        AIModelConfig.model_type == model_type, AIModelConfig.is_default,
-        AIModelConfig.is_active)).scalar_one_or_none()
+    return db.session.execute(
+        select(AIModelConfig).where(
+            AIModelConfig.model_type == model_type,
+            AIModelConfig.is_default,
+            AIModelConfig.is_active,
+        )
+    ).scalar_one_or_none()
 
 
 def effective_settings(account) -> dict:
     """What the account's operations use, and which values are the global ones."""
     settings = GlobalIntegrationSettings.get()
-    own = db.session.execute(select(IntegrationSettings).where(
-        IntegrationSettings.account_id == account.id)).scalar_one_or_none()
+    own = db.session.execute(
+        select(IntegrationSettings).where(IntegrationSettings.account_id == account.id)
+    ).scalar_one_or_none()
     can_override = account.plan.allows_overrides
     body, using_global = {}, {}
     for field, model_type in MODEL_FIELDS.items():
@@ -33,7 +38,9 @@ def effective_settings(account) -> dict:
         if mine is not None and mine.is_active:
             body[field], using_global[field] = mine.model_name, False
         else:
-            fallback = getattr(settings, f"default_{model_type}_model") or _system_default(model_type)
+            fallback = getattr(settings, f"default_{model_type}_model") or _system_default(
+                model_type
+            )
             body[field] = fallback.model_name if fallback else None
             using_global[field] = True
     params = resolve_parameters(settings, own.config if own else None, can_override)
@@ -44,40 +51,62 @@ def effective_settings(account) -> dict:
 
 
 def _model(name: str, model_type: str, field: str) -> AIModelConfig:
-    model = db.session.execute(select(AIModelConfig).where(
-        AIModelConfig.model_name == name)).scalar_one_or_none()
+    model = db.session.execute(
+        select(AIModelConfig).where(AIModelConfig.model_name == name)
+    ).scalar_one_or_none()
     if model is None or not model.is_active:
-        raise ApiError(422, f"{field}: no active model {name!r}", details={"fields": {field: ["unknown or inactive model"]}})
+        raise ApiError(
+            422,
+            f"{field}: no active model {name!r}",
+            details={"fields": {field: ["unknown or inactive model"]}},
+        )
     if model.model_type != model_type:
-        raise ApiError(422, f"{field}: {name!r} is a {model.model_type} model, not a {model_type} model",
-                       details={"fields": {field: [f"not a {model_type} model"]}})
+        raise ApiError(
+            422,
+            f"{field}: {name!r} is a {model.model_type} model, not a {model_type} model",
+            details={"fields": {field: [f"not a {model_type} model"]}},
+        )
     return model
 
 
 def prompt_json(key: str, account_id: int) -> dict:
     template, source = prompts.template_for(key, account_id)
     default = prompts.defaults()[key]
-    return {"key": key, "template": template, "source": source,
-            "is_overridden": source == "account", "variables": list(default.variables)}
+    return {
+        "key": key,
+        "template": template,
+        "source": source,
+        "is_overridden": source == "account",
+        "variables": list(default.variables),
+    }
 
 
 def register(bp):
     @bp.get("/settings/integration")
-    @documented("Effective AI settings, which are global, and whether the plan allows overrides",
-                tags=["settings"])
+    @documented(
+        "Effective AI settings, which are global, and whether the plan allows overrides",
+        tags=["settings"],
+    )
     def get_integration():
         return jsonify(effective_settings(current_account()))
 
     @bp.put("/settings/integration")
-    @documented("Override AI settings (null resets one to the global value)", tags=["settings"],
-                body=IntegrationSettingsIn)
+    @documented(
+        "Override AI settings (null resets one to the global value)",
+        tags=["settings"],
+        body=IntegrationSettingsIn,
+    )
     def put_integration(data):
         account = current_account()
         if not account.plan.allows_overrides:
-            raise ApiError(403, f"the {account.plan.name} plan does not allow overriding AI settings",
-                           code="plan_forbids_override")
-        own = db.session.execute(select(IntegrationSettings).where(
-            IntegrationSettings.account_id == account.id)).scalar_one_or_none()
+            raise ApiError(
+                403,
+                f"the {account.plan.name} plan does not allow overriding AI settings",
+                code="plan_forbids_override",
+            )
+        own = db.session.execute(
+            select(IntegrationSettings).where(IntegrationSettings.account_id == account.id)
+        ).scalar_one_or_none()
         if own is None:
             own = IntegrationSettings(account_id=account.id, config={})
             db.session.add(own)
@@ -103,8 +132,11 @@ def register(bp):
         return jsonify({"items": items, "page": 1, "per_page": len(items), "total": len(items)})
 
     @bp.put("/prompts/<key>")
-    @documented("Override a prompt for the account (validated: variables and syntax)",
-                tags=["prompts"], body=PromptIn)
+    @documented(
+        "Override a prompt for the account (validated: variables and syntax)",
+        tags=["prompts"],
+        body=PromptIn,
+    )
     def put_prompt(key, data):
         account = current_account()
         _known(key)
@@ -112,8 +144,9 @@ def register(bp):
             prompts.validate(key, data["template"])
         except prompts.PromptError as exc:
             raise ApiError(422, exc.message, details=exc.details) from None
-        row = db.session.execute(select(Prompt).where(
-            Prompt.key == key, Prompt.account_id == account.id)).scalar_one_or_none()
+        row = db.session.execute(
+            select(Prompt).where(Prompt.key == key, Prompt.account_id == account.id)
+        ).scalar_one_or_none()
         if row is None:
             db.session.add(Prompt(key=key, template=data["template"], account_id=account.id))
         else:
@@ -126,7 +159,9 @@ def register(bp):
     def reset_prompt(key):
         account = current_account()
         _known(key)
-        db.session.execute(db.delete(Prompt).where(Prompt.key == key, Prompt.account_id == account.id))
+        db.session.execute(
+            db.delete(Prompt).where(Prompt.key == key, Prompt.account_id == account.id)
+        )
         db.session.commit()
         return jsonify(prompt_json(key, account.id))
 

@@ -21,9 +21,16 @@ def _load(schema: Schema, payload, what: str):
         raise ApiError(422, f"Invalid {what}", details={"fields": exc.messages}) from None
 
 
-def documented(summary: str, *, tags=(), body: type[Schema] | None = None,
-               query: type[Schema] | None = None, status: int = 200, public: bool = False,
-               description: str | None = None):
+def documented(
+    summary: str,
+    *,
+    tags=(),
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    status: int = 200,
+    public: bool = False,
+    description: str | None = None,
+):
     """Validate the JSON body (passed as ``data``) and/or query string (passed as ``args``),
     and describe the route for /api/v1/openapi.json."""
     body_schema = body() if body else None
@@ -41,8 +48,14 @@ def documented(summary: str, *, tags=(), body: type[Schema] | None = None,
                 kwargs["args"] = _load(query_schema, request.args.to_dict(), "query string")
             return view(*args, **kwargs)
 
-        wrapper.igny8_openapi = {"summary": summary, "tags": list(tags), "body": body,
-                                 "query": query, "status": status, "description": description}
+        wrapper.igny8_openapi = {
+            "summary": summary,
+            "tags": list(tags),
+            "body": body,
+            "query": query,
+            "status": status,
+            "description": description,
+        }
         if public:
             wrapper.igny8_public = True
         return wrapper

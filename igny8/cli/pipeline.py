@@ -24,45 +24,75 @@ def _ids(query) -> list[int]:
 
 # Each stage: (operation, label, items for the site). Items follow each operation's contract.
 def _keywords(site):
-    ids = _ids(select(Keyword.id).where(Keyword.site_id == site.id, Keyword.cluster_id.is_(None))
-               .order_by(Keyword.id))
-    return [{"batch": n + 1, "keyword_ids": ids[i:i + CLUSTER_BATCH]}
-            for n, i in enumerate(range(0, len(ids), CLUSTER_BATCH)) if len(ids[i:i + CLUSTER_BATCH]) >= 3]
+    ids = _ids(
+        select(Keyword.id)
+        .where(Keyword.site_id == site.id, Keyword.cluster_id.is_(None))
+        .order_by(Keyword.id)
+    )
+    return [
+        {"batch": n + 1, "keyword_ids": ids[i : i + CLUSTER_BATCH]}
+        for n, i in enumerate(range(0, len(ids), CLUSTER_BATCH))
+        if len(ids[i : i + CLUSTER_BATCH]) >= 3
+    ]
 
 
 def _clusters(site):
-    return _ids(select(Cluster.id).where(Cluster.site_id == site.id, ~exists().where(
-        ContentIdea.cluster_id == Cluster.id)).order_by(Cluster.id))
+    return _ids(
+        select(Cluster.id)
+        .where(Cluster.site_id == site.id, ~exists().where(ContentIdea.cluster_id == Cluster.id))
+        .order_by(Cluster.id)
+    )
 
 
 def _ideas(site):
-    return _ids(select(ContentIdea.id).where(ContentIdea.site_id == site.id, ~exists().where(
-        Task.idea_id == ContentIdea.id)).order_by(ContentIdea.id))
+    return _ids(
+        select(ContentIdea.id)
+        .where(ContentIdea.site_id == site.id, ~exists().where(Task.idea_id == ContentIdea.id))
+        .order_by(ContentIdea.id)
+    )
 
 
 def _tasks(site):
-    return _ids(select(Task.id).where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
-                .order_by(Task.id))
+    return _ids(
+        select(Task.id)
+        .where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
+        .order_by(Task.id)
+    )
 
 
 def _contents_without_images(site):
-    return _ids(select(Content.id).where(Content.site_id == site.id, ~exists().where(
-        Image.content_id == Content.id)).order_by(Content.id))
+    return _ids(
+        select(Content.id)
+        .where(Content.site_id == site.id, ~exists().where(Image.content_id == Content.id))
+        .order_by(Content.id)
+    )
 
 
 def _pending_images(site):
-    return _ids(select(Image.id).where(Image.site_id == site.id, Image.status == "pending")
-                .order_by(Image.id))
+    return _ids(
+        select(Image.id)
+        .where(Image.site_id == site.id, Image.status == "pending")
+        .order_by(Image.id)
+    )
 
 
 def _unpublished(site):
     target = site.publish_target
     if target is None:
         return []
-    return [{"content_id": i, "target": target} for i in _ids(
-        select(Content.id).where(Content.site_id == site.id, ~exists().where(
-            (Publication.content_id == Content.id) & (Publication.status == "published")))
-        .order_by(Content.id))]
+    return [
+        {"content_id": i, "target": target}
+        for i in _ids(
+            select(Content.id)
+            .where(
+                Content.site_id == site.id,
+                ~exists().where(
+                    (Publication.content_id == Content.id) & (Publication.status == "published")
+                ),
+            )
+            .order_by(Content.id)
+        )
+    ]
 
 
 STAGES = (
@@ -93,7 +123,9 @@ def _read_keywords(path) -> list[str]:
 
 
 def _add_keywords(site, keywords) -> int:
-    have = set(db.session.execute(select(Keyword.keyword).where(Keyword.site_id == site.id)).scalars())
+    have = set(
+        db.session.execute(select(Keyword.keyword).where(Keyword.site_id == site.id)).scalars()
+    )
     new = [k for k in dict.fromkeys(keywords) if k and k not in have]
     db.session.add_all(Keyword(account_id=site.account_id, site_id=site.id, keyword=k) for k in new)
     db.session.commit()
@@ -102,10 +134,17 @@ def _add_keywords(site, keywords) -> int:
 
 @click.command("pipeline")
 @click.option("--site", "site_id", type=int, help="The site to run the pipeline for.")
-@click.option("--demo", "demo_site", is_flag=True,
-              help="The demo site, once: does nothing when it already has content.")
-@click.option("--keywords-file", type=click.Path(exists=True, dir_okay=False),
-              help="Keywords to add first, one per line.")
+@click.option(
+    "--demo",
+    "demo_site",
+    is_flag=True,
+    help="The demo site, once: does nothing when it already has content.",
+)
+@click.option(
+    "--keywords-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Keywords to add first, one per line.",
+)
 @with_appcontext
 def pipeline_command(site_id, demo_site, keywords_file):
     """Run the whole content pipeline for a site, with progress and a closing table."""
@@ -113,8 +152,9 @@ def pipeline_command(site_id, demo_site, keywords_file):
         raise click.UsageError("give --site ID or --demo")
     site = demo.demo_site() if demo_site else db.session.get(Site, site_id)
     if site is None:
-        raise click.BadParameter("no such site (run `flask igny8 init --demo` for the demo)",
-                                 param_hint="--site")
+        raise click.BadParameter(
+            "no such site (run `flask igny8 init --demo` for the demo)", param_hint="--site"
+        )
     if demo_site:
         if db.session.execute(select(Content.id).where(Content.site_id == site.id)).first():
             click.echo("demo pipeline: the demo site already has content; nothing to do")
@@ -137,11 +177,14 @@ def pipeline_command(site_id, demo_site, keywords_file):
             result.note = "nothing to do"
             continue
         with click.progressbar(length=len(items), label=f"{label:<26}", show_pos=True) as bar:
+
             def progress(done, total, bar=bar):
                 bar.update(done - bar.pos)
 
             try:
-                outcome = run_operation(site.account_id, key, items, site_id=site.id, progress=progress)
+                outcome = run_operation(
+                    site.account_id, key, items, site_id=site.id, progress=progress
+                )
             except OperationRefused as exc:
                 result.note = exc.message
                 continue
@@ -158,17 +201,26 @@ def pipeline_command(site_id, demo_site, keywords_file):
     _table(results)
     if stopped:
         balance = db.session.get(type(site.account), site.account_id).credits
-        click.echo(f"stopped at '{stopped}': the account's credits ran out (balance {balance}). "
-                   "Add credits with `flask igny8 grant-credits` and run the pipeline again; "
-                   "finished work is kept.", err=True)
+        click.echo(
+            f"stopped at '{stopped}': the account's credits ran out (balance {balance}). "
+            "Add credits with `flask igny8 grant-credits` and run the pipeline again; "
+            "finished work is kept.",
+            err=True,
+        )
         raise SystemExit(1)
 
 
 def _table(results) -> None:
-    click.echo(f"\n{'stage':<26}{'items':>6}{'ok':>5}{'failed':>7}{'credits':>9}{'cost USD':>13}  note")
+    click.echo(
+        f"\n{'stage':<26}{'items':>6}{'ok':>5}{'failed':>7}{'credits':>9}{'cost USD':>13}  note"
+    )
     for r in results:
-        click.echo(f"{r.label:<26}{r.items:>6}{r.succeeded:>5}{r.failed:>7}{r.credits:>9}"
-                   f"{format(r.cost, '.6f'):>13}  {r.note}")
-    click.echo(f"{'total':<26}{sum(r.items for r in results):>6}{sum(r.succeeded for r in results):>5}"
-               f"{sum(r.failed for r in results):>7}{sum(r.credits for r in results):>9}"
-               f"{format(sum((r.cost for r in results), Decimal(0)), '.6f'):>13}")
+        click.echo(
+            f"{r.label:<26}{r.items:>6}{r.succeeded:>5}{r.failed:>7}{r.credits:>9}"
+            f"{format(r.cost, '.6f'):>13}  {r.note}"
+        )
+    click.echo(
+        f"{'total':<26}{sum(r.items for r in results):>6}{sum(r.succeeded for r in results):>5}"
+        f"{sum(r.failed for r in results):>7}{sum(r.credits for r in results):>9}"
+        f"{format(sum((r.cost for r in results), Decimal(0)), '.6f'):>13}"
+    )

@@ -62,8 +62,9 @@ def _print_demo(app, credentials, created):
 
 
 @click.command("populate-prompts")
-@click.option("--reset", is_flag=True,
-              help="Also set existing global prompts back to the plugins' defaults.")
+@click.option(
+    "--reset", is_flag=True, help="Also set existing global prompts back to the plugins' defaults."
+)
 @with_appcontext
 def populate_prompts(reset):
     """Write every plugin's default prompt as the global prompt (account overrides untouched)."""

@@ -21,8 +21,15 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("clustering", module="clustering", model_type="text",
-                       title="Keyword clustering", handler=cluster_batch))
+    register(
+        Operation(
+            "clustering",
+            module="clustering",
+            model_type="text",
+            title="Keyword clustering",
+            handler=cluster_batch,
+        )
+    )
 
 
 @hookimpl

@@ -13,16 +13,28 @@ MIN_KEYWORDS, MAX_KEYWORDS = 3, 10
 SCHEMA = {
     "type": "object",
     "required": ["clusters"],
-    "properties": {"clusters": {"type": "array", "minItems": 1, "maxItems": 20, "items": {
-        "type": "object",
-        "required": ["name", "keywords"],
-        "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "description": {"type": "string"},
-            "keywords": {"type": "array", "minItems": MIN_KEYWORDS, "maxItems": MAX_KEYWORDS,
-                         "x-offline": "pick", "items": {"type": "string"}},
-        },
-    }}},
+    "properties": {
+        "clusters": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["name", "keywords"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": {"type": "string"},
+                    "keywords": {
+                        "type": "array",
+                        "minItems": MIN_KEYWORDS,
+                        "maxItems": MAX_KEYWORDS,
+                        "x-offline": "pick",
+                        "items": {"type": "string"},
+                    },
+                },
+            },
+        }
+    },
 }
 
 PROMPT = """You are an SEO strategist. Group the keywords of the site "{{ site_name }}" into topic \
@@ -37,20 +49,37 @@ Keywords:
 
 
 def batches(keyword_ids: list[int]) -> list[dict]:
-    return [{"batch": n + 1, "keyword_ids": keyword_ids[i:i + BATCH_SIZE]}
-            for n, i in enumerate(range(0, len(keyword_ids), BATCH_SIZE))]
+    return [
+        {"batch": n + 1, "keyword_ids": keyword_ids[i : i + BATCH_SIZE]}
+        for n, i in enumerate(range(0, len(keyword_ids), BATCH_SIZE))
+    ]
 
 
 def cluster_batch(ctx, item) -> dict:
-    keywords = db.session.execute(select(Keyword).where(
-        Keyword.account_id == ctx.account_id, Keyword.site_id == ctx.site_id,
-        Keyword.id.in_(item["keyword_ids"]), Keyword.cluster_id.is_(None))).scalars().all()
+    keywords = (
+        db.session.execute(
+            select(Keyword).where(
+                Keyword.account_id == ctx.account_id,
+                Keyword.site_id == ctx.site_id,
+                Keyword.id.in_(item["keyword_ids"]),
+                Keyword.cluster_id.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     if len(keywords) < MIN_KEYWORDS:
-        raise ItemError("nothing_to_do", f"fewer than {MIN_KEYWORDS} unclustered keywords in this batch")
+        raise ItemError(
+            "nothing_to_do", f"fewer than {MIN_KEYWORDS} unclustered keywords in this batch"
+        )
     site = db.session.get(Site, ctx.site_id)
     prompt = ctx.prompt("clustering", site_name=site.name, keywords=[k.keyword for k in keywords])
-    answer = ctx.text([{"role": "user", "content": prompt}], json=True, schema=SCHEMA,
-                      parse=lambda result: parse_json(result.text, SCHEMA)).output
+    answer = ctx.text(
+        [{"role": "user", "content": prompt}],
+        json=True,
+        schema=SCHEMA,
+        parse=lambda result: parse_json(result.text, SCHEMA),
+    ).output
     unclustered = {k.keyword.lower(): k for k in keywords}
     created = []
     for proposed in answer["clusters"]:
@@ -63,9 +92,12 @@ def cluster_batch(ctx, item) -> dict:
         members = members[:MAX_KEYWORDS]
         if len(members) < MIN_KEYWORDS:
             continue  # too small a cluster: its keywords stay unclustered
-        cluster = Cluster(account_id=ctx.account_id, site_id=ctx.site_id,
-                          name=proposed["name"].strip()[:255] or members[0].keyword,
-                          description=(proposed.get("description") or "").strip() or None)
+        cluster = Cluster(
+            account_id=ctx.account_id,
+            site_id=ctx.site_id,
+            name=proposed["name"].strip()[:255] or members[0].keyword,
+            description=(proposed.get("description") or "").strip() or None,
+        )
         db.session.add(cluster)
         for keyword in members:
             keyword.cluster = cluster
@@ -73,5 +105,8 @@ def cluster_batch(ctx, item) -> dict:
             del unclustered[keyword.keyword.lower()]
         created.append(cluster)
     db.session.flush()
-    return {"clusters": [c.id for c in created],
-            "clustered": len(keywords) - len(unclustered), "unclustered": len(unclustered)}
+    return {
+        "clusters": [c.id for c in created],
+        "clustered": len(keywords) - len(unclustered),
+        "unclustered": len(unclustered),
+    }

@@ -21,16 +21,24 @@ def blueprint() -> Blueprint:
 
     @bp.post("/keywords/cluster")
     @require_module("clustering")
-    @documented("AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",
-                tags=["clustering"], body=KeywordIdsIn)
+    @documented(
+        "AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",
+        tags=["clustering"],
+        body=KeywordIdsIn,
+    )
     def cluster_keywords(site_id, data):
         owned_site(site_id)
         if data.get("keyword_ids"):
             ids = owned_ids(Keyword, data["keyword_ids"], site_id)
         else:
-            ids = list(db.session.execute(owned(Keyword).with_only_columns(Keyword.id).where(
-                Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
-                .order_by(Keyword.id)).scalars())
+            ids = list(
+                db.session.execute(
+                    owned(Keyword)
+                    .with_only_columns(Keyword.id)
+                    .where(Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
+                    .order_by(Keyword.id)
+                ).scalars()
+            )
         if not ids:
             raise ApiError(422, "this site has no unclustered keywords")
         return execute("clustering", batches(ids), site_id=site_id)

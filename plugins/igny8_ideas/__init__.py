@@ -21,14 +21,24 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("idea_generation", module="ideas", model_type="text",
-                       title="Idea generation", handler=ideas_for_cluster))
+    register(
+        Operation(
+            "idea_generation",
+            module="ideas",
+            model_type="text",
+            title="Idea generation",
+            handler=ideas_for_cluster,
+        )
+    )
 
 
 @hookimpl
 def igny8_default_prompts():
-    return {"idea_generation": DefaultPrompt(
-        PROMPT, ("site_name", "cluster_name", "cluster_description", "keywords"))}
+    return {
+        "idea_generation": DefaultPrompt(
+            PROMPT, ("site_name", "cluster_name", "cluster_description", "keywords")
+        )
+    }
 
 
 @hookimpl

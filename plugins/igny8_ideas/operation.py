@@ -14,23 +14,53 @@ STRUCTURES = ("article", "guide", "how_to", "comparison", "review", "listicle")
 SCHEMA = {
     "type": "object",
     "required": ["ideas"],
-    "properties": {"ideas": {"type": "array", "minItems": MIN_IDEAS, "maxItems": MAX_IDEAS, "items": {
-        "type": "object",
-        "required": ["title", "content_structure", "outline", "primary_keyword", "target_word_count"],
-        "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": 300},
-            "description": {"type": "string"},
-            "content_structure": {"enum": list(STRUCTURES)},
-            "outline": {"type": "array", "minItems": 3, "maxItems": 10, "items": {
-                "type": "object", "required": ["heading"],
-                "properties": {"heading": {"type": "string", "minLength": 1},
-                               "points": {"type": "array", "maxItems": 5, "items": {"type": "string"}}}}},
-            "primary_keyword": {"type": "string", "x-offline": "pick-one"},
-            "covered_keywords": {"type": "array", "maxItems": 6, "x-offline": "pick",
-                                 "items": {"type": "string"}},
-            "target_word_count": {"type": "integer", "minimum": 600, "maximum": 3000},
-        },
-    }}},
+    "properties": {
+        "ideas": {
+            "type": "array",
+            "minItems": MIN_IDEAS,
+            "maxItems": MAX_IDEAS,
+            "items": {
+                "type": "object",
+                "required": [
+                    "title",
+                    "content_structure",
+                    "outline",
+                    "primary_keyword",
+                    "target_word_count",
+                ],
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "description": {"type": "string"},
+                    "content_structure": {"enum": list(STRUCTURES)},
+                    "outline": {
+                        "type": "array",
+                        "minItems": 3,
+                        "maxItems": 10,
+                        "items": {
+                            "type": "object",
+                            "required": ["heading"],
+                            "properties": {
+                                "heading": {"type": "string", "minLength": 1},
+                                "points": {
+                                    "type": "array",
+                                    "maxItems": 5,
+                                    "items": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                    "primary_keyword": {"type": "string", "x-offline": "pick-one"},
+                    "covered_keywords": {
+                        "type": "array",
+                        "maxItems": 6,
+                        "x-offline": "pick",
+                        "items": {"type": "string"},
+                    },
+                    "target_word_count": {"type": "integer", "minimum": 600, "maximum": 3000},
+                },
+            },
+        }
+    },
 }
 
 PROMPT = """You are a content strategist for the site "{{ site_name }}". Propose 3 to 7 article \
@@ -50,16 +80,29 @@ Keywords of the cluster:
 
 
 def ideas_for_cluster(ctx, cluster_id) -> dict:
-    cluster = db.session.execute(select(Cluster).where(
-        Cluster.id == cluster_id, Cluster.account_id == ctx.account_id,
-        Cluster.site_id == ctx.site_id)).scalar_one_or_none()
+    cluster = db.session.execute(
+        select(Cluster).where(
+            Cluster.id == cluster_id,
+            Cluster.account_id == ctx.account_id,
+            Cluster.site_id == ctx.site_id,
+        )
+    ).scalar_one_or_none()
     if cluster is None:
         raise ItemError("not_found", f"cluster {cluster_id} not found")
-    keywords = [k.keyword for k in db.session.execute(
-        select(Keyword).where(Keyword.cluster_id == cluster.id).order_by(Keyword.id)).scalars()]
+    keywords = [
+        k.keyword
+        for k in db.session.execute(
+            select(Keyword).where(Keyword.cluster_id == cluster.id).order_by(Keyword.id)
+        ).scalars()
+    ]
     site = db.session.get(Site, ctx.site_id)
-    prompt = ctx.prompt("idea_generation", site_name=site.name, cluster_name=cluster.name,
-                        cluster_description=cluster.description or "", keywords=keywords)
+    prompt = ctx.prompt(
+        "idea_generation",
+        site_name=site.name,
+        cluster_name=cluster.name,
+        cluster_description=cluster.description or "",
+        keywords=keywords,
+    )
 
     def parse(result):
         ideas = parse_json(result.text, SCHEMA)["ideas"]
@@ -67,23 +110,36 @@ def ideas_for_cluster(ctx, cluster_id) -> dict:
             raise OutputError(f"{len(ideas)} idea(s); at least {MIN_IDEAS} were asked for")
         return ideas[:MAX_IDEAS]
 
-    ideas = ctx.text([{"role": "user", "content": prompt}], json=True, schema=SCHEMA,
-                     parse=parse).output
+    ideas = ctx.text(
+        [{"role": "user", "content": prompt}], json=True, schema=SCHEMA, parse=parse
+    ).output
     known = {k.lower(): k for k in keywords}
     rows = []
     for idea in ideas:
-        primary = known.get(idea["primary_keyword"].strip().lower(), idea["primary_keyword"].strip())
-        covered = [known.get(str(k).strip().lower(), str(k).strip()) for k in idea.get("covered_keywords") or []]
-        rows.append(ContentIdea(
-            account_id=ctx.account_id, site_id=ctx.site_id, cluster_id=cluster.id,
-            title=idea["title"].strip()[:300], description=(idea.get("description") or "").strip() or None,
-            content_structure=idea["content_structure"],
-            outline=[{"heading": s["heading"].strip(), "points": s.get("points") or []}
-                     for s in idea["outline"]],
-            primary_keyword=primary[:255],
-            covered_keywords=[k for k in dict.fromkeys(covered) if k and k != primary],
-            target_word_count=min(3000, max(600, int(idea["target_word_count"]))),
-        ))
+        primary = known.get(
+            idea["primary_keyword"].strip().lower(), idea["primary_keyword"].strip()
+        )
+        covered = [
+            known.get(str(k).strip().lower(), str(k).strip())
+            for k in idea.get("covered_keywords") or []
+        ]
+        rows.append(
+            ContentIdea(
+                account_id=ctx.account_id,
+                site_id=ctx.site_id,
+                cluster_id=cluster.id,
+                title=idea["title"].strip()[:300],
+                description=(idea.get("description") or "").strip() or None,
+                content_structure=idea["content_structure"],
+                outline=[
+                    {"heading": s["heading"].strip(), "points": s.get("points") or []}
+                    for s in idea["outline"]
+                ],
+                primary_keyword=primary[:255],
+                covered_keywords=[k for k in dict.fromkeys(covered) if k and k != primary],
+                target_word_count=min(3000, max(600, int(idea["target_word_count"]))),
+            )
+        )
     db.session.add_all(rows)
     db.session.flush()
     return {"ideas": [r.id for r in rows]}

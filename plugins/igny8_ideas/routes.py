@@ -17,7 +17,9 @@ def blueprint() -> Blueprint:
 
     @bp.post("/clusters/ideas")
     @require_module("ideas")
-    @documented("AI: 3-7 article ideas per cluster, with outlines", tags=["ideas"], body=ClusterIdsIn)
+    @documented(
+        "AI: 3-7 article ideas per cluster, with outlines", tags=["ideas"], body=ClusterIdsIn
+    )
     def generate_ideas(site_id, data):
         owned_site(site_id)
         ids = owned_ids(Cluster, data["cluster_ids"], site_id)

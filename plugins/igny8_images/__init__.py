@@ -21,16 +21,33 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("image_prompt_extraction", module="images", model_type="text",
-                       title="Image prompt extraction", handler=extract_prompts))
-    register(Operation("image_generation", module="images", model_type="image",
-                       title="Image generation", handler=generate_image))
+    register(
+        Operation(
+            "image_prompt_extraction",
+            module="images",
+            model_type="text",
+            title="Image prompt extraction",
+            handler=extract_prompts,
+        )
+    )
+    register(
+        Operation(
+            "image_generation",
+            module="images",
+            model_type="image",
+            title="Image generation",
+            handler=generate_image,
+        )
+    )
 
 
 @hookimpl
 def igny8_default_prompts():
-    return {"image_prompt_extraction": DefaultPrompt(
-        PROMPT, ("title", "text", "in_article_count", "sections"))}
+    return {
+        "image_prompt_extraction": DefaultPrompt(
+            PROMPT, ("title", "text", "in_article_count", "sections")
+        )
+    }
 
 
 @hookimpl

@@ -13,11 +13,15 @@ from igny8.extensions import db
 from igny8.models import Content, GlobalIntegrationSettings, Image
 from igny8.text import plain_text
 
-IMAGE = {"type": "object", "required": ["prompt", "caption", "alt"], "properties": {
-    "prompt": {"type": "string", "minLength": 1, "maxLength": 1000},
-    "caption": {"type": "string", "minLength": 1, "maxLength": 300},
-    "alt": {"type": "string", "minLength": 1, "maxLength": 300},
-}}
+IMAGE = {
+    "type": "object",
+    "required": ["prompt", "caption", "alt"],
+    "properties": {
+        "prompt": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "caption": {"type": "string", "minLength": 1, "maxLength": 300},
+        "alt": {"type": "string", "minLength": 1, "maxLength": 300},
+    },
+}
 
 PROMPT = """Plan the images of the article "{{ title }}": one featured image and {{ in_article_count }} \
 in-article image(s). For each, write a detailed image-generation prompt (subject, setting, style, \
@@ -33,16 +37,27 @@ Answer with JSON only: {"featured": {"prompt": "...", "caption": "...", "alt": "
 
 
 def _schema(in_article: int) -> dict:
-    return {"type": "object", "required": ["featured"], "properties": {
-        "featured": IMAGE,
-        "in_article": {"type": "array", "minItems": in_article, "maxItems": in_article, "items": IMAGE},
-    }}
+    return {
+        "type": "object",
+        "required": ["featured"],
+        "properties": {
+            "featured": IMAGE,
+            "in_article": {
+                "type": "array",
+                "minItems": in_article,
+                "maxItems": in_article,
+                "items": IMAGE,
+            },
+        },
+    }
 
 
 def _owned(model, object_id, ctx):
-    row = db.session.execute(select(model).where(
-        model.id == object_id, model.account_id == ctx.account_id,
-        model.site_id == ctx.site_id)).scalar_one_or_none()
+    row = db.session.execute(
+        select(model).where(
+            model.id == object_id, model.account_id == ctx.account_id, model.site_id == ctx.site_id
+        )
+    ).scalar_one_or_none()
     if row is None:
         raise ItemError("not_found", f"{model.__name__.lower()} {object_id} not found")
     return row
@@ -54,26 +69,52 @@ def extract_prompts(ctx, content_id) -> dict:
         raise ItemError("conflict", "this content already has generated images")
     count = GlobalIntegrationSettings.get().max_in_article_images
     schema = _schema(count)
-    sections = [plain_text(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", content.html, re.S | re.I)]
-    prompt = ctx.prompt("image_prompt_extraction", title=content.title, in_article_count=count,
-                        sections=sections, text=plain_text(content.html)[:1500])
-    answer = ctx.text([{"role": "user", "content": prompt}], json=True, schema=schema,
-                      parse=lambda r: parse_json(r.text, schema)).output
+    sections = [
+        plain_text(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", content.html, re.S | re.I)
+    ]
+    prompt = ctx.prompt(
+        "image_prompt_extraction",
+        title=content.title,
+        in_article_count=count,
+        sections=sections,
+        text=plain_text(content.html)[:1500],
+    )
+    answer = ctx.text(
+        [{"role": "user", "content": prompt}],
+        json=True,
+        schema=schema,
+        parse=lambda r: parse_json(r.text, schema),
+    ).output
     # A new plan replaces the previous one (none of it was generated yet).
     db.session.execute(delete(Image).where(Image.content_id == content.id))
     planned = [("featured", 0, answer["featured"])]
-    planned += [("in_article", n + 1, image) for n, image in enumerate((answer.get("in_article") or [])[:count])]
-    rows = [Image(account_id=ctx.account_id, site_id=ctx.site_id, content_id=content.id, kind=kind,
-                  position=position, prompt=image["prompt"].strip(), caption=image["caption"].strip(),
-                  alt=image["alt"].strip()[:500], status="pending")
-            for kind, position, image in planned]
+    planned += [
+        ("in_article", n + 1, image)
+        for n, image in enumerate((answer.get("in_article") or [])[:count])
+    ]
+    rows = [
+        Image(
+            account_id=ctx.account_id,
+            site_id=ctx.site_id,
+            content_id=content.id,
+            kind=kind,
+            position=position,
+            prompt=image["prompt"].strip(),
+            caption=image["caption"].strip(),
+            alt=image["alt"].strip()[:500],
+            status="pending",
+        )
+        for kind, position, image in planned
+    ]
     db.session.add_all(rows)
     db.session.flush()
     return {"content_id": content.id, "images": [r.id for r in rows]}
 
 
 def _save(image: Image, data: bytes) -> str:
-    folder = os.path.join(current_app.config["MEDIA_DIR"], str(image.account_id), str(image.site_id))
+    folder = os.path.join(
+        current_app.config["MEDIA_DIR"], str(image.account_id), str(image.site_id)
+    )
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"image-{image.id}.png")
     with open(path, "wb") as f:

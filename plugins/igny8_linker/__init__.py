@@ -21,8 +21,15 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("linking", module="linker", model_type="text", title="Internal linking",
-                       handler=link_content))
+    register(
+        Operation(
+            "linking",
+            module="linker",
+            model_type="text",
+            title="Internal linking",
+            handler=link_content,
+        )
+    )
 
 
 @hookimpl

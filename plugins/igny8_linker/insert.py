@@ -47,6 +47,6 @@ def _link_first(html: str, anchor: str, url: str) -> tuple[str, bool]:
         match = pattern.search(part)
         if match:
             link = f'<a href="{html_lib.escape(url, quote=True)}">{match.group(0)}</a>'
-            parts[i] = part[:match.start()] + link + part[match.end():]
+            parts[i] = part[: match.start()] + link + part[match.end() :]
             return "".join(parts), True
     return html, False

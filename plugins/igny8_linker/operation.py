@@ -25,11 +25,24 @@ This article: {{ text }}
 
 Answer with JSON only: {"links": [{"target": "[id] keyword", "anchor_text": "..."}]}"""
 
-SCHEMA = {"type": "object", "required": ["links"], "properties": {"links": {
-    "type": "array", "maxItems": MAX_LINKS, "items": {
-        "type": "object", "required": ["target"],
-        "properties": {"target": {"type": "string", "x-offline": "pick-one"},
-                       "anchor_text": {"type": "string"}}}}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["links"],
+    "properties": {
+        "links": {
+            "type": "array",
+            "maxItems": MAX_LINKS,
+            "items": {
+                "type": "object",
+                "required": ["target"],
+                "properties": {
+                    "target": {"type": "string", "x-offline": "pick-one"},
+                    "anchor_text": {"type": "string"},
+                },
+            },
+        }
+    },
+}
 
 
 def _slug(title: str) -> str:
@@ -37,8 +50,15 @@ def _slug(title: str) -> str:
 
 
 def _url(site: Site, content: Content) -> str:
-    published = db.session.execute(select(Publication.remote_url).where(
-        Publication.content_id == content.id, Publication.remote_url.is_not(None))).scalars().first()
+    published = (
+        db.session.execute(
+            select(Publication.remote_url).where(
+                Publication.content_id == content.id, Publication.remote_url.is_not(None)
+            )
+        )
+        .scalars()
+        .first()
+    )
     return published or f"{site.url.rstrip('/')}/{_slug(content.title)}"
 
 
@@ -48,21 +68,37 @@ def _keyword(content: Content) -> str:
 
 
 def link_content(ctx, content_id) -> dict:
-    content = db.session.execute(select(Content).where(
-        Content.id == content_id, Content.account_id == ctx.account_id,
-        Content.site_id == ctx.site_id)).scalar_one_or_none()
+    content = db.session.execute(
+        select(Content).where(
+            Content.id == content_id,
+            Content.account_id == ctx.account_id,
+            Content.site_id == ctx.site_id,
+        )
+    ).scalar_one_or_none()
     if content is None:
         raise ItemError("not_found", f"content {content_id} not found")
-    others = {c.id: c for c in db.session.execute(select(Content).where(
-        Content.site_id == ctx.site_id, Content.account_id == ctx.account_id,
-        Content.id != content.id)).scalars()}
+    others = {
+        c.id: c
+        for c in db.session.execute(
+            select(Content).where(
+                Content.site_id == ctx.site_id,
+                Content.account_id == ctx.account_id,
+                Content.id != content.id,
+            )
+        ).scalars()
+    }
     if not others:
         raise ItemError("nothing_to_do", "the site has no other content to link to")
     candidates = [f"[{c.id}] {_keyword(c)}: {c.title}" for c in others.values()]
-    prompt = ctx.prompt("linking", title=content.title, text=plain_text(content.html)[:3000],
-                        candidates=candidates)
-    answer = ctx.text([{"role": "user", "content": prompt}], json=True, schema=SCHEMA,
-                      parse=lambda r: parse_json(r.text, SCHEMA)).output
+    prompt = ctx.prompt(
+        "linking", title=content.title, text=plain_text(content.html)[:3000], candidates=candidates
+    )
+    answer = ctx.text(
+        [{"role": "user", "content": prompt}],
+        json=True,
+        schema=SCHEMA,
+        parse=lambda r: parse_json(r.text, SCHEMA),
+    ).output
     site = db.session.get(Site, ctx.site_id)
     wanted, targets = [], {}
     for link in answer["links"][:MAX_LINKS]:
@@ -76,16 +112,38 @@ def link_content(ctx, content_id) -> dict:
         targets[url] = target
     html, placed = insert_links(content.html, wanted)
     if placed:
-        db.session.add(ContentRevision(account_id=ctx.account_id, content=content, title=content.title,
-                                       html=content.html, word_count=content.word_count,
-                                       reason="before internal linking"))
+        db.session.add(
+            ContentRevision(
+                account_id=ctx.account_id,
+                content=content,
+                title=content.title,
+                html=content.html,
+                word_count=content.word_count,
+                reason="before internal linking",
+            )
+        )
         content.html = html
-        db.session.execute(delete(ContentLink).where(ContentLink.source_content_id == content.id,
-                                                     ContentLink.anchor_text.in_([a for a, _ in placed])))
-        db.session.add_all(ContentLink(account_id=ctx.account_id, site_id=ctx.site_id,
-                                       source_content_id=content.id,
-                                       target_content_id=targets[url].id, anchor_text=anchor, url=url)
-                           for anchor, url in placed)
+        db.session.execute(
+            delete(ContentLink).where(
+                ContentLink.source_content_id == content.id,
+                ContentLink.anchor_text.in_([a for a, _ in placed]),
+            )
+        )
+        db.session.add_all(
+            ContentLink(
+                account_id=ctx.account_id,
+                site_id=ctx.site_id,
+                source_content_id=content.id,
+                target_content_id=targets[url].id,
+                anchor_text=anchor,
+                url=url,
+            )
+            for anchor, url in placed
+        )
     db.session.flush()
-    return {"content_id": content.id, "links": [{"anchor_text": a, "url": u, "target_content_id": targets[u].id}
-                                                for a, u in placed]}
+    return {
+        "content_id": content.id,
+        "links": [
+            {"anchor_text": a, "url": u, "target_content_id": targets[u].id} for a, u in placed
+        ],
+    }

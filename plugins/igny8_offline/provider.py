@@ -36,8 +36,11 @@ def _vocabulary(messages) -> list[str]:
     """Words for generated text: from the inputs the prompt lists when there are enough,
     so that output is about the subject and not about the instructions."""
     listed = " ".join(listed_inputs(messages))
-    text = listed if len(set(listed.split())) >= 5 else " ".join(
-        m.get("content") or "" for m in messages if m.get("role") != "system")
+    text = (
+        listed
+        if len(set(listed.split())) >= 5
+        else " ".join(m.get("content") or "" for m in messages if m.get("role") != "system")
+    )
     words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text)]
     filler = ["guide", "tips", "best", "how", "choose", "your", "the", "for", "and", "with"]
     return words + filler if words else filler

@@ -21,8 +21,15 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("optimization", module="optimizer", model_type="text",
-                       title="Optimization", handler=optimize))
+    register(
+        Operation(
+            "optimization",
+            module="optimizer",
+            model_type="text",
+            title="Optimization",
+            handler=optimize,
+        )
+    )
 
 
 @hookimpl

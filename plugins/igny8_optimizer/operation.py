@@ -21,25 +21,39 @@ Answer with JSON only: {"html": "..."}
 The article:
 {{ html }}"""
 
-SCHEMA = {"type": "object", "required": ["html"],
-          "properties": {"html": {"type": "string", "minLength": 1, "x-offline": "html",
-                                  "x-offline-words": 600}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["html"],
+    "properties": {
+        "html": {"type": "string", "minLength": 1, "x-offline": "html", "x-offline-words": 600}
+    },
+}
 
 
 def optimize(ctx, item) -> dict:
-    content = db.session.execute(select(Content).where(
-        Content.id == item["content_id"], Content.account_id == ctx.account_id,
-        Content.site_id == ctx.site_id)).scalar_one_or_none()
+    content = db.session.execute(
+        select(Content).where(
+            Content.id == item["content_id"],
+            Content.account_id == ctx.account_id,
+            Content.site_id == ctx.site_id,
+        )
+    ).scalar_one_or_none()
     if content is None:
         raise ItemError("not_found", f"content {item['content_id']} not found")
     idea = content.task.idea if content.task else None
-    keywords = item.get("keywords") or [k for k in [idea.primary_keyword if idea else None,
-                                                    *(idea.covered_keywords if idea else [])] if k]
+    keywords = item.get("keywords") or [
+        k
+        for k in [idea.primary_keyword if idea else None, *(idea.covered_keywords if idea else [])]
+        if k
+    ]
     if not keywords:
-        raise ItemError("bad_request", "no target keywords: send keywords or use content written from an idea")
+        raise ItemError(
+            "bad_request", "no target keywords: send keywords or use content written from an idea"
+        )
     before = keyword_score(content.html, keywords)
-    prompt = ctx.prompt("optimization", title=content.title, html=content.html, keywords=keywords,
-                        score=before)
+    prompt = ctx.prompt(
+        "optimization", title=content.title, html=content.html, keywords=keywords, score=before
+    )
 
     def parse(result):
         html = clean_html(parse_json(result.text, SCHEMA)["html"])
@@ -47,14 +61,25 @@ def optimize(ctx, item) -> dict:
             raise OutputError("the optimized article has no text")
         return html
 
-    html = ctx.text([{"role": "user", "content": prompt}], json=True, schema=SCHEMA,
-                    parse=parse).output
-    revision = ContentRevision(account_id=ctx.account_id, content=content, title=content.title,
-                               html=content.html, word_count=content.word_count,
-                               reason=f"before optimization for {', '.join(keywords)}")
+    html = ctx.text(
+        [{"role": "user", "content": prompt}], json=True, schema=SCHEMA, parse=parse
+    ).output
+    revision = ContentRevision(
+        account_id=ctx.account_id,
+        content=content,
+        title=content.title,
+        html=content.html,
+        word_count=content.word_count,
+        reason=f"before optimization for {', '.join(keywords)}",
+    )
     db.session.add(revision)
     content.html, content.word_count = html, word_count(html)
     after = keyword_score(html, keywords)
     db.session.flush()
-    return {"content_id": content.id, "score_before": before, "score_after": after,
-            "revision_id": revision.id, "keywords": keywords}
+    return {
+        "content_id": content.id,
+        "score_before": before,
+        "score_after": after,
+        "revision_id": revision.id,
+        "keywords": keywords,
+    }

@@ -19,13 +19,19 @@ def blueprint() -> Blueprint:
 
     @bp.post("/content/optimize")
     @require_module("optimizer")
-    @documented("AI: rewrite content for target keywords (the original is kept as a revision)",
-                tags=["optimizer"], body=OptimizeIn)
+    @documented(
+        "AI: rewrite content for target keywords (the original is kept as a revision)",
+        tags=["optimizer"],
+        body=OptimizeIn,
+    )
     def optimize(site_id, data):
         owned_site(site_id)
         ids = owned_ids(Content, data["content_ids"], site_id)
-        return execute("optimization", [{"content_id": i, "keywords": data.get("keywords")} for i in ids],
-                       site_id=site_id)
+        return execute(
+            "optimization",
+            [{"content_id": i, "keywords": data.get("keywords")} for i in ids],
+            site_id=site_id,
+        )
 
     @bp.post("/content/<int:content_id>/revisions/<int:revision_id>/restore")
     @require_module("optimizer")
@@ -37,9 +43,16 @@ def blueprint() -> Blueprint:
         revision = next((r for r in content.revisions if r.id == revision_id), None)
         if revision is None:
             raise ApiError(404, f"revision {revision_id} not found")
-        db.session.add(ContentRevision(account_id=content.account_id, content=content, title=content.title,
-                                       html=content.html, word_count=content.word_count,
-                                       reason=f"before restoring revision {revision_id}"))
+        db.session.add(
+            ContentRevision(
+                account_id=content.account_id,
+                content=content,
+                title=content.title,
+                html=content.html,
+                word_count=content.word_count,
+                reason=f"before restoring revision {revision_id}",
+            )
+        )
         content.title, content.html = revision.title, revision.html
         content.word_count = word_count(revision.html)
         db.session.commit()

@@ -19,8 +19,15 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("publishing", module="publisher", model_type=None,
-                       title="Publishing", handler=publish_item))
+    register(
+        Operation(
+            "publishing",
+            module="publisher",
+            model_type=None,
+            title="Publishing",
+            handler=publish_item,
+        )
+    )
 
 
 @hookimpl

@@ -21,19 +21,27 @@ def publish_item(ctx, item) -> dict:
     """Publish one content to a target (item: {"content_id", "target"}; the site's own target
     when none is given). Publishing again updates the same remote post."""
     site = db.session.get(Site, ctx.site_id)
-    content = db.session.execute(select(Content).where(
-        Content.id == item["content_id"], Content.account_id == ctx.account_id,
-        Content.site_id == ctx.site_id)).scalar_one_or_none()
+    content = db.session.execute(
+        select(Content).where(
+            Content.id == item["content_id"],
+            Content.account_id == ctx.account_id,
+            Content.site_id == ctx.site_id,
+        )
+    ).scalar_one_or_none()
     if content is None:
         raise ItemError("not_found", f"content {item['content_id']} not found")
     target = item.get("target") or site.publish_target
     if target not in TARGETS:
         raise ItemError("bad_request", "the site has no publishing target")
-    publication = db.session.execute(select(Publication).where(
-        Publication.content_id == content.id, Publication.target == target)).scalar_one_or_none()
+    publication = db.session.execute(
+        select(Publication).where(
+            Publication.content_id == content.id, Publication.target == target
+        )
+    ).scalar_one_or_none()
     if publication is None:
-        publication = Publication(account_id=content.account_id, site_id=site.id,
-                                  content_id=content.id, target=target)
+        publication = Publication(
+            account_id=content.account_id, site_id=site.id, content_id=content.id, target=target
+        )
         db.session.add(publication)
     try:
         remote_id, url = TARGETS[target](site, content, publication)
@@ -46,8 +54,12 @@ def publish_item(ctx, item) -> dict:
     publication.status, publication.error, publication.published_at = "published", None, utcnow()
     content.status = "published"
     db.session.flush()
-    return {"content_id": content.id, "target": target, "remote_id": publication.remote_id,
-            "remote_url": publication.remote_url}
+    return {
+        "content_id": content.id,
+        "target": target,
+        "remote_id": publication.remote_id,
+        "remote_url": publication.remote_url,
+    }
 
 
 def blueprint() -> Blueprint:
@@ -55,19 +67,30 @@ def blueprint() -> Blueprint:
 
     @bp.post("/content/publish")
     @require_module("publisher")
-    @documented("Publish content to the site's WordPress or webhook target (no AI, no credits; "
-                "publishing again updates the same post)", tags=["publisher"], body=PublishIn)
+    @documented(
+        "Publish content to the site's WordPress or webhook target (no AI, no credits; "
+        "publishing again updates the same post)",
+        tags=["publisher"],
+        body=PublishIn,
+    )
     def publish(site_id, data):
         site = owned_site(site_id)
         ids = owned_ids(Content, data["content_ids"], site_id)
         target = data.get("target") or site.publish_target
         if target is None:
-            raise ApiError(422, "this site has no publishing target: set wp_url, wp_username and "
-                                "wp_app_password, or webhook_url")
-        if target == "wordpress" and not (site.wp_url and site.wp_username and site.wp_app_password):
+            raise ApiError(
+                422,
+                "this site has no publishing target: set wp_url, wp_username and "
+                "wp_app_password, or webhook_url",
+            )
+        if target == "wordpress" and not (
+            site.wp_url and site.wp_username and site.wp_app_password
+        ):
             raise ApiError(422, "WordPress is not configured for this site")
         if target == "webhook" and not site.webhook_url:
             raise ApiError(422, "no webhook_url is configured for this site")
-        return execute("publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id)
+        return execute(
+            "publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id
+        )
 
     return bp

@@ -44,29 +44,48 @@ def to_wordpress(site, content, publication) -> tuple[str, str]:
     if content.meta_description:
         payload["excerpt"] = content.meta_description
     with httpx.Client(timeout=TIMEOUT, auth=auth) as client:
-        featured = next((i for i in content.images if i.kind == "featured" and i.status == "generated"), None)
+        featured = next(
+            (i for i in content.images if i.kind == "featured" and i.status == "generated"), None
+        )
         if featured is not None and featured.file_path and os.path.exists(featured.file_path):
             with open(featured.file_path, "rb") as f:
-                media = _check(client.post(f"{api}/media", content=f.read(), headers={
-                    "Content-Type": "image/png",
-                    "Content-Disposition": f'attachment; filename="{os.path.basename(featured.file_path)}"',
-                }), "uploading the featured image")
+                media = _check(
+                    client.post(
+                        f"{api}/media",
+                        content=f.read(),
+                        headers={
+                            "Content-Type": "image/png",
+                            "Content-Disposition": f'attachment; filename="{os.path.basename(featured.file_path)}"',
+                        },
+                    ),
+                    "uploading the featured image",
+                )
             payload["featured_media"] = media["id"]
             if featured.alt or featured.caption:
-                client.post(f"{api}/media/{media['id']}", json={"alt_text": featured.alt or "",
-                                                                 "caption": featured.caption or ""})
+                client.post(
+                    f"{api}/media/{media['id']}",
+                    json={"alt_text": featured.alt or "", "caption": featured.caption or ""},
+                )
         if publication is not None and publication.remote_id:
-            post = _check(client.post(f"{api}/posts/{publication.remote_id}", json=payload), "updating the post")
+            post = _check(
+                client.post(f"{api}/posts/{publication.remote_id}", json=payload),
+                "updating the post",
+            )
         else:
             post = _check(client.post(f"{api}/posts", json=payload), "creating the post")
     return str(post["id"]), post.get("link")
 
 
 def to_webhook(site, content, publication) -> tuple[str | None, str | None]:
-    body = json.dumps({"event": "content.published", "site": {"id": site.id, "url": site.url},
-                       "content": serialize.content(content),
-                       "remote_id": publication.remote_id if publication else None},
-                      sort_keys=True).encode()
+    body = json.dumps(
+        {
+            "event": "content.published",
+            "site": {"id": site.id, "url": site.url},
+            "content": serialize.content(content),
+            "remote_id": publication.remote_id if publication else None,
+        },
+        sort_keys=True,
+    ).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "igny8-publisher"}
     if site.webhook_secret:
         headers[SIGNATURE_HEADER] = signature(site.webhook_secret, body)

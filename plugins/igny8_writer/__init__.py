@@ -21,17 +21,43 @@ def igny8_register_modules(register):
 
 @hookimpl
 def igny8_register_operations(register):
-    register(Operation("task_creation", module="writer", model_type=None,
-                       title="Queue ideas as tasks", handler=queue_idea))
-    register(Operation("content_generation", module="writer", model_type="text",
-                       title="Content generation", handler=write_task))
+    register(
+        Operation(
+            "task_creation",
+            module="writer",
+            model_type=None,
+            title="Queue ideas as tasks",
+            handler=queue_idea,
+        )
+    )
+    register(
+        Operation(
+            "content_generation",
+            module="writer",
+            model_type="text",
+            title="Content generation",
+            handler=write_task,
+        )
+    )
 
 
 @hookimpl
 def igny8_default_prompts():
-    return {"content_generation": DefaultPrompt(PROMPT, (
-        "site_name", "title", "description", "content_structure", "outline", "primary_keyword",
-        "covered_keywords", "target_word_count"))}
+    return {
+        "content_generation": DefaultPrompt(
+            PROMPT,
+            (
+                "site_name",
+                "title",
+                "description",
+                "content_structure",
+                "outline",
+                "primary_keyword",
+                "covered_keywords",
+                "target_word_count",
+            ),
+        )
+    }
 
 
 @hookimpl

@@ -31,27 +31,38 @@ def schema(target_words: int) -> dict:
         "properties": {
             "title": {"type": "string", "minLength": 1, "maxLength": 300},
             "meta_description": {"type": "string", "maxLength": 160},
-            "html": {"type": "string", "minLength": 1, "x-offline": "html",
-                     "x-offline-words": target_words},
+            "html": {
+                "type": "string",
+                "minLength": 1,
+                "x-offline": "html",
+                "x-offline-words": target_words,
+            },
         },
     }
 
 
 def write_task(ctx, task_id) -> dict:
-    task = db.session.execute(select(Task).where(
-        Task.id == task_id, Task.account_id == ctx.account_id,
-        Task.site_id == ctx.site_id)).scalar_one_or_none()
+    task = db.session.execute(
+        select(Task).where(
+            Task.id == task_id, Task.account_id == ctx.account_id, Task.site_id == ctx.site_id
+        )
+    ).scalar_one_or_none()
     if task is None:
         raise ItemError("not_found", f"task {task_id} not found")
     idea = task.idea
     target = (idea.target_word_count if idea else None) or 1200
     site = db.session.get(Site, ctx.site_id)
     prompt = ctx.prompt(
-        "content_generation", site_name=site.name, title=task.title,
+        "content_generation",
+        site_name=site.name,
+        title=task.title,
         description=(idea.description if idea else "") or "",
         content_structure=(idea.content_structure if idea else "article").replace("_", " "),
-        outline=(idea.outline if idea else []) or [], primary_keyword=(idea.primary_keyword if idea else task.title),
-        covered_keywords=(idea.covered_keywords if idea else []) or [], target_word_count=target)
+        outline=(idea.outline if idea else []) or [],
+        primary_keyword=(idea.primary_keyword if idea else task.title),
+        covered_keywords=(idea.covered_keywords if idea else []) or [],
+        target_word_count=target,
+    )
     task.status = "in_progress"
     task_schema = schema(target)
 
@@ -64,31 +75,49 @@ def write_task(ctx, task_id) -> dict:
 
     # A token budget for the target length: about 1.4 tokens a word, plus HTML and JSON.
     budget = min(ctx.parameters.max_tokens, int(target * 2.2) + 400)
-    answer = ctx.text([{"role": "user", "content": prompt}], json=True, schema=task_schema,
-                      parse=parse, model=task.model_config, max_tokens=budget).output
-    content = db.session.execute(select(Content).where(Content.task_id == task.id)).scalar_one_or_none()
+    answer = ctx.text(
+        [{"role": "user", "content": prompt}],
+        json=True,
+        schema=task_schema,
+        parse=parse,
+        model=task.model_config,
+        max_tokens=budget,
+    ).output
+    content = db.session.execute(
+        select(Content).where(Content.task_id == task.id)
+    ).scalar_one_or_none()
     if content is None:
         content = Content(account_id=ctx.account_id, site_id=ctx.site_id, task_id=task.id)
         db.session.add(content)
     else:  # rewriting: the previous version is kept
-        db.session.add(ContentRevision(account_id=ctx.account_id, content=content, title=content.title,
-                                       html=content.html, word_count=content.word_count,
-                                       reason="rewritten by content generation"))
+        db.session.add(
+            ContentRevision(
+                account_id=ctx.account_id,
+                content=content,
+                title=content.title,
+                html=content.html,
+                word_count=content.word_count,
+                reason="rewritten by content generation",
+            )
+        )
     content.title = answer["title"].strip()[:300]
     content.html = answer["html"]
     content.word_count = word_count(answer["html"])
     content.meta_description = (answer.get("meta_description") or "").strip()[:160] or None
     task.status, task.error = "completed", None
     db.session.flush()
-    return {"content_id": content.id, "word_count": content.word_count,
-            "target_word_count": target}
+    return {"content_id": content.id, "word_count": content.word_count, "target_word_count": target}
 
 
 def queue_idea(ctx, idea_id) -> dict:
     """idea -> a writing task (no AI, no credits); an idea already queued is left alone."""
-    idea = db.session.execute(select(ContentIdea).where(
-        ContentIdea.id == idea_id, ContentIdea.account_id == ctx.account_id,
-        ContentIdea.site_id == ctx.site_id)).scalar_one_or_none()
+    idea = db.session.execute(
+        select(ContentIdea).where(
+            ContentIdea.id == idea_id,
+            ContentIdea.account_id == ctx.account_id,
+            ContentIdea.site_id == ctx.site_id,
+        )
+    ).scalar_one_or_none()
     if idea is None:
         raise ItemError("not_found", f"idea {idea_id} not found")
     existing = db.session.execute(select(Task).where(Task.idea_id == idea.id)).scalars().first()

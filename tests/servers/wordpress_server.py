@@ -21,7 +21,11 @@ class WordPressServer(WireServer):
 
     def _denied(self, request):
         if request["headers"].get("authorization") != f"Basic {self.credentials}":
-            return 401, {"code": "rest_not_logged_in", "message": "Sorry, you are not allowed to do that."}, None
+            return (
+                401,
+                {"code": "rest_not_logged_in", "message": "Sorry, you are not allowed to do that."},
+                None,
+            )
         return None
 
     def create_post(self, request, behaviour):
@@ -49,8 +53,11 @@ class WordPressServer(WireServer):
         if denied:
             return denied
         media_id = 500 + len(self.media)
-        self.media[media_id] = {"bytes": request["raw"], "type": request["headers"].get("content-type"),
-                                "disposition": request["headers"].get("content-disposition")}
+        self.media[media_id] = {
+            "bytes": request["raw"],
+            "type": request["headers"].get("content-type"),
+            "disposition": request["headers"].get("content-disposition"),
+        }
         return 201, {"id": media_id, "source_url": f"{self.url}/uploads/{media_id}.png"}, None
 
     def update_media(self, request, behaviour):
@@ -67,4 +74,8 @@ class WebhookServer(WireServer):
     def receive(self, request, behaviour):
         if behaviour == "server_error":
             return 500, {"error": "down"}, None
-        return 200, {"id": f"remote-{len(self.requests)}", "url": f"{self.url}/posts/{len(self.requests)}"}, None
+        return (
+            200,
+            {"id": f"remote-{len(self.requests)}", "url": f"{self.url}/posts/{len(self.requests)}"},
+            None,
+        )

@@ -116,7 +116,7 @@ def test_unparseable_output_fails_the_item_without_charge(app, api, openai_serve
         logs = (
             db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
         )
-        assert [(l.status, l.credits_used) for l in logs] == [("success", 2), ("failed", 0)]
+        assert [(row.status, row.credits_used) for row in logs] == [("success", 2), ("failed", 0)]
         assert logs[1].cost_usd_total > 0  # the tokens were paid for
         assert db.session.get(Account, tenant.account_id).credits == 998
 

@@ -117,6 +117,15 @@ def test_webhook_is_signed_with_hmac(app, api, webhook_server):
     assert secret not in request["raw"].decode()
 
 
+def test_unreachable_webhook_fails_the_item_cleanly(app, api):
+    content_id = api.journey_to_content(n_tasks=1)[0]
+    api("patch", "/api/v1/sites/{site}", {"webhook_url": "http://127.0.0.1:9/hook"}, 200)
+    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+    assert run["run"]["status"] == "failed"
+    assert run["results"][0]["error"]["code"] == "publish_failed"
+    assert "could not reach the target: ConnectError" in run["results"][0]["error"]["message"]
+
+
 def test_publish_without_a_target_is_422(api):
     content_id = api.journey_to_content(n_tasks=1)[0]
     assert api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 422)

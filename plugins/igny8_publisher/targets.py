@@ -94,4 +94,16 @@ def to_webhook(site, content, publication) -> tuple[str | None, str | None]:
     return (str(answer["id"]) if answer.get("id") is not None else None), answer.get("url")
 
 
-TARGETS = {"wordpress": to_wordpress, "webhook": to_webhook}
+def _reachable(publish):
+    """Transport failures (refused, timed out, bad TLS) are publishing failures, not crashes."""
+
+    def wrapper(site, content, publication):
+        try:
+            return publish(site, content, publication)
+        except httpx.HTTPError as exc:
+            raise PublishError(f"could not reach the target: {type(exc).__name__}") from None
+
+    return wrapper
+
+
+TARGETS = {"wordpress": _reachable(to_wordpress), "webhook": _reachable(to_webhook)}

@@ -210,3 +210,58 @@ def test_image_generation_through_openai(app, api, openai_server):
             select(CreditUsageLog).where(CreditUsageLog.operation == "image_generation")
         ).scalar_one()
         assert (log.images, str(log.cost_usd_output)) == (1, "0.04200000")
+
+
+def test_optimization_and_linking_through_openai(app, api, openai_server):
+    add_keywords(api, ["k1", "k2", "k3"])
+    openai_server.reply_json = {"clusters": [{"name": "K", "keywords": ["k1", "k2", "k3"]}]}
+    api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 200)
+    cluster_id = api("get", "/api/v1/sites/{site}/clusters")["items"][0]["id"]
+    idea = {
+        "title": "T",
+        "content_structure": "guide",
+        "outline": [{"heading": "A"}] * 3,
+        "primary_keyword": "k1",
+        "target_word_count": 900,
+    }
+    openai_server.reply_json = {
+        "ideas": [idea, {**idea, "primary_keyword": "k2"}, {**idea, "primary_keyword": "k3"}]
+    }
+    api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
+    ideas = [i["id"] for i in api("get", "/api/v1/sites/{site}/ideas")["items"][:2]]
+    tasks = [
+        t["id"]
+        for t in api("post", "/api/v1/sites/{site}/tasks", {"idea_ids": ideas}, 201)["items"]
+    ]
+    openai_server.reply_json = {
+        "title": "Article",
+        "html": "<h2>Intro</h2><p>All about k1 and also k2 here.</p>",
+    }
+    run = api("post", "/api/v1/sites/{site}/tasks/content", {"task_ids": tasks}, 200)
+    first, second = (r["content_id"] for r in run["results"])
+
+    openai_server.reply_json = {
+        "html": "<h2>k1 explained</h2><p>k1 first: all about k1 and also k2 here.</p>"
+    }
+    optimized = api("post", "/api/v1/sites/{site}/content/optimize", {"content_ids": [first]}, 200)[
+        "results"
+    ][0]
+    assert (
+        optimized["keywords"] == ["k1"]
+        and optimized["score_after"] == 100 > optimized["score_before"]
+    )
+
+    openai_server.reply_json = {
+        "links": [
+            {"target": f"[{second}] k2", "anchor_text": "also k2"},
+            {"target": f"[{first}] k1", "anchor_text": "k1"},  # self: ignored
+            {"target": "[999999] x", "anchor_text": "here"},
+        ]
+    }  # invented: ignored
+    linked = api("post", "/api/v1/sites/{site}/content/link", {"content_ids": [first]}, 200)[
+        "results"
+    ][0]
+    assert [link["anchor_text"] for link in linked["links"]] == ["also k2"]
+    assert linked["links"][0]["target_content_id"] == second
+    html = api("get", f"/api/v1/content/{first}")["html"]
+    assert '<a href="https://' in html and ">also k2</a>" in html

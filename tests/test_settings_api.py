@@ -164,3 +164,94 @@ def test_unknown_prompt_key_is_404(client, tenant):
         == 404
     )
     assert client.delete("/api/v1/prompts/nope", headers=tenant.headers).status_code == 404
+
+
+def test_populate_prompts_keeps_edits_unless_reset(app, runner, tenant):
+    from igny8.extensions import db
+    from igny8.models import Prompt
+
+    assert "prompts: 6 added" in runner.invoke(args=["igny8", "populate-prompts"]).output
+    with app.app_context():
+        row = db.session.execute(
+            db.select(Prompt).where(Prompt.key == "linking", Prompt.account_id.is_(None))
+        ).scalar_one()
+        row.template = "edited {{ title }}"
+        db.session.add(
+            Prompt(key="linking", template="mine {{ title }}", account_id=tenant.account_id)
+        )
+        db.session.commit()
+    assert "prompts: 0 added, 0 reset" in runner.invoke(args=["igny8", "populate-prompts"]).output
+    assert (
+        "prompts: 0 added, 1 reset"
+        in runner.invoke(args=["igny8", "populate-prompts", "--reset"]).output
+    )
+    with app.app_context():
+        templates = dict(
+            db.session.execute(
+                db.select(Prompt.account_id, Prompt.template).where(Prompt.key == "linking")
+            ).all()
+        )
+        assert templates[tenant.account_id] == "mine {{ title }}" and templates[None].startswith(
+            "Suggest internal links"
+        )
+
+
+def test_usage_grouped_by_day_model_and_operation(app, client, tenant):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from metering_support import model_named
+
+    from igny8.extensions import db
+    from igny8.models import CreditUsageLog
+    from igny8.timeutil import utcnow
+
+    now = utcnow()
+    rows = [  # (days ago, model, operation, input, output, credits, cost)
+        (0, "gpt-4o-mini", "clustering", 1000, 200, 2, "0.00027"),
+        (0, "gpt-4o", "clustering", 500, 500, 1, "0.00625"),
+        (1, "gpt-4o", "content_generation", 2000, 3000, 5, "0.035"),
+        (40, "gpt-4o", "content_generation", 9999, 9999, 99, "9.99"),  # outside the default 30 days
+    ]
+    with app.app_context():
+        for n, (ago, model, op, inp, out, credits, cost) in enumerate(rows):
+            db.session.add(
+                CreditUsageLog(
+                    account_id=tenant.account_id,
+                    operation=op,
+                    provider="openai",
+                    model_config_id=model_named(model).id,
+                    request_id=f"r{n}",
+                    input_tokens=inp,
+                    output_tokens=out,
+                    credits_used=credits,
+                    cost_usd_total=Decimal(cost),
+                    created_at=now - timedelta(days=ago),
+                )
+            )
+        db.session.commit()
+    by_model = client.get("/api/v1/usage?group_by=model", headers=tenant.headers).json
+    assert {
+        i["key"]: (i["calls"], i["input_tokens"], i["credits"], i["cost_usd"])
+        for i in by_model["items"]
+    } == {"gpt-4o": (2, 2500, 6, "0.04125000"), "gpt-4o-mini": (1, 1000, 2, "0.00027000")}
+    assert by_model["totals"]["credits"] == 8 and by_model["totals"]["cost_usd"] == "0.04152000"
+    by_op = client.get("/api/v1/usage?group_by=operation", headers=tenant.headers).json
+    assert [(i["key"], i["calls"]) for i in by_op["items"]] == [
+        ("clustering", 2),
+        ("content_generation", 1),
+    ]
+    by_day = client.get("/api/v1/usage?group_by=day", headers=tenant.headers).json
+    assert [i["calls"] for i in by_day["items"]] == [1, 2] and by_day["items"][1][
+        "key"
+    ] == now.date().isoformat()
+    start = (now - timedelta(days=45)).date().isoformat()
+    wide = client.get(f"/api/v1/usage?group_by=model&start={start}", headers=tenant.headers).json
+    assert wide["totals"]["credits"] == 107
+    assert client.get("/api/v1/usage?group_by=week", headers=tenant.headers).status_code == 422
+    assert (
+        client.get(
+            "/api/v1/usage?start=2026-02-01&end=2026-01-01", headers=tenant.headers
+        ).status_code
+        == 422
+    )

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import jsonify
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AIModelConfig, CreditTransaction, CreditUsageLog
@@ -22,7 +22,8 @@ def usage_rows(account_id: int, start, end, group_by: str):
     """One row per day, model or operation between start and end (dates, inclusive)."""
     log = CreditUsageLog
     key = {
-        "day": cast(log.created_at, Date),
+        # date() is a date on PostgreSQL and 'YYYY-MM-DD' on SQLite: the same key either way.
+        "day": func.date(log.created_at),
         "model": func.coalesce(AIModelConfig.model_name, "(deleted model)"),
         "operation": log.operation,
     }[group_by]

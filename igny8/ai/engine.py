@@ -135,6 +135,19 @@ class OperationContext:
             resolved_by=resolution.resolved_by,
         )
 
+    def owned(self, model, object_id: int):
+        """The account's row of ``model`` with that id on this run's site, or ItemError not_found."""
+        row = db.session.execute(
+            select(model).where(
+                model.id == object_id,
+                model.account_id == self.account_id,
+                model.site_id == self.site_id,
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise ItemError("not_found", f"{model.__name__.lower()} {object_id} not found")
+        return row
+
     def prompt(self, key: str, **variables) -> str:
         """The operation's prompt (the account's override, else the global one), rendered."""
         return prompts.render(key, self.account_id, **variables)

@@ -2,7 +2,6 @@
 
 from sqlalchemy import select
 
-from igny8.ai.engine import ItemError
 from igny8.ai.meter import OutputError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
@@ -80,15 +79,7 @@ Keywords of the cluster:
 
 
 def ideas_for_cluster(ctx, cluster_id) -> dict:
-    cluster = db.session.execute(
-        select(Cluster).where(
-            Cluster.id == cluster_id,
-            Cluster.account_id == ctx.account_id,
-            Cluster.site_id == ctx.site_id,
-        )
-    ).scalar_one_or_none()
-    if cluster is None:
-        raise ItemError("not_found", f"cluster {cluster_id} not found")
+    cluster = ctx.owned(Cluster, cluster_id)
     keywords = [
         k.keyword
         for k in db.session.execute(

@@ -4,7 +4,7 @@ import os
 import re
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from igny8.ai.engine import ItemError
 from igny8.ai.output import parse_json
@@ -52,19 +52,8 @@ def _schema(in_article: int) -> dict:
     }
 
 
-def _owned(model, object_id, ctx):
-    row = db.session.execute(
-        select(model).where(
-            model.id == object_id, model.account_id == ctx.account_id, model.site_id == ctx.site_id
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise ItemError("not_found", f"{model.__name__.lower()} {object_id} not found")
-    return row
-
-
 def extract_prompts(ctx, content_id) -> dict:
-    content = _owned(Content, content_id, ctx)
+    content = ctx.owned(Content, content_id)
     if any(i.status == "generated" for i in content.images):
         raise ItemError("conflict", "this content already has generated images")
     count = GlobalIntegrationSettings.get().max_in_article_images
@@ -123,7 +112,7 @@ def _save(image: Image, data: bytes) -> str:
 
 
 def generate_image(ctx, image_id) -> dict:
-    image = _owned(Image, image_id, ctx)
+    image = ctx.owned(Image, image_id)
     if image.status == "generated":
         raise ItemError("conflict", f"image {image_id} is already generated")
     try:

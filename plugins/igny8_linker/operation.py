@@ -7,7 +7,8 @@ from sqlalchemy import delete, select
 from igny8.ai.engine import ItemError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
-from igny8.models import Content, ContentLink, ContentRevision, Publication, Site
+from igny8.models import Content, ContentLink, Publication, Site
+from igny8.revisions import keep_revision
 from igny8.text import plain_text
 
 from .insert import insert_links
@@ -68,15 +69,7 @@ def _keyword(content: Content) -> str:
 
 
 def link_content(ctx, content_id) -> dict:
-    content = db.session.execute(
-        select(Content).where(
-            Content.id == content_id,
-            Content.account_id == ctx.account_id,
-            Content.site_id == ctx.site_id,
-        )
-    ).scalar_one_or_none()
-    if content is None:
-        raise ItemError("not_found", f"content {content_id} not found")
+    content = ctx.owned(Content, content_id)
     others = {
         c.id: c
         for c in db.session.execute(
@@ -112,16 +105,7 @@ def link_content(ctx, content_id) -> dict:
         targets[url] = target
     html, placed = insert_links(content.html, wanted)
     if placed:
-        db.session.add(
-            ContentRevision(
-                account_id=ctx.account_id,
-                content=content,
-                title=content.title,
-                html=content.html,
-                word_count=content.word_count,
-                reason="before internal linking",
-            )
-        )
+        keep_revision(content, "before internal linking")
         content.html = html
         db.session.execute(
             delete(ContentLink).where(

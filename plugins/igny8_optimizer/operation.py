@@ -1,12 +1,11 @@
 """content + target keywords -> optimized HTML, scored before and after by igny8 itself."""
 
-from sqlalchemy import select
-
 from igny8.ai.engine import ItemError
 from igny8.ai.meter import OutputError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
-from igny8.models import Content, ContentRevision
+from igny8.models import Content
+from igny8.revisions import keep_revision
 from igny8.text import clean_html, keyword_score, word_count
 
 PROMPT = """Improve the article "{{ title }}" for search, for these target keywords:
@@ -31,15 +30,7 @@ SCHEMA = {
 
 
 def optimize(ctx, item) -> dict:
-    content = db.session.execute(
-        select(Content).where(
-            Content.id == item["content_id"],
-            Content.account_id == ctx.account_id,
-            Content.site_id == ctx.site_id,
-        )
-    ).scalar_one_or_none()
-    if content is None:
-        raise ItemError("not_found", f"content {item['content_id']} not found")
+    content = ctx.owned(Content, item["content_id"])
     idea = content.task.idea if content.task else None
     keywords = item.get("keywords") or [
         k
@@ -64,15 +55,7 @@ def optimize(ctx, item) -> dict:
     html = ctx.text(
         [{"role": "user", "content": prompt}], json=True, schema=SCHEMA, parse=parse
     ).output
-    revision = ContentRevision(
-        account_id=ctx.account_id,
-        content=content,
-        title=content.title,
-        html=content.html,
-        word_count=content.word_count,
-        reason=f"before optimization for {', '.join(keywords)}",
-    )
-    db.session.add(revision)
+    revision = keep_revision(content, f"before optimization for {', '.join(keywords)}")
     content.html, content.word_count = html, word_count(html)
     after = keyword_score(html, keywords)
     db.session.flush()

@@ -10,7 +10,8 @@ from igny8.api.schemas import OptimizeIn
 from igny8.api.scoping import get_owned, owned_ids, owned_site
 from igny8.api.validation import documented
 from igny8.extensions import db
-from igny8.models import Content, ContentRevision
+from igny8.models import Content
+from igny8.revisions import keep_revision
 from igny8.text import word_count
 
 
@@ -43,16 +44,7 @@ def blueprint() -> Blueprint:
         revision = next((r for r in content.revisions if r.id == revision_id), None)
         if revision is None:
             raise ApiError(404, f"revision {revision_id} not found")
-        db.session.add(
-            ContentRevision(
-                account_id=content.account_id,
-                content=content,
-                title=content.title,
-                html=content.html,
-                word_count=content.word_count,
-                reason=f"before restoring revision {revision_id}",
-            )
-        )
+        keep_revision(content, f"before restoring revision {revision_id}")
         content.title, content.html = revision.title, revision.html
         content.word_count = word_count(revision.html)
         db.session.commit()

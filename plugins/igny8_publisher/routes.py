@@ -21,15 +21,7 @@ def publish_item(ctx, item) -> dict:
     """Publish one content to a target (item: {"content_id", "target"}; the site's own target
     when none is given). Publishing again updates the same remote post."""
     site = db.session.get(Site, ctx.site_id)
-    content = db.session.execute(
-        select(Content).where(
-            Content.id == item["content_id"],
-            Content.account_id == ctx.account_id,
-            Content.site_id == ctx.site_id,
-        )
-    ).scalar_one_or_none()
-    if content is None:
-        raise ItemError("not_found", f"content {item['content_id']} not found")
+    content = ctx.owned(Content, item["content_id"])
     target = item.get("target") or site.publish_target
     if target not in TARGETS:
         raise ItemError("bad_request", "the site has no publishing target")

@@ -6,7 +6,8 @@ from igny8.ai.engine import ItemError
 from igny8.ai.meter import OutputError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
-from igny8.models import Content, ContentIdea, ContentRevision, Site, Task
+from igny8.models import Content, ContentIdea, Site, Task
+from igny8.revisions import keep_revision
 from igny8.text import clean_html, word_count
 
 PROMPT = """Write a {{ content_structure }} for the site "{{ site_name }}" titled "{{ title }}".
@@ -90,16 +91,7 @@ def write_task(ctx, task_id) -> dict:
         content = Content(account_id=ctx.account_id, site_id=ctx.site_id, task_id=task.id)
         db.session.add(content)
     else:  # rewriting: the previous version is kept
-        db.session.add(
-            ContentRevision(
-                account_id=ctx.account_id,
-                content=content,
-                title=content.title,
-                html=content.html,
-                word_count=content.word_count,
-                reason="rewritten by content generation",
-            )
-        )
+        keep_revision(content, "rewritten by content generation")
     content.title = answer["title"].strip()[:300]
     content.html = answer["html"]
     content.word_count = word_count(answer["html"])
@@ -111,15 +103,7 @@ def write_task(ctx, task_id) -> dict:
 
 def queue_idea(ctx, idea_id) -> dict:
     """idea -> a writing task (no AI, no credits); an idea already queued is left alone."""
-    idea = db.session.execute(
-        select(ContentIdea).where(
-            ContentIdea.id == idea_id,
-            ContentIdea.account_id == ctx.account_id,
-            ContentIdea.site_id == ctx.site_id,
-        )
-    ).scalar_one_or_none()
-    if idea is None:
-        raise ItemError("not_found", f"idea {idea_id} not found")
+    idea = ctx.owned(ContentIdea, idea_id)
     existing = db.session.execute(select(Task).where(Task.idea_id == idea.id)).scalars().first()
     if existing is not None:
         return {"task_id": existing.id, "created": False}

@@ -2,7 +2,6 @@
 
 from sqlalchemy import select
 
-from igny8.ai.engine import ItemError
 from igny8.ai.meter import OutputError
 from igny8.ai.output import parse_json
 from igny8.extensions import db
@@ -43,13 +42,7 @@ def schema(target_words: int) -> dict:
 
 
 def write_task(ctx, task_id) -> dict:
-    task = db.session.execute(
-        select(Task).where(
-            Task.id == task_id, Task.account_id == ctx.account_id, Task.site_id == ctx.site_id
-        )
-    ).scalar_one_or_none()
-    if task is None:
-        raise ItemError("not_found", f"task {task_id} not found")
+    task = ctx.owned(Task, task_id)
     idea = task.idea
     target = (idea.target_word_count if idea else None) or 1200
     site = db.session.get(Site, ctx.site_id)

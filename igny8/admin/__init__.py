@@ -1,24 +1,53 @@
-"""Flask-Admin, built per app inside create_app."""
+"""Flask-Admin, built per app inside create_app: every model, grouped, behind one gate."""
 
 from flask_admin import Admin, AdminIndexView
 from flask_admin.theme import Bootstrap4Theme
+from flask_wtf import FlaskForm
 
+from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
-from . import security
+from . import auth, security, views
+from .base import SecuredModelView, add
 
 
 class IndexView(security.SecuredView, AdminIndexView):
     pass
 
 
+def _register_core_views(admin) -> None:
+    add(admin, m.Account, "Accounts", views.AccountView)
+    add(admin, m.User, "Accounts", views.UserView)
+    add(admin, m.ApiToken, "Accounts", views.ApiTokenView, name="API Tokens")
+    add(admin, m.Plan, "Accounts")
+    add(admin, m.Site, "Accounts")
+    add(admin, m.AIModelConfig, "AI & Billing", views.ModelConfigView, name="AI Models")
+    add(admin, m.ModelPrice, "AI & Billing", name="Price History")
+    add(admin, m.ProviderCredential, "AI & Billing", views.CredentialView, name="Provider Credentials")
+    add(admin, m.CreditCostConfig, "AI & Billing", name="Operation Costs")
+    add(admin, m.CreditTransaction, "AI & Billing", name="Credit Ledger")
+    add(admin, m.CreditUsageLog, "AI & Billing", name="Usage Log")
+    add(admin, m.OperationRun, "AI & Billing", name="Operation Runs")
+    add(admin, m.GlobalIntegrationSettings, "Settings", views.GlobalSettingsView,
+        name="Global Integration Settings", endpoint="global_settings")
+    admin.add_view(views.ModuleSwitchesView(name="Module Switches", category="Settings",
+                                            endpoint="module_switches"))
+    add(admin, m.IntegrationSettings, "Settings", name="Account Integration Settings")
+    add(admin, m.Prompt, "Settings")
+    for model in (m.Keyword, m.Cluster, m.ContentIdea, m.Task, m.Content, m.ContentRevision, m.Image,
+                  m.ContentLink, m.Publication):
+        add(admin, model, "Content")
+
+
 def init_app(app) -> Admin:
-    admin = Admin(
-        app,
-        name="igny8",
-        theme=Bootstrap4Theme(swatch="default"),
-        index_view=IndexView(url="/admin"),
-    )
+    app.register_blueprint(auth.blueprint())
+    admin = Admin(app, name="igny8", theme=Bootstrap4Theme(swatch="default"),
+                  index_view=IndexView(url="/admin"))
     app.before_request(security.gate)
+    app.context_processor(lambda: {"logout_form": FlaskForm()})
+    _register_core_views(admin)
     current_plugins(app).pm.hook.igny8_register_admin_views(admin=admin, db=db)
     return admin
+
+
+__all__ = ["SecuredModelView", "init_app"]

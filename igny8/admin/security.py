@@ -22,8 +22,8 @@ def refuse():
     """Signed-in non-admins get 403; anonymous visitors are sent to sign in."""
     if current_user.is_authenticated:
         abort(403)
-    if "admin.login" in current_app.view_functions:
-        return redirect(url_for("admin.login", next=request.full_path))
+    if "admin_auth.login" in current_app.view_functions:
+        return redirect(url_for("admin_auth.login", next=request.full_path))
     abort(403)
 
 
@@ -38,7 +38,7 @@ class SecuredView:
 
 
 # Reachable without signing in (the sign-in page itself and the theme's static files).
-OPEN_ENDPOINTS = {"admin.login", "admin.static"}
+OPEN_ENDPOINTS = {"admin_auth.login", "admin.static"}
 
 
 def gate():

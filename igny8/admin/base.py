@@ -1,0 +1,185 @@
+"""The one model view every admin page uses: secured, searchable, filterable, exportable,
+with the bulk actions a model supports (activate / deactivate, set status, clone, export
+selected as CSV or JSON, delete with confirmation)."""
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Response, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import SecureForm
+from sqlalchemy import String, inspect
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectField
+
+from ..crypto import EncryptedString
+from ..extensions import db
+from . import security
+
+# Never listed, shown, exported or edited as such.
+SECRET_COLUMNS = {"password_hash", "token_hash", "api_key", "wp_app_password", "webhook_secret"}
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class BulkForm(SecureForm):
+    """A form for an action that needs input; the selected ids travel with it."""
+
+
+class SecuredModelView(security.SecuredView, ModelView):
+    form_base_class = SecureForm
+    can_export = True
+    export_types = ["csv", "json"]
+    can_view_details = True
+    page_size = 50
+    column_display_pk = True
+    # Set per model where a column has a fixed set of values.
+    status_values: tuple[str, ...] = ()
+
+    def __init__(self, model, session, **kwargs):
+        columns = inspect(model).columns
+        names = [c.key for c in columns]
+        secret = [n for n in names if n in SECRET_COLUMNS or isinstance(columns[n].type, EncryptedString)]
+        self.column_exclude_list = list({*(self.column_exclude_list or ()), *secret})
+        self.column_details_exclude_list = list({*(self.column_details_exclude_list or ()), *secret})
+        self.column_export_exclude_list = list({*(self.column_export_exclude_list or ()), *secret})
+        if self.column_searchable_list is None:
+            self.column_searchable_list = [c.key for c in columns if isinstance(c.type, String)
+                                           and c.key not in secret][:4]
+        if self.column_filters is None:
+            self.column_filters = [n for n in names if n in (
+                "is_active", "status", "type", "provider", "model_type", "operation", "enabled",
+                "kind", "target", "account_id", "site_id", "created_at", "is_superuser")]
+        if not self.status_values and "status" in names:
+            self.status_values = _status_values(model)
+        super().__init__(model, session, **kwargs)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _selected(self, ids):
+        pk = inspect(self.model).primary_key[0]
+        return self.session.query(self.model).filter(pk.in_([int(i) for i in ids])).all()
+
+    def is_action_allowed(self, name):
+        has = {c.key for c in inspect(self.model).columns}
+        if name in ("activate", "deactivate") and "is_active" not in has:
+            return False
+        if name == "set_status" and not self.status_values:
+            return False
+        if name == "clone" and not self.can_create:
+            return False
+        return super().is_action_allowed(name)
+
+    @action("activate", "Activate")
+    def action_activate(self, ids):
+        self._set_active(ids, True)
+
+    @action("deactivate", "Deactivate", "Deactivate the selected rows?")
+    def action_deactivate(self, ids):
+        self._set_active(ids, False)
+
+    def _set_active(self, ids, value):
+        rows = self._selected(ids)
+        for row in rows:
+            row.is_active = value
+        self.session.commit()
+        flash(f"{len(rows)} row(s) {'activated' if value else 'deactivated'}", "success")
+
+    @action("set_status", "Set status")
+    def action_set_status(self, ids):
+        return redirect(self.get_url(".set_status_view", ids=",".join(ids)))
+
+    @expose("/set-status/", methods=["GET", "POST"])
+    def set_status_view(self):
+        ids = [i for i in request.args.get("ids", "").split(",") if i.isdigit()]
+
+        class StatusForm(BulkForm):
+            status = SelectField("Status", choices=[(s, s) for s in self.status_values])
+
+        form = StatusForm(request.form)
+        if request.method == "POST" and form.validate():
+            rows = self._selected(ids)
+            for row in rows:
+                row.status = form.status.data
+            self.session.commit()
+            flash(f"{len(rows)} row(s) set to {form.status.data}", "success")
+            return redirect(self.get_url(".index_view"))
+        return self.render("admin/bulk_form.html", form=form, title="Set status",
+                           count=len(ids), return_url=self.get_url(".index_view"))
+
+    @action("clone", "Clone")
+    def action_clone(self, ids):
+        mapper = inspect(self.model)
+        unique = {c.key for c in mapper.columns if c.unique} | {
+            c.key for constraint in self.model.__table__.constraints
+            if constraint.__class__.__name__ == "UniqueConstraint" for c in constraint.columns}
+        made = 0
+        for row in self._selected(ids):
+            values = {c.key: getattr(row, c.key) for c in mapper.columns if not c.primary_key}
+            for key in unique & set(values):
+                if isinstance(values[key], str):
+                    values[key] = _unique_copy(self.session, self.model, key, values[key])
+            if "is_default" in values:
+                values["is_default"] = False  # one default per type stays one
+            self.session.add(self.model(**values))
+            made += 1
+        try:
+            self.session.commit()
+            flash(f"{made} row(s) cloned", "success")
+        except IntegrityError as exc:
+            self.session.rollback()
+            flash(f"could not clone: {exc.orig}", "error")
+
+    @action("export_csv", "Export selected (CSV)")
+    def action_export_csv(self, ids):
+        rows, columns = self._export_rows(ids)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([[_jsonable(r[c]) for c in columns] for r in rows])
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.csv"})
+
+    @action("export_json", "Export selected (JSON)")
+    def action_export_json(self, ids):
+        rows, _ = self._export_rows(ids)
+        body = json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=2)
+        return Response(body, mimetype="application/json", headers={
+            "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.json"})
+
+    def _export_rows(self, ids):
+        excluded = set(self.column_export_exclude_list)
+        columns = [c.key for c in inspect(self.model).columns if c.key not in excluded]
+        return [{c: getattr(row, c) for c in columns} for row in self._selected(ids)], columns
+
+
+def _unique_copy(session, model, key, value):
+    column = getattr(model, key)
+    for n in range(1, 1000):
+        candidate = f"{value} (copy {n})" if n > 1 else f"{value} (copy)"
+        if not session.query(model).filter(column == candidate).first():
+            return candidate
+    raise ValueError("no free name for the copy")
+
+
+def _status_values(model) -> tuple[str, ...]:
+    for constraint in model.__table__.constraints:
+        text = str(getattr(constraint, "sqltext", ""))
+        if text.startswith("status IN ("):
+            return tuple(v.strip(" '") for v in text[len("status IN ("):-1].split(","))
+    return ()
+
+
+def add(admin, model, category, view=SecuredModelView, **kwargs):
+    admin.add_view(view(model, db, category=category, **kwargs))

@@ -1,0 +1,155 @@
+"""The core's admin views: accounts, AI and billing, settings, content."""
+
+from flask import flash, redirect, request
+from flask_admin import BaseView, expose
+from flask_admin.actions import action
+from sqlalchemy import select, update
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from .. import accounts, modules
+from ..billing import ledger
+from ..extensions import db
+from ..models import AIModelConfig
+from . import security
+from .base import BulkForm, SecuredModelView
+
+MASK = "••••••••"
+
+
+class AccountView(SecuredModelView):
+    column_list = ("id", "name", "plan", "credits", "is_active", "created_at")
+    # Credits change only through the ledger (the "Add / subtract credits" action).
+    form_excluded_columns = ("credits", "users", "created_at")
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.credits = 0
+
+    @action("adjust_credits", "Add / subtract credits")
+    def action_adjust_credits(self, ids):
+        return redirect(self.get_url(".adjust_credits_view", ids=",".join(ids)))
+
+    @expose("/adjust-credits/", methods=["GET", "POST"])
+    def adjust_credits_view(self):
+        ids = [int(i) for i in request.args.get("ids", "").split(",") if i.isdigit()]
+
+        class CreditsForm(BulkForm):
+            amount = IntegerField("Credits (negative to subtract)", validators=[DataRequired()])
+            reason = StringField("Reason", validators=[DataRequired()])
+
+        form = CreditsForm(request.form)
+        if request.method == "POST" and form.validate():
+            done, refused = 0, []
+            for account_id in ids:
+                try:
+                    ledger.apply(account_id, form.amount.data,
+                                 "grant" if form.amount.data > 0 else "adjustment",
+                                 description=f"admin: {form.reason.data}")
+                    done += 1
+                except ledger.InsufficientCredits:
+                    refused.append(account_id)
+            db.session.commit()
+            flash(f"{done} account(s) adjusted by {form.amount.data:+d} credits", "success")
+            if refused:
+                flash(f"not below zero: accounts {', '.join(map(str, refused))} were left unchanged", "error")
+            return redirect(self.get_url(".index_view"))
+        return self.render("admin/bulk_form.html", form=form, title="Add / subtract credits",
+                           count=len(ids), return_url=self.get_url(".index_view"))
+
+
+class UserView(SecuredModelView):
+    column_list = ("id", "email", "account", "is_superuser", "is_active", "created_at")
+    form_columns = ("email", "account", "is_superuser", "is_active", "password")
+    form_extra_fields = {"password": PasswordField("Password (leave blank to keep)")}
+
+    def on_model_change(self, form, model, is_created):
+        if form.password.data:
+            accounts.set_password(model, form.password.data)
+
+
+class ApiTokenView(SecuredModelView):
+    can_create = False  # the token is shown once, by `flask igny8 create-token`
+    can_edit = False
+    column_list = ("id", "name", "user", "is_active", "last_used_at", "created_at")
+    column_labels = {"is_active": "Active (deactivate to revoke)"}
+
+
+class ModelConfigView(SecuredModelView):
+    column_list = ("model_name", "provider", "model_type", "cost_per_1k_input", "cost_per_1k_cached_input",
+                   "cost_per_1k_output", "cost_per_image", "tokens_per_credit", "credits_per_image",
+                   "is_default", "is_active")
+    form_excluded_columns = ("prices",)
+
+    def on_model_change(self, form, model, is_created):
+        # One default per type: choosing a new default clears the previous one.
+        if model.is_default:
+            db.session.execute(update(AIModelConfig).where(
+                AIModelConfig.model_type == model.model_type, AIModelConfig.is_default,
+                AIModelConfig.id != (model.id or 0)).values(is_default=False))
+
+
+class CredentialView(SecuredModelView):
+    """API keys are write-only: never in a list, a page, a form or an export."""
+
+    column_list = ("provider", "key", "base_url", "is_active", "updated_at")
+    column_formatters = {"key": lambda v, c, m, n: MASK if m.api_key else "—"}
+    form_columns = ("provider", "new_api_key", "base_url", "is_active")
+    form_extra_fields = {"new_api_key": PasswordField("API key (leave blank to keep the stored key)",
+                                                      validators=[Optional()])}
+    column_details_list = ("provider", "key", "base_url", "is_active", "updated_at")
+    column_details_exclude_list = ("api_key",)
+
+    def on_model_change(self, form, model, is_created):
+        if form.new_api_key.data:
+            model.api_key = form.new_api_key.data
+
+
+class SingletonView(SecuredModelView):
+    """Edited in place: no list to browse, no create, no delete."""
+
+    can_create = False
+    can_delete = False
+    can_export = False
+
+    @expose("/")
+    def index_view(self):
+        return redirect(self.get_url(".edit_view", id=1))
+
+
+class GlobalSettingsView(SingletonView):
+    form_excluded_columns = ("updated_at",)
+    form_args = {
+        "default_text_model": {"query_factory": lambda: db.session.execute(select(AIModelConfig).where(
+            AIModelConfig.model_type == "text", AIModelConfig.is_active)).scalars().all()},
+        "default_image_model": {"query_factory": lambda: db.session.execute(select(AIModelConfig).where(
+            AIModelConfig.model_type == "image", AIModelConfig.is_active)).scalars().all()},
+        "default_temperature": {"validators": [NumberRange(0, 2)]},
+        "default_max_tokens": {"validators": [NumberRange(1, 200_000)]},
+        "max_in_article_images": {"validators": [NumberRange(0, 10)]},
+    }
+
+    def edit_view(self):
+        from ..models import GlobalIntegrationSettings
+
+        GlobalIntegrationSettings.get()  # the singleton exists before it is edited
+        db.session.commit()
+        return super().edit_view()
+
+
+class ModuleSwitchesView(security.SecuredView, BaseView):
+    """One page, a switch per registered module."""
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        form = BulkForm(request.form)
+        if request.method == "POST" and form.validate():
+            key = request.form.get("module", "")
+            try:
+                modules.set_enabled(key, request.form.get("enabled") == "1")
+                db.session.commit()
+                flash(f"module {key} {'enabled' if request.form.get('enabled') == '1' else 'disabled'}", "success")
+            except modules.UnknownModule as exc:
+                flash(str(exc), "error")
+            return redirect(self.get_url(".index"))
+        return self.render("admin/module_switches.html", states=modules.states(), form=form)

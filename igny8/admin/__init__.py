@@ -23,26 +23,54 @@ def _register_core_views(admin) -> None:
     add(admin, m.Site, "Accounts")
     add(admin, m.AIModelConfig, "AI & Billing", views.ModelConfigView, name="AI Models")
     add(admin, m.ModelPrice, "AI & Billing", name="Price History")
-    add(admin, m.ProviderCredential, "AI & Billing", views.CredentialView, name="Provider Credentials")
+    add(
+        admin,
+        m.ProviderCredential,
+        "AI & Billing",
+        views.CredentialView,
+        name="Provider Credentials",
+    )
     add(admin, m.CreditCostConfig, "AI & Billing", name="Operation Costs")
     add(admin, m.CreditTransaction, "AI & Billing", name="Credit Ledger")
     add(admin, m.CreditUsageLog, "AI & Billing", name="Usage Log")
     add(admin, m.OperationRun, "AI & Billing", name="Operation Runs")
-    add(admin, m.GlobalIntegrationSettings, "Settings", views.GlobalSettingsView,
-        name="Global Integration Settings", endpoint="global_settings")
-    admin.add_view(views.ModuleSwitchesView(name="Module Switches", category="Settings",
-                                            endpoint="module_switches"))
+    add(
+        admin,
+        m.GlobalIntegrationSettings,
+        "Settings",
+        views.GlobalSettingsView,
+        name="Global Integration Settings",
+        endpoint="global_settings",
+    )
+    admin.add_view(
+        views.ModuleSwitchesView(
+            name="Module Switches", category="Settings", endpoint="module_switches"
+        )
+    )
     add(admin, m.IntegrationSettings, "Settings", name="Account Integration Settings")
     add(admin, m.Prompt, "Settings")
-    for model in (m.Keyword, m.Cluster, m.ContentIdea, m.Task, m.Content, m.ContentRevision, m.Image,
-                  m.ContentLink, m.Publication):
+    for model in (
+        m.Keyword,
+        m.Cluster,
+        m.ContentIdea,
+        m.Task,
+        m.Content,
+        m.ContentRevision,
+        m.Image,
+        m.ContentLink,
+        m.Publication,
+    ):
         add(admin, model, "Content")
 
 
 def init_app(app) -> Admin:
     app.register_blueprint(auth.blueprint())
-    admin = Admin(app, name="igny8", theme=Bootstrap4Theme(swatch="default"),
-                  index_view=IndexView(url="/admin"))
+    admin = Admin(
+        app,
+        name="igny8",
+        theme=Bootstrap4Theme(swatch="default"),
+        index_view=IndexView(url="/admin"),
+    )
     app.before_request(security.gate)
     app.context_processor(lambda: {"logout_form": FlaskForm()})
     _register_core_views(admin)

@@ -32,16 +32,21 @@ def blueprint() -> Blueprint:
         error = None
         if form.validate_on_submit():
             user = accounts.find_user(form.email.data)
-            if (user is not None and user.is_active and user.is_superuser
-                    and accounts.check_password(user, form.password.data)):
+            if (
+                user is not None
+                and user.is_active
+                and user.is_superuser
+                and accounts.check_password(user, form.password.data)
+            ):
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             error = "Wrong email or password, or not a platform admin."
         elif request.method == "POST":
             error = "The form expired or was incomplete; try again."
         status = 401 if error else 200
-        return render_template("admin/login.html", form=form, error=error,
-                               next=request.args.get("next")), status
+        return render_template(
+            "admin/login.html", form=form, error=error, next=request.args.get("next")
+        ), status
 
     @bp.route("/logout", methods=["POST"])
     def logout():

@@ -50,26 +50,48 @@ class SecuredModelView(security.SecuredView, ModelView):
     def __init__(self, model, session, **kwargs):
         columns = inspect(model).columns
         names = [c.key for c in columns]
-        secret = [n for n in names if n in SECRET_COLUMNS or isinstance(columns[n].type, EncryptedString)]
+        secret = [
+            n for n in names if n in SECRET_COLUMNS or isinstance(columns[n].type, EncryptedString)
+        ]
         self.column_exclude_list = list({*(self.column_exclude_list or ()), *secret})
-        self.column_details_exclude_list = list({*(self.column_details_exclude_list or ()), *secret})
+        self.column_details_exclude_list = list(
+            {*(self.column_details_exclude_list or ()), *secret}
+        )
         self.column_export_exclude_list = list({*(self.column_export_exclude_list or ()), *secret})
         if self.column_searchable_list is None:
-            self.column_searchable_list = [c.key for c in columns if isinstance(c.type, String)
-                                           and c.key not in secret][:4]
+            self.column_searchable_list = [
+                c.key for c in columns if isinstance(c.type, String) and c.key not in secret
+            ][:4]
         if self.column_filters is None:
-            self.column_filters = [n for n in names if n in (
-                "is_active", "status", "type", "provider", "model_type", "operation", "enabled",
-                "kind", "target", "account_id", "site_id", "created_at", "is_superuser")]
+            self.column_filters = [
+                n
+                for n in names
+                if n
+                in (
+                    "is_active",
+                    "status",
+                    "type",
+                    "provider",
+                    "model_type",
+                    "operation",
+                    "enabled",
+                    "kind",
+                    "target",
+                    "account_id",
+                    "site_id",
+                    "created_at",
+                    "is_superuser",
+                )
+            ]
         if not self.status_values and "status" in names:
             self.status_values = _status_values(model)
         super().__init__(model, session, **kwargs)
 
     # -- actions ---------------------------------------------------------------------------
 
-    def _selected(self, ids):
+    def _rows_by_id(self, ids):
         pk = inspect(self.model).primary_key[0]
-        return self.session.query(self.model).filter(pk.in_([int(i) for i in ids])).all()
+        return db.session.query(self.model).filter(pk.in_([int(i) for i in ids])).all()
 
     def is_action_allowed(self, name):
         has = {c.key for c in inspect(self.model).columns}
@@ -90,10 +112,10 @@ class SecuredModelView(security.SecuredView, ModelView):
         self._set_active(ids, False)
 
     def _set_active(self, ids, value):
-        rows = self._selected(ids)
+        rows = self._rows_by_id(ids)
         for row in rows:
             row.is_active = value
-        self.session.commit()
+        db.session.commit()
         flash(f"{len(rows)} row(s) {'activated' if value else 'deactivated'}", "success")
 
     @action("set_status", "Set status")
@@ -109,36 +131,44 @@ class SecuredModelView(security.SecuredView, ModelView):
 
         form = StatusForm(request.form)
         if request.method == "POST" and form.validate():
-            rows = self._selected(ids)
+            rows = self._rows_by_id(ids)
             for row in rows:
                 row.status = form.status.data
-            self.session.commit()
+            db.session.commit()
             flash(f"{len(rows)} row(s) set to {form.status.data}", "success")
             return redirect(self.get_url(".index_view"))
-        return self.render("admin/bulk_form.html", form=form, title="Set status",
-                           count=len(ids), return_url=self.get_url(".index_view"))
+        return self.render(
+            "admin/bulk_form.html",
+            form=form,
+            title="Set status",
+            count=len(ids),
+            return_url=self.get_url(".index_view"),
+        )
 
     @action("clone", "Clone")
     def action_clone(self, ids):
         mapper = inspect(self.model)
         unique = {c.key for c in mapper.columns if c.unique} | {
-            c.key for constraint in self.model.__table__.constraints
-            if constraint.__class__.__name__ == "UniqueConstraint" for c in constraint.columns}
+            c.key
+            for constraint in self.model.__table__.constraints
+            if constraint.__class__.__name__ == "UniqueConstraint"
+            for c in constraint.columns
+        }
         made = 0
-        for row in self._selected(ids):
+        for row in self._rows_by_id(ids):
             values = {c.key: getattr(row, c.key) for c in mapper.columns if not c.primary_key}
             for key in unique & set(values):
                 if isinstance(values[key], str):
-                    values[key] = _unique_copy(self.session, self.model, key, values[key])
+                    values[key] = _unique_copy(db.session, self.model, key, values[key])
             if "is_default" in values:
                 values["is_default"] = False  # one default per type stays one
-            self.session.add(self.model(**values))
+            db.session.add(self.model(**values))
             made += 1
         try:
-            self.session.commit()
+            db.session.commit()
             flash(f"{made} row(s) cloned", "success")
         except IntegrityError as exc:
-            self.session.rollback()
+            db.session.rollback()
             flash(f"could not clone: {exc.orig}", "error")
 
     @action("export_csv", "Export selected (CSV)")
@@ -148,20 +178,30 @@ class SecuredModelView(security.SecuredView, ModelView):
         writer = csv.writer(out)
         writer.writerow(columns)
         writer.writerows([[_jsonable(r[c]) for c in columns] for r in rows])
-        return Response(out.getvalue(), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.csv"})
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.csv"
+            },
+        )
 
     @action("export_json", "Export selected (JSON)")
     def action_export_json(self, ids):
         rows, _ = self._export_rows(ids)
         body = json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=2)
-        return Response(body, mimetype="application/json", headers={
-            "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.json"})
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={
+                "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.json"
+            },
+        )
 
     def _export_rows(self, ids):
         excluded = set(self.column_export_exclude_list)
         columns = [c.key for c in inspect(self.model).columns if c.key not in excluded]
-        return [{c: getattr(row, c) for c in columns} for row in self._selected(ids)], columns
+        return [{c: getattr(row, c) for c in columns} for row in self._rows_by_id(ids)], columns
 
 
 def _unique_copy(session, model, key, value):
@@ -177,7 +217,7 @@ def _status_values(model) -> tuple[str, ...]:
     for constraint in model.__table__.constraints:
         text = str(getattr(constraint, "sqltext", ""))
         if text.startswith("status IN ("):
-            return tuple(v.strip(" '") for v in text[len("status IN ("):-1].split(","))
+            return tuple(v.strip(" '") for v in text[len("status IN (") : -1].split(","))
     return ()
 
 

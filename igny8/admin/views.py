@@ -43,19 +43,30 @@ class AccountView(SecuredModelView):
             done, refused = 0, []
             for account_id in ids:
                 try:
-                    ledger.apply(account_id, form.amount.data,
-                                 "grant" if form.amount.data > 0 else "adjustment",
-                                 description=f"admin: {form.reason.data}")
+                    ledger.apply(
+                        account_id,
+                        form.amount.data,
+                        "grant" if form.amount.data > 0 else "adjustment",
+                        description=f"admin: {form.reason.data}",
+                    )
                     done += 1
                 except ledger.InsufficientCredits:
                     refused.append(account_id)
             db.session.commit()
             flash(f"{done} account(s) adjusted by {form.amount.data:+d} credits", "success")
             if refused:
-                flash(f"not below zero: accounts {', '.join(map(str, refused))} were left unchanged", "error")
+                flash(
+                    f"not below zero: accounts {', '.join(map(str, refused))} were left unchanged",
+                    "error",
+                )
             return redirect(self.get_url(".index_view"))
-        return self.render("admin/bulk_form.html", form=form, title="Add / subtract credits",
-                           count=len(ids), return_url=self.get_url(".index_view"))
+        return self.render(
+            "admin/bulk_form.html",
+            form=form,
+            title="Add / subtract credits",
+            count=len(ids),
+            return_url=self.get_url(".index_view"),
+        )
 
 
 class UserView(SecuredModelView):
@@ -76,17 +87,33 @@ class ApiTokenView(SecuredModelView):
 
 
 class ModelConfigView(SecuredModelView):
-    column_list = ("model_name", "provider", "model_type", "cost_per_1k_input", "cost_per_1k_cached_input",
-                   "cost_per_1k_output", "cost_per_image", "tokens_per_credit", "credits_per_image",
-                   "is_default", "is_active")
+    column_list = (
+        "model_name",
+        "provider",
+        "model_type",
+        "cost_per_1k_input",
+        "cost_per_1k_cached_input",
+        "cost_per_1k_output",
+        "cost_per_image",
+        "tokens_per_credit",
+        "credits_per_image",
+        "is_default",
+        "is_active",
+    )
     form_excluded_columns = ("prices",)
 
     def on_model_change(self, form, model, is_created):
         # One default per type: choosing a new default clears the previous one.
         if model.is_default:
-            db.session.execute(update(AIModelConfig).where(
-                AIModelConfig.model_type == model.model_type, AIModelConfig.is_default,
-                AIModelConfig.id != (model.id or 0)).values(is_default=False))
+            db.session.execute(
+                update(AIModelConfig)
+                .where(
+                    AIModelConfig.model_type == model.model_type,
+                    AIModelConfig.is_default,
+                    AIModelConfig.id != (model.id or 0),
+                )
+                .values(is_default=False)
+            )
 
 
 class CredentialView(SecuredModelView):
@@ -95,8 +122,11 @@ class CredentialView(SecuredModelView):
     column_list = ("provider", "key", "base_url", "is_active", "updated_at")
     column_formatters = {"key": lambda v, c, m, n: MASK if m.api_key else "—"}
     form_columns = ("provider", "new_api_key", "base_url", "is_active")
-    form_extra_fields = {"new_api_key": PasswordField("API key (leave blank to keep the stored key)",
-                                                      validators=[Optional()])}
+    form_extra_fields = {
+        "new_api_key": PasswordField(
+            "API key (leave blank to keep the stored key)", validators=[Optional()]
+        )
+    }
     column_details_list = ("provider", "key", "base_url", "is_active", "updated_at")
     column_details_exclude_list = ("api_key",)
 
@@ -120,15 +150,34 @@ class SingletonView(SecuredModelView):
 class GlobalSettingsView(SingletonView):
     form_excluded_columns = ("updated_at",)
     form_args = {
-        "default_text_model": {"query_factory": lambda: db.session.execute(select(AIModelConfig).where(
-            AIModelConfig.model_type == "text", AIModelConfig.is_active)).scalars().all()},
-        "default_image_model": {"query_factory": lambda: db.session.execute(select(AIModelConfig).where(
-            AIModelConfig.model_type == "image", AIModelConfig.is_active)).scalars().all()},
+        "default_text_model": {
+            "query_factory": lambda: (
+                db.session.execute(
+                    select(AIModelConfig).where(
+                        AIModelConfig.model_type == "text", AIModelConfig.is_active
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        },
+        "default_image_model": {
+            "query_factory": lambda: (
+                db.session.execute(
+                    select(AIModelConfig).where(
+                        AIModelConfig.model_type == "image", AIModelConfig.is_active
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        },
         "default_temperature": {"validators": [NumberRange(0, 2)]},
         "default_max_tokens": {"validators": [NumberRange(1, 200_000)]},
         "max_in_article_images": {"validators": [NumberRange(0, 10)]},
     }
 
+    @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         from ..models import GlobalIntegrationSettings
 
@@ -148,7 +197,10 @@ class ModuleSwitchesView(security.SecuredView, BaseView):
             try:
                 modules.set_enabled(key, request.form.get("enabled") == "1")
                 db.session.commit()
-                flash(f"module {key} {'enabled' if request.form.get('enabled') == '1' else 'disabled'}", "success")
+                flash(
+                    f"module {key} {'enabled' if request.form.get('enabled') == '1' else 'disabled'}",
+                    "success",
+                )
             except modules.UnknownModule as exc:
                 flash(str(exc), "error")
             return redirect(self.get_url(".index"))

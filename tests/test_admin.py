@@ -1,0 +1,311 @@
+"""Admin: only active superusers, CSRF everywhere, bulk actions on exactly the selected rows,
+API keys never shown."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from igny8 import accounts
+from igny8.extensions import db
+from igny8.models import Account, CreditTransaction, Keyword, Plan, ProviderCredential
+
+PASSWORD = "admin-password-1"
+SECRET = "sk-live-ADMIN-NEVER-SHOWS-0123456789"
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email="root@igny8.test", password=PASSWORD):
+    token = csrf_from(client.get("/admin/login").get_data(as_text=True))
+    return client.post(
+        "/admin/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def admin_user(app):
+    with app.app_context():
+        accounts.create_user("root@igny8.test", PASSWORD, is_superuser=True)
+        accounts.create_user("plain@igny8.test", PASSWORD)
+        db.session.commit()
+
+
+@pytest.fixture
+def admin(app, admin_user):
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def list_csrf(client, url):
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def run_action(client, base, name, ids):
+    token = list_csrf(client, base)
+    return client.post(
+        f"{base}action/", data={"action": name, "rowid": [str(i) for i in ids], "csrf_token": token}
+    )
+
+
+ADMIN_URLS = [
+    "/admin/",
+    "/admin/account/",
+    "/admin/user/",
+    "/admin/apitoken/",
+    "/admin/plan/",
+    "/admin/site/",
+    "/admin/aimodelconfig/",
+    "/admin/modelprice/",
+    "/admin/providercredential/",
+    "/admin/creditcostconfig/",
+    "/admin/credittransaction/",
+    "/admin/creditusagelog/",
+    "/admin/operationrun/",
+    "/admin/global_settings/",
+    "/admin/module_switches/",
+    "/admin/integrationsettings/",
+    "/admin/prompt/",
+    "/admin/keyword/",
+    "/admin/cluster/",
+    "/admin/contentidea/",
+    "/admin/task/",
+    "/admin/content/",
+    "/admin/contentrevision/",
+    "/admin/image/",
+    "/admin/contentlink/",
+    "/admin/publication/",
+]
+
+
+def test_every_admin_url_refuses_anonymous_and_non_superusers(app, admin_user):
+    anonymous = app.test_client()
+    plain = app.test_client()
+    assert sign_in(plain, "plain@igny8.test").status_code == 401  # not an admin: no session
+    for url in ADMIN_URLS:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and "/admin/login" in response.headers["Location"], url
+    with app.app_context():
+        user = accounts.find_user("plain@igny8.test")
+    with plain.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    for url in ADMIN_URLS:
+        assert plain.get(url).status_code == 403, url
+
+
+def test_every_admin_url_opens_for_a_superuser(admin):
+    for url in ADMIN_URLS:
+        response = admin.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+
+
+def test_login_needs_csrf_and_the_right_password(app, admin_user):
+    client = app.test_client()
+    no_token = client.post("/admin/login", data={"email": "root@igny8.test", "password": PASSWORD})
+    assert no_token.status_code == 401 and client.get("/admin/").status_code == 302
+    assert sign_in(client, password="wrong").status_code == 401
+    response = sign_in(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout_needs_csrf(admin):
+    assert admin.post("/admin/logout").status_code == 400
+    token = csrf_from(admin.get("/admin/").get_data(as_text=True))
+    assert admin.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_a_post_without_csrf_is_refused(app, admin, make_tenant):
+    tenant = make_tenant()
+    response = admin.post(
+        "/admin/account/action/", data={"action": "deactivate", "rowid": [str(tenant.account_id)]}
+    )
+    assert response.status_code in (302, 400)
+    with app.app_context():
+        assert db.session.get(Account, tenant.account_id).is_active is True
+
+
+def test_activate_and_deactivate_change_exactly_the_selected_rows(app, admin, make_tenant):
+    a, b, c = make_tenant(), make_tenant(), make_tenant()
+    run_action(admin, "/admin/account/", "deactivate", [a.account_id, c.account_id])
+    with app.app_context():
+        states = {t.account_id: db.session.get(Account, t.account_id).is_active for t in (a, b, c)}
+    assert states == {a.account_id: False, b.account_id: True, c.account_id: False}
+    run_action(admin, "/admin/account/", "activate", [c.account_id])
+    with app.app_context():
+        assert db.session.get(Account, c.account_id).is_active is True
+        assert db.session.get(Account, a.account_id).is_active is False
+
+
+def test_set_status_uses_a_form_of_the_models_statuses(app, admin, tenant):
+    with app.app_context():
+        rows = [
+            Keyword(account_id=tenant.account_id, site_id=tenant.site_id, keyword=f"k{i}")
+            for i in range(3)
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        ids = [r.id for r in rows]
+    response = run_action(admin, "/admin/keyword/", "set_status", ids[:2])
+    form_url = response.headers["Location"]
+    page = admin.get(form_url).get_data(as_text=True)
+    assert all(f'value="{s}"' in page for s in ("new", "clustered", "archived"))
+    admin.post(form_url, data={"status": "archived", "csrf_token": csrf_from(page)})
+    with app.app_context():
+        statuses = [db.session.get(Keyword, i).status for i in ids]
+    assert statuses == ["archived", "archived", "new"]
+
+
+def test_clone_makes_unique_copies(app, admin):
+    with app.app_context():
+        plan_id = db.session.execute(select(Plan.id).where(Plan.slug == "growth")).scalar_one()
+    run_action(admin, "/admin/plan/", "clone", [plan_id])
+    run_action(admin, "/admin/plan/", "clone", [plan_id])
+    with app.app_context():
+        slugs = sorted(db.session.execute(select(Plan.slug)).scalars())
+    assert slugs == ["free", "growth", "growth (copy 2)", "growth (copy)", "scale", "starter"]
+
+
+def test_export_selected_as_csv_and_json(app, admin, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    csv_response = run_action(admin, "/admin/account/", "export_csv", [b.account_id])
+    lines = csv_response.get_data(as_text=True).strip().splitlines()
+    assert (
+        lines[0].startswith("id,name")
+        and len(lines) == 2
+        and lines[1].startswith(f"{b.account_id},")
+    )
+    json_rows = run_action(
+        admin, "/admin/account/", "export_json", [a.account_id, b.account_id]
+    ).json
+    assert sorted(r["id"] for r in json_rows) == sorted([a.account_id, b.account_id])
+    whole = admin.get("/admin/account/export/csv/")
+    assert whole.status_code == 200 and len(whole.get_data(as_text=True).strip().splitlines()) == 3
+
+
+def test_delete_removes_exactly_the_selected_rows(app, admin, tenant):
+    with app.app_context():
+        rows = [
+            Keyword(account_id=tenant.account_id, site_id=tenant.site_id, keyword=f"d{i}")
+            for i in range(3)
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        ids = [r.id for r in rows]
+    run_action(admin, "/admin/keyword/", "delete", ids[1:])
+    with app.app_context():
+        assert db.session.execute(select(Keyword.id)).scalars().all() == ids[:1]
+
+
+def test_credits_through_the_ledger_never_below_zero(app, admin, make_tenant):
+    rich, poor = make_tenant(credits=100), make_tenant(credits=5)
+    form_url = run_action(
+        admin, "/admin/account/", "adjust_credits", [rich.account_id, poor.account_id]
+    ).headers["Location"]
+    page = admin.get(form_url).get_data(as_text=True)
+    admin.post(form_url, data={"amount": "-10", "reason": "refund", "csrf_token": csrf_from(page)})
+    with app.app_context():
+        assert db.session.get(Account, rich.account_id).credits == 90
+        assert db.session.get(Account, poor.account_id).credits == 5
+        rows = (
+            db.session.execute(
+                select(CreditTransaction)
+                .where(CreditTransaction.account_id == rich.account_id)
+                .order_by(CreditTransaction.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert [(r.amount, r.type, r.description) for r in rows][-1] == (
+            -10,
+            "adjustment",
+            "admin: refund",
+        )
+    assert app.test_cli_runner().invoke(args=["igny8", "audit-ledger"]).exit_code == 0
+
+
+def test_provider_keys_are_write_only(app, admin):
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(provider="openai", api_key=SECRET, base_url="http://127.0.0.1:1/v1")
+        )
+        db.session.commit()
+        cred_id = db.session.execute(select(ProviderCredential.id)).scalar_one()
+    pages = [
+        admin.get("/admin/providercredential/"),
+        admin.get(f"/admin/providercredential/details/?id={cred_id}"),
+        admin.get(f"/admin/providercredential/edit/?id={cred_id}"),
+        admin.get("/admin/providercredential/export/csv/"),
+        admin.get("/admin/providercredential/export/json/"),
+        run_action(admin, "/admin/providercredential/", "export_json", [cred_id]),
+    ]
+    for page in pages:
+        assert page.status_code == 200 and SECRET not in page.get_data(as_text=True)
+    assert "••••••••" in pages[0].get_data(as_text=True)
+    # A blank key on edit keeps the stored key; a new one replaces it.
+    edit = pages[2].get_data(as_text=True)
+    admin.post(
+        f"/admin/providercredential/edit/?id={cred_id}",
+        data={
+            "provider": "openai",
+            "new_api_key": "",
+            "base_url": "http://127.0.0.1:2/v1",
+            "is_active": "y",
+            "csrf_token": csrf_from(edit),
+        },
+    )
+    with app.app_context():
+        cred = db.session.get(ProviderCredential, cred_id)
+        assert (cred.api_key, cred.base_url) == (SECRET, "http://127.0.0.1:2/v1")
+
+
+def test_user_passwords_are_set_never_shown(app, admin):
+    page = admin.get("/admin/user/").get_data(as_text=True)
+    assert "scrypt" not in page and "pbkdf2" not in page
+    with app.app_context():
+        user = accounts.find_user("plain@igny8.test")
+    edit = admin.get(f"/admin/user/edit/?id={user.id}").get_data(as_text=True)
+    admin.post(
+        f"/admin/user/edit/?id={user.id}",
+        data={
+            "email": "plain@igny8.test",
+            "password": "new-password-9",
+            "is_active": "y",
+            "csrf_token": csrf_from(edit),
+        },
+    )
+    with app.app_context():
+        assert accounts.check_password(accounts.find_user("plain@igny8.test"), "new-password-9")
+
+
+def test_singletons_edit_in_place(admin):
+    response = admin.get("/admin/global_settings/")
+    assert (
+        response.status_code == 302
+        and "/admin/global_settings/edit/?id=1" in response.headers["Location"]
+    )
+    assert admin.get("/admin/global_settings/new/").status_code in (302, 403, 404)
+
+
+def test_module_switches_page(app, admin):
+    page = admin.get("/admin/module_switches/").get_data(as_text=True)
+    assert page.count('name="module"') == 7
+    admin.post(
+        "/admin/module_switches/",
+        data={"module": "linker", "enabled": "0", "csrf_token": csrf_from(page)},
+    )
+    from igny8 import modules
+
+    with app.app_context():
+        assert modules.is_enabled("linker") is False
+    admin.post(
+        "/admin/module_switches/", data={"module": "linker", "enabled": "1"}
+    )  # no CSRF: ignored
+    with app.app_context():
+        assert modules.is_enabled("linker") is False

@@ -14,7 +14,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(test_config=None):
     """The app factory: config, database, plugins, API, admin and CLI, nothing shared between apps."""
-    from . import admin, api, cli, config, database, models  # noqa: F401  (models registers tables)
+    from . import admin, api, assets, cli, config, database, models  # noqa: F401  (models registers tables)
     from .extensions import db, login_manager, migrate
     from .plugins import Plugins
 
@@ -44,6 +44,7 @@ def create_app(test_config=None):
 
     api.init_app(app)
     plugins.pm.hook.igny8_register_blueprints(app=app)
+    assets.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
     return app

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
-from . import auth, security, views
+from . import auth, reports, security, views
 from .base import SecuredModelView, add
 
 
@@ -49,6 +49,22 @@ def _register_core_views(admin) -> None:
     )
     add(admin, m.IntegrationSettings, "Settings", name="Account Integration Settings")
     add(admin, m.Prompt, "Settings")
+    admin.add_view(
+        reports.TokenUsageView(
+            name="Token Usage",
+            category="Reports",
+            endpoint="token_usage",
+            url="/admin/reports/token-usage",
+        )
+    )
+    admin.add_view(
+        reports.CostAnalysisView(
+            name="AI Cost Analysis",
+            category="Reports",
+            endpoint="cost_analysis",
+            url="/admin/reports/ai-cost-analysis",
+        )
+    )
     for model in (
         m.Keyword,
         m.Cluster,

@@ -1,0 +1,118 @@
+"""Usage aggregated in SQL (GROUP BY), for the admin reports and GET /api/v1/usage."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+
+from . import analytics
+from .extensions import db
+from .models import Account, AIModelConfig, CreditUsageLog
+
+LOG = CreditUsageLog
+TOKEN_SUMS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "images")
+GROUPS = ("day", "model", "operation", "account", "provider")
+
+
+def _key(group_by: str):
+    return {
+        # date() is a date on PostgreSQL and 'YYYY-MM-DD' on SQLite: the same key either way.
+        "day": func.date(LOG.created_at),
+        "model": func.coalesce(AIModelConfig.model_name, "(deleted model)"),
+        "operation": LOG.operation,
+        "account": func.coalesce(Account.name, "(deleted account)"),
+        "provider": LOG.provider,
+    }[group_by]
+
+
+def grouped(start: date, end: date, group_by: str, account_id: int | None = None) -> list[dict]:
+    """Calls, tokens, credits, unbilled credits, cost and successes per key, start to end inclusive."""
+    key = _key(group_by).label("key")
+    query = (
+        select(
+            key,
+            func.count(LOG.id).label("calls"),
+            *(func.coalesce(func.sum(getattr(LOG, c)), 0).label(c) for c in TOKEN_SUMS),
+            func.coalesce(func.sum(LOG.credits_used), 0).label("credits"),
+            func.coalesce(func.sum(LOG.credits_unbilled), 0).label("credits_unbilled"),
+            func.coalesce(func.sum(LOG.cost_usd_total), 0).label("cost_usd"),
+            func.sum(case((LOG.status == "success", 1), else_=0)).label("succeeded"),
+        )
+        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
+        .group_by(key)
+        .order_by(key)
+    )
+    if group_by == "model":
+        query = query.outerjoin(AIModelConfig, AIModelConfig.id == LOG.model_config_id)
+    if group_by == "account":
+        query = query.outerjoin(Account, Account.id == LOG.account_id)
+    if account_id is not None:
+        query = query.where(LOG.account_id == account_id)
+    rows = []
+    for row in db.session.execute(query):
+        item = {"key": str(row.key), "calls": int(row.calls)}
+        item.update({c: int(getattr(row, c)) for c in TOKEN_SUMS})
+        item.update(
+            credits=int(row.credits),
+            credits_unbilled=int(row.credits_unbilled),
+            cost_usd=Decimal(row.cost_usd).quantize(Decimal("0.00000001")),
+            succeeded=int(row.succeeded or 0),
+        )
+        rows.append(item)
+    return rows
+
+
+def totals(rows: list[dict]) -> dict:
+    keys = ("calls", *TOKEN_SUMS, "credits", "credits_unbilled", "succeeded")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    total["cost_usd"] = sum((r["cost_usd"] for r in rows), Decimal(0))
+    tokens = total["input_tokens"] + total["output_tokens"]
+    total["success_rate"] = total["succeeded"] / total["calls"] if total["calls"] else None
+    total["cost_per_1k_tokens"] = (
+        (total["cost_usd"] / tokens * 1000).quantize(Decimal("0.00000001")) if tokens else None
+    )
+    return total
+
+
+def top(rows: list[dict], n: int = 10, by: str = "cost_usd") -> list[dict]:
+    return sorted(rows, key=lambda r: r[by], reverse=True)[:n]
+
+
+def expensive_calls(
+    start: date, end: date, factor: int = analytics.EXPENSIVE_CALL_FACTOR, limit=50
+):
+    """Calls costing more than ``factor`` times their operation's mean cost in the range."""
+    window = (LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
+    means = (
+        select(LOG.operation, func.avg(LOG.cost_usd_total).label("mean"))
+        .where(*window)
+        .group_by(LOG.operation)
+        .subquery()
+    )
+    query = (
+        select(
+            LOG.id,
+            LOG.created_at,
+            LOG.operation,
+            LOG.provider,
+            LOG.request_id,
+            LOG.cost_usd_total,
+            means.c.mean,
+        )
+        .join(means, means.c.operation == LOG.operation)
+        .where(*window, LOG.cost_usd_total > means.c.mean * factor)
+        .order_by(LOG.cost_usd_total.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "id": r.id,
+            "created_at": r.created_at.isoformat(),
+            "operation": r.operation,
+            "provider": r.provider,
+            "request_id": r.request_id,
+            "cost_usd": Decimal(r.cost_usd_total),
+            "operation_mean_usd": Decimal(r.mean).quantize(Decimal("0.00000001")),
+        }
+        for r in db.session.execute(query)
+    ]

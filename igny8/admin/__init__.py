@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
-from . import auth, reports, security, views
+from . import auth, monitoring, reports, security, views
 from .base import SecuredModelView, add
 
 
@@ -49,6 +49,12 @@ def _register_core_views(admin) -> None:
     )
     add(admin, m.IntegrationSettings, "Settings", name="Account Integration Settings")
     add(admin, m.Prompt, "Settings")
+    for view, name, endpoint, url in (
+        (monitoring.ApiMonitorView, "API Monitor", "api_monitor", "/admin/monitoring/api"),
+        (monitoring.DebugConsoleView, "Debug Console", "debug_console", "/admin/monitoring/debug"),
+        (monitoring.SystemHealthView, "System Health", "system_health", "/admin/monitoring/health"),
+    ):
+        admin.add_view(view(name=name, category="Monitoring", endpoint=endpoint, url=url))
     admin.add_view(
         reports.TokenUsageView(
             name="Token Usage",

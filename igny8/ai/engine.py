@@ -29,7 +29,7 @@ from ..plugins import current_plugins
 from ..timeutil import utcnow
 from .meter import CallResult, Meter, ModelChoice, OutputError
 from .provider import ProviderError
-from .resolve import NoModelAvailable, Parameters, resolve_model, resolve_parameters
+from .resolve import NoModelAvailable, Parameters, Resolution, resolve_model, resolve_parameters
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ class OperationContext:
             self._choices[key] = self._resolve(model_override)
         return self._choices[key]
 
-    def _resolve(self, override) -> ModelChoice:
+    def resolution(self, override: AIModelConfig | None = None) -> Resolution:
+        """The whole cascade for this operation and account (the Debug Console shows it)."""
         model_type = self.operation.model_type
         account = self._account_settings
         candidates = {
@@ -114,7 +115,10 @@ class OperationContext:
                 )
             ).scalar_one_or_none(),
         }
-        resolution = resolve_model(model_type, candidates, self._allows_overrides)
+        return resolve_model(model_type, candidates, self._allows_overrides)
+
+    def _resolve(self, override) -> ModelChoice:
+        resolution = self.resolution(override)
         model = resolution.model
         provider = registry.providers(current_plugins().pm).get(model.provider)
         if provider is None:

@@ -1,5 +1,6 @@
 """The core's own health checks, shipped as a default plugin."""
 
+import os
 import time
 
 from flask import current_app
@@ -48,9 +49,56 @@ def plugins() -> HealthResult:
     return HealthResult(True, f"{len(loaded)} loaded: {names}")
 
 
+def provider_credentials() -> HealthResult:
+    """Which providers can be called; never the keys themselves."""
+    from ..ai.credentials import is_configured
+    from ..plugins import current_plugins
+    from ..registry import providers
+
+    found = providers(current_plugins().pm)
+    ready = sorted(name for name, p in found.items() if is_configured(p))
+    missing = sorted(set(found) - set(ready))
+    detail = f"configured: {', '.join(ready) or 'none'}"
+    if missing:
+        detail += f"; no key: {', '.join(missing)}"
+    return HealthResult(bool(ready), detail)
+
+
+def disk() -> HealthResult:
+    """Free space where the database (SQLite) and the media files live."""
+    import shutil
+
+    folders = {"media": current_app.config["MEDIA_DIR"]}
+    if db.engine.dialect.name == "sqlite" and db.engine.url.database:
+        folders["database"] = os.path.dirname(os.path.abspath(db.engine.url.database))
+    parts, ok = [], True
+    for name, folder in folders.items():
+        while not os.path.exists(folder):
+            folder = os.path.dirname(folder)
+        free = shutil.disk_usage(folder).free
+        ok = ok and free > 500 * 1024 * 1024
+        parts.append(f"{name}: {free / 1024**3:.1f} GiB free")
+    return HealthResult(ok, "; ".join(parts))
+
+
+def module_switches() -> HealthResult:
+    from .. import modules
+
+    states = modules.states()
+    off = [m.key for m, enabled in states if not enabled]
+    return HealthResult(
+        True,
+        f"{len(states) - len(off)} of {len(states)} on"
+        + (f"; off: {', '.join(off)}" if off else ""),
+    )
+
+
 @hookimpl
 def igny8_register_health_checks(register):
     register(HealthCheck("database", database))
     register(HealthCheck("migrations", migrations))
     register(HealthCheck("encryption_key", encryption_key))
     register(HealthCheck("plugins", plugins))
+    register(HealthCheck("provider_credentials", provider_credentials))
+    register(HealthCheck("disk", disk))
+    register(HealthCheck("module_switches", module_switches))

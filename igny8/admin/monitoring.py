@@ -1,0 +1,214 @@
+"""Monitoring: API Monitor, Debug Console, System Health."""
+
+from datetime import timedelta
+
+from flask import flash, redirect, request
+from flask_admin import BaseView, expose
+from sqlalchemy import case, func, select
+
+from .. import prompts, registry
+from ..ai.engine import OperationContext
+from ..ai.meter import Meter
+from ..ai.provider import ProviderError
+from ..ai.resolve import PARAMETERS, NoModelAvailable
+from ..billing import ledger
+from ..extensions import db
+from ..models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog
+from ..plugins import current_plugins
+from ..timeutil import utcnow
+from . import security
+from .base import BulkForm
+
+
+def percentile(values: list[int], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def provider_stats(since) -> list[dict]:
+    log = CreditUsageLog
+    counts = db.session.execute(
+        select(
+            log.provider, func.count(log.id), func.sum(case((log.status == "failed", 1), else_=0))
+        )
+        .where(log.created_at >= since)
+        .group_by(log.provider)
+        .order_by(log.provider)
+    ).all()
+    stats = []
+    for provider, calls, failed in counts:
+        # Latency percentiles: SQLite has no percentile function, so the latencies of the
+        # window (one integer column, bounded by the window) are ranked here.
+        latencies = list(
+            db.session.execute(
+                select(log.latency_ms).where(
+                    log.provider == provider, log.created_at >= since, log.latency_ms.is_not(None)
+                )
+            ).scalars()
+        )
+        stats.append(
+            {
+                "provider": provider,
+                "calls": calls,
+                "failed": int(failed or 0),
+                "error_rate": (failed or 0) / calls if calls else 0,
+                "p50_ms": percentile(latencies, 50),
+                "p95_ms": percentile(latencies, 95),
+            }
+        )
+    return stats
+
+
+class ApiMonitorView(security.SecuredView, BaseView):
+    @expose("/")
+    def index(self):
+        now = utcnow()
+        recent = db.session.execute(
+            select(CreditUsageLog, AIModelConfig.model_name)
+            .outerjoin(AIModelConfig, AIModelConfig.id == CreditUsageLog.model_config_id)
+            .order_by(CreditUsageLog.id.desc())
+            .limit(100)
+        ).all()
+        return self.render(
+            "admin/monitoring/api.html",
+            recent=recent,
+            windows={
+                "last hour": provider_stats(now - timedelta(hours=1)),
+                "last 24 hours": provider_stats(now - timedelta(hours=24)),
+            },
+        )
+
+
+class _Sample:
+    """Stands in for a prompt variable in the Debug Console: prints as <name>, iterates as two items."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return f"<{self.name}>"
+
+    def __iter__(self):
+        return iter([_Sample(f"{self.name} 1"), _Sample(f"{self.name} 2")])
+
+    def __getattr__(self, attr):
+        return _Sample(f"{self.name}.{attr}")
+
+    def __bool__(self):
+        return True
+
+
+class DebugConsoleView(security.SecuredView, BaseView):
+    """For an account and an operation: the whole cascade, the parameters, the rendered prompt."""
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        accounts = db.session.execute(select(Account).order_by(Account.name)).scalars().all()
+        operations = registry.operations(current_plugins().pm)
+        account = db.session.get(Account, request.values.get("account_id", type=int) or 0)
+        operation = operations.get(request.values.get("operation", ""))
+        report, form = None, BulkForm(request.form)
+        if account and operation:
+            report = self._explain(account, operation)
+            if request.method == "POST" and form.validate():
+                self._test_call(account, operation, report)
+                return redirect(
+                    self.get_url(".index", account_id=account.id, operation=operation.key)
+                )
+        return self.render(
+            "admin/monitoring/debug.html",
+            accounts=accounts,
+            operations=operations,
+            account=account,
+            operation=operation,
+            report=report,
+            form=form,
+        )
+
+    def _context(self, account, operation, meter=None):
+        cost = db.session.execute(
+            select(CreditCostConfig).where(CreditCostConfig.operation == operation.key)
+        ).scalar_one_or_none()
+        return OperationContext(
+            account=account,
+            site_id=None,
+            run_id=None,
+            operation=operation,
+            cost_config=cost,
+            meter=meter,
+        )
+
+    def _explain(self, account, operation):
+        report = {"steps": [], "model": None, "error": None, "parameters": [], "prompt": None}
+        if operation.model_type is None:
+            report["error"] = "this operation calls no model"
+            return report
+        ctx = self._context(account, operation)
+        try:
+            choice = ctx.choice()
+            report["model"], report["resolved_by"] = choice.model_name, choice.resolved_by
+            report["steps"] = ctx.resolution().steps
+        except (NoModelAvailable, ProviderError) as exc:
+            report["error"] = str(exc)
+        p = ctx.parameters
+        report["parameters"] = [(name, getattr(p, name), p.source(name)) for name in PARAMETERS]
+        default = prompts.defaults().get(operation.prompt_key)
+        if default is not None:
+            template, source = prompts.template_for(operation.prompt_key, account.id)
+            report["prompt_source"] = source
+            report["prompt"] = prompts.render(
+                operation.prompt_key, account.id, **{v: _Sample(v) for v in default.variables}
+            )
+        return report
+
+    def _test_call(self, account, operation, report):
+        """A real metered call through the offline provider, charged to the account."""
+        offline = (
+            db.session.execute(
+                select(AIModelConfig).where(
+                    AIModelConfig.provider == "offline",
+                    AIModelConfig.model_type == (operation.model_type or "text"),
+                    AIModelConfig.is_active,
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if offline is None:
+            flash("no active offline model for a test call", "error")
+            return
+        meter = Meter(account_id=account.id, operation=operation.key, pm=current_plugins().pm)
+        ctx = self._context(account, operation, meter)
+        try:
+            if operation.model_type == "image":
+                result = ctx.images("a test image from the Debug Console", model=offline)
+            else:
+                result = ctx.text(
+                    [{"role": "user", "content": report["prompt"] or "Say hello."}], model=offline
+                )
+            flash(
+                f"test call {result.request_id}: {result.usage.input_tokens} in, "
+                f"{result.usage.output_tokens} out, {result.credits} credit(s) charged",
+                "success",
+            )
+        except ledger.InsufficientCredits:
+            flash("the account has too few credits for a test call", "error")
+        except ProviderError as exc:
+            flash(f"test call failed: {exc}", "error")
+        finally:
+            meter.close()
+
+
+class SystemHealthView(security.SecuredView, BaseView):
+    @expose("/")
+    def index(self):
+        checks = registry.health_checks(current_plugins().pm)
+        results = [(name, check.run()) for name, check in sorted(checks.items())]
+        return self.render(
+            "admin/monitoring/health.html", results=results, ok=all(r.ok for _, r in results)
+        )

@@ -7,15 +7,21 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install browser clean
 
 run: install
 	$(FLASK) igny8 init --demo
 	$(FLASK) igny8 pipeline --demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium and ChromeDriver for the admin browser test (no browser download).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) || \
+	  echo "chromium not installed: the browser test will be skipped (run as root, or install chromium and chromium-driver)"
 
 bench: install
 	$(BIN)/python bench/metering.py

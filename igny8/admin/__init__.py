@@ -95,6 +95,7 @@ def init_app(app) -> Admin:
     )
     app.before_request(security.gate)
     app.context_processor(lambda: {"logout_form": FlaskForm()})
+    app.add_template_filter(reports.plain, "plain")
     _register_core_views(admin)
     current_plugins(app).pm.hook.igny8_register_admin_views(admin=admin, db=db)
     return admin

@@ -31,7 +31,8 @@ def date_range() -> tuple[date, date, int | None]:
     return today - timedelta(days=days - 1), today, days
 
 
-def _plain(value):
+def plain(value):
+    """Report values as people read them: Decimals in fixed notation, floats rounded."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, float):
@@ -46,9 +47,9 @@ def _tables_response(tables: dict, name: str):
         return jsonify(
             {
                 k: (
-                    [{c: _plain(v) for c, v in row.items()} for row in rows]
+                    [{c: plain(v) for c, v in row.items()} for row in rows]
                     if isinstance(rows, list)
-                    else {c: _plain(v) for c, v in rows.items()}
+                    else {c: plain(v) for c, v in rows.items()}
                 )
                 for k, rows in tables.items()
             }
@@ -66,7 +67,7 @@ def _tables_response(tables: dict, name: str):
         columns = list(rows[0]) if rows else ["key"]
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({c: _plain(r.get(c)) for c in columns} for r in rows)
+        writer.writerows({c: plain(r.get(c)) for c in columns} for r in rows)
         return Response(
             out.getvalue(),
             mimetype="text/csv",

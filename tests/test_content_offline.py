@@ -7,7 +7,7 @@ from content_support import KEYWORDS, Api, use_offline
 from sqlalchemy import select
 
 from igny8.extensions import db
-from igny8.models import ContentLink, ContentRevision, Keyword
+from igny8.models import Content, ContentLink, ContentRevision, Keyword
 
 
 @pytest.fixture
@@ -155,15 +155,32 @@ def test_optimization_scores_and_keeps_the_original(app, api):
 
 def test_linking_inserts_links_between_the_sites_content(app, api):
     content_ids = api.journey_to_content(n_tasks=3)
-    run = api("post", "/api/v1/sites/{site}/content/link", {"content_ids": content_ids}, 200)
+    source, targets = content_ids[0], content_ids[1:]
+    with app.app_context():
+        # Whichever article the offline model picks as a target, its keyword is in the text.
+        content = db.session.get(Content, source)
+        keywords = [db.session.get(Content, t).task.idea.primary_keyword for t in targets]
+        content.html += "".join(f"<p>More on {k} here.</p>" for k in keywords)
+        db.session.commit()
+    run = api("post", "/api/v1/sites/{site}/content/link", {"content_ids": [source]}, 200)
     assert run["run"]["status"] == "succeeded"
+    placed = run["results"][0]["links"]
+    linked = [p["target_content_id"] for p in placed]
+    assert 1 <= len(placed) <= 2 and set(linked) <= set(targets) and len(set(linked)) == len(linked)
     with app.app_context():
         links = db.session.execute(select(ContentLink)).scalars().all()
-        assert links, "the offline provider proposes links at keywords the articles contain"
+        assert sorted((link.source_content_id, link.target_content_id) for link in links) == sorted(
+            (source, t) for t in linked
+        )
+        html = api("get", f"/api/v1/content/{source}")["html"]
         for link in links:
-            assert link.source_content_id != link.target_content_id
-            html = api("get", f"/api/v1/content/{link.source_content_id}")["html"]
-            assert f'href="{link.url}">' in html
+            assert f'href="{link.url}">{link.anchor_text}</a>' in html
+        revisions = (
+            db.session.execute(select(ContentRevision).where(ContentRevision.content_id == source))
+            .scalars()
+            .all()
+        )
+        assert [r.reason for r in revisions] == ["before internal linking"]
 
 
 def test_module_switched_off_answers_403_on_its_endpoints(app, api, runner):

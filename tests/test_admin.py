@@ -309,3 +309,78 @@ def test_module_switches_page(app, admin):
     )  # no CSRF: ignored
     with app.app_context():
         assert modules.is_enabled("linker") is False
+
+
+def test_editing_a_price_in_admin_writes_history_and_keeps_one_default(app, admin):
+    from decimal import Decimal
+
+    from metering_support import model_named
+
+    from igny8.models import AIModelConfig, ModelPrice
+
+    with app.app_context():
+        model = model_named("gpt-4o")
+        model_id, before = model.id, len(model.prices)
+    edit_url = f"/admin/aimodelconfig/edit/?id={model_id}"
+    page = admin.get(edit_url).get_data(as_text=True)
+    form = {
+        "model_name": "gpt-4o",
+        "provider": "openai",
+        "model_type": "text",
+        "display_name": "GPT-4o",
+        "cost_per_1k_input": "0.003",
+        "cost_per_1k_cached_input": "0.00125",
+        "cost_per_1k_output": "0.01",
+        "cost_per_image": "0",
+        "tokens_per_credit": "1000",
+        "credits_per_image": "1",
+        "context_window": "128000",
+        "max_output_tokens": "16384",
+        "is_default": "y",
+        "is_active": "y",
+        "sort_order": "1",
+        "csrf_token": csrf_from(page),
+    }
+    response = admin.post(edit_url, data=form)
+    assert response.status_code == 302, re.findall(
+        r"(?:help-block|invalid-feedback)[^>]*>([^<]+)<", response.get_data(as_text=True)
+    )
+    with app.app_context():
+        model = db.session.get(AIModelConfig, model_id)
+        prices = (
+            db.session.execute(
+                select(ModelPrice).where(ModelPrice.model_id == model_id).order_by(ModelPrice.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert len(prices) == before + 1 and prices[-1].cost_per_1k_input == Decimal("0.003")
+        defaults = (
+            db.session.execute(
+                select(AIModelConfig.model_name).where(
+                    AIModelConfig.model_type == "text", AIModelConfig.is_default
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert defaults == ["gpt-4o"]  # gpt-4o-mini gave the default up
+
+
+def test_global_settings_offer_only_active_models_of_the_right_type(app, admin):
+    from metering_support import model_named
+
+    with app.app_context():
+        model_named("gpt-4.1").is_active = False
+        db.session.commit()
+    page = admin.get("/admin/global_settings/edit/?id=1").get_data(as_text=True)
+    text_select = page[
+        page.index('id="default_text_model"') : page.index(
+            "</select>", page.index('id="default_text_model"')
+        )
+    ]
+    assert (
+        "GPT-4o mini" in text_select
+        and "GPT-4.1" not in text_select
+        and "DALL-E 3" not in text_select
+    )

@@ -103,17 +103,20 @@ class ModelConfigView(SecuredModelView):
     form_excluded_columns = ("prices",)
 
     def on_model_change(self, form, model, is_created):
-        # One default per type: choosing a new default clears the previous one.
+        # One default per type: choosing a new default clears the previous one, before the
+        # new default is flushed (the unique index would refuse two).
         if model.is_default:
-            db.session.execute(
-                update(AIModelConfig)
-                .where(
-                    AIModelConfig.model_type == model.model_type,
-                    AIModelConfig.is_default,
-                    AIModelConfig.id != (model.id or 0),
+            with db.session.no_autoflush:
+                db.session.execute(
+                    update(AIModelConfig)
+                    .where(
+                        AIModelConfig.model_type == model.model_type,
+                        AIModelConfig.is_default,
+                        AIModelConfig.id != (model.id or 0),
+                    )
+                    .values(is_default=False)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(is_default=False)
-            )
 
 
 class CredentialView(SecuredModelView):

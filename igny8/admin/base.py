@@ -13,7 +13,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
-from sqlalchemy import String, inspect
+from sqlalchemy import String, Text, inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
 
@@ -83,6 +83,9 @@ class SecuredModelView(security.SecuredView, ModelView):
                     "is_superuser",
                 )
             ]
+        # Long text (article HTML, prompt templates) is cut short in lists; details show it all.
+        long_text = [c.key for c in columns if isinstance(c.type, Text) and c.key not in secret]
+        self.column_formatters = {**{k: _shorten for k in long_text}, **(self.column_formatters or {})}
         if not self.status_values and "status" in names:
             self.status_values = _status_values(model)
         super().__init__(model, session, **kwargs)
@@ -215,6 +218,11 @@ class SecuredModelView(security.SecuredView, ModelView):
         excluded = set(self.column_export_exclude_list)
         columns = [c.key for c in inspect(self.model).columns if c.key not in excluded]
         return [{c: getattr(row, c) for c in columns} for row in self._rows_by_id(ids)], columns
+
+
+def _shorten(view, context, model, name, limit=120):
+    value = getattr(model, name) or ""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def _unique_copy(session, model, key, value):

@@ -85,7 +85,10 @@ class SecuredModelView(security.SecuredView, ModelView):
             ]
         # Long text (article HTML, prompt templates) is cut short in lists; details show it all.
         long_text = [c.key for c in columns if isinstance(c.type, Text) and c.key not in secret]
-        self.column_formatters = {**{k: _shorten for k in long_text}, **(self.column_formatters or {})}
+        self.column_formatters = {
+            **{k: _shorten for k in long_text},
+            **(self.column_formatters or {}),
+        }
         if not self.status_values and "status" in names:
             self.status_values = _status_values(model)
         super().__init__(model, session, **kwargs)

@@ -78,34 +78,19 @@ class KeywordIdsIn(Strict):
     )
 
 
-class ClusterIdsIn(Strict):
-    cluster_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=200)
+def ids_schema(name: str, field: str, maximum: int) -> type[Schema]:
+    """A body of one required list of ids, e.g. {"cluster_ids": [1, 2]}."""
+    ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=maximum)
     )
+    return type(name, (Strict,), {field: ids})
 
 
-class IdeaIdsIn(Strict):
-    idea_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=200)
-    )
-
-
-class TaskIdsIn(Strict):
-    task_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
-    )
-
-
-class ContentIdsIn(Strict):
-    content_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
-    )
-
-
-class ImageIdsIn(Strict):
-    image_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
-    )
+ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids", 200)
+IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids", 200)
+TaskIdsIn = ids_schema("TaskIdsIn", "task_ids", 100)
+ContentIdsIn = ids_schema("ContentIdsIn", "content_ids", 100)
+ImageIdsIn = ids_schema("ImageIdsIn", "image_ids", 100)
 
 
 class OptimizeIn(ContentIdsIn):

@@ -1,6 +1,5 @@
 """Runware's task API: POST a JSON list of tasks, get {"data": [...]} or {"errors": [...]}."""
 
-import threading
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from igny8.ai.provider import (
     ProviderError,
     redact,
 )
+from igny8.ai.sdk import ClientCache
 
 API_URL = "https://api.runware.ai/v1"
 
@@ -54,14 +54,7 @@ class RunwareProvider(Provider):
     base_url_env_var = "RUNWARE_BASE_URL"
 
     def __init__(self):
-        self._clients: dict = {}
-        self._lock = threading.Lock()
-
-    def client(self, timeout: float) -> httpx.Client:
-        with self._lock:
-            if timeout not in self._clients:
-                self._clients[timeout] = httpx.Client(timeout=timeout)
-            return self._clients[timeout]
+        self._clients = ClientCache(lambda credential, timeout: httpx.Client(timeout=timeout))
 
     def generate_images(self, request: ImageRequest, credential) -> ImageResult:
         width, height = request.width_height
@@ -77,7 +70,7 @@ class RunwareProvider(Provider):
             "includeCost": True,
         }
         try:
-            response = self.client(request.timeout).post(
+            response = self._clients.get(credential, request.timeout).post(
                 credential.base_url or API_URL,
                 json=[task],
                 headers={"Authorization": f"Bearer {credential.api_key}"},

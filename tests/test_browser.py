@@ -28,6 +28,7 @@ if not (CHROMIUM and CHROMEDRIVER):
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
@@ -92,7 +93,9 @@ def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser)
     browser.find_element(By.ID, "email").send_keys("browser@igny8.test")
     browser.find_element(By.ID, "password").send_keys("browser-password-1")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert browser.current_url.rstrip("/").endswith("/admin")
+    # The click returns before the redirect lands: wait for the admin page itself.
+    WebDriverWait(browser, 30).until(lambda b: "/admin/login" not in b.current_url)
+    assert browser.current_url.rstrip("/").endswith("/admin"), browser.page_source[:500]
     assert "browser@igny8.test" in browser.page_source
     for path, canvas in (
         ("/admin/reports/token-usage/?days=7", "#daily-chart"),

@@ -25,6 +25,7 @@ browser:
 
 bench: install
 	$(BIN)/python bench/metering.py
+	$(BIN)/python bench/phases.py
 
 install: $(VENV)/.installed node_modules/.installed
 

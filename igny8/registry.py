@@ -51,6 +51,9 @@ class Operation:
     prompt_key: str | None = None
     # handler(ctx, item) -> dict: does the work for one item through ctx's metered calls.
     handler: Callable | None = field(default=None, compare=False, hash=False)
+    # prepare(items) -> work items: how the caller's items (e.g. keyword ids) become units of
+    # work (e.g. batches). Every path (API, CLI, automation) passes plain items.
+    prepare: Callable | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self):
         _check_key("operation", self.key)

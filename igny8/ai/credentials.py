@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ProviderCredential
-from .provider import Credential, Provider, ProviderError, redact  # noqa: F401 (re-exported)
+from .provider import Credential, Provider, ProviderError
 
 
 def credential_for(provider: Provider) -> Credential:

@@ -227,6 +227,8 @@ def run_operation(
     _refuse_if_switched_off(operation, cost_config)
     account = db.session.get(Account, account_id)
 
+    if operation.prepare is not None:
+        items = operation.prepare(items)
     run = OperationRun(
         account_id=account_id,
         site_id=site_id,

@@ -31,8 +31,16 @@ from ..billing.writer import writer_for
 from ..extensions import db
 from ..models import CreditUsageLog
 from ..timeutil import utcnow
-from .credentials import credential_for, redact
-from .provider import ImageRequest, ImageResult, Provider, ProviderError, TextRequest, TextResult
+from .credentials import credential_for
+from .provider import (
+    ImageRequest,
+    ImageResult,
+    Provider,
+    ProviderError,
+    TextRequest,
+    TextResult,
+    redact,
+)
 from .retry import RetryPolicy, call_with_retries
 from .tokens import count_message_tokens, count_tokens
 from .usage import Usage

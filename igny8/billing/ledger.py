@@ -95,7 +95,7 @@ def apply_many(account_id: int, entries, conn=None) -> list[Entry]:
                 for e in written
             ],
         )
-    _refresh(account_id)
+    forget_balance(account_id)
     return written
 
 
@@ -114,12 +114,8 @@ def apply(
 
 
 def forget_balance(account_id: int) -> None:
-    """After a change on another connection: reload the account's balance when next read."""
-    _refresh(account_id)
-
-
-def _refresh(account_id: int) -> None:
-    """Keep an already-loaded Account object in step with the row just updated."""
+    """Keep an already-loaded Account object in step with a balance changed in SQL
+    (here, or on another connection): it is reloaded when next read."""
     account = db.session.identity_map.get(identity_key(Account, account_id))
     if account is not None:
         db.session.expire(account, ["credits"])

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
 from ..billing import audit
 from ..extensions import db
@@ -53,12 +52,9 @@ def release_stale_holds(minutes):
 @with_appcontext
 def backfill_costs(dry_run):
     """Price usage rows that lack costs, at the price effective at their time."""
-    total = db.session.execute(
-        select(func.count()).select_from(audit.unpriced_usage().subquery())
-    ).scalar_one()
     priced = skipped = 0
     rows = db.session.execute(audit.unpriced_usage()).scalars().all()
-    with click.progressbar(rows, label=f"pricing {total} usage row(s)", show_pos=True) as bar:
+    with click.progressbar(rows, label=f"pricing {len(rows)} usage row(s)", show_pos=True) as bar:
         for row in bar:
             if audit.backfill_row(row):
                 priced += 1

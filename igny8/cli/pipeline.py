@@ -11,11 +11,9 @@ from sqlalchemy import exists, select
 from .. import demo, registry
 from ..ai.engine import OperationRefused, run_operation
 from ..extensions import db
-from ..models import Cluster, Content, ContentIdea, Image, Keyword, Publication, Site, Task
+from ..models import Account, Cluster, Content, ContentIdea, Image, Keyword, Publication, Site, Task
 from ..plugins import current_plugins
 from ..text import normalise_keyword
-
-CLUSTER_BATCH = 60
 
 
 def _ids(query) -> list[int]:
@@ -24,16 +22,11 @@ def _ids(query) -> list[int]:
 
 # Each stage: (operation, label, items for the site). Items follow each operation's contract.
 def _keywords(site):
-    ids = _ids(
+    return _ids(
         select(Keyword.id)
         .where(Keyword.site_id == site.id, Keyword.cluster_id.is_(None))
         .order_by(Keyword.id)
     )
-    return [
-        {"batch": n + 1, "keyword_ids": ids[i : i + CLUSTER_BATCH]}
-        for n, i in enumerate(range(0, len(ids), CLUSTER_BATCH))
-        if len(ids[i : i + CLUSTER_BATCH]) >= 3
-    ]
 
 
 def _clusters(site):
@@ -172,8 +165,10 @@ def pipeline_command(site_id, demo_site, keywords_file):
             result.note = "no plugin provides it"
             continue
         items = items_of(site)
-        result.items = len(items)
-        if not items:
+        # What the operation will work on (e.g. keyword ids in batches), as the engine sees it.
+        work = operations[key].prepare(items) if operations[key].prepare else items
+        result.items = len(work)
+        if not work:
             result.note = "nothing to do"
             continue
         with click.progressbar(length=len(items), label=f"{label:<26}", show_pos=True) as bar:
@@ -200,7 +195,7 @@ def pipeline_command(site_id, demo_site, keywords_file):
             result.note = ", ".join(sorted(set(codes)))
     _table(results)
     if stopped:
-        balance = db.session.get(type(site.account), site.account_id).credits
+        balance = db.session.get(Account, site.account_id).credits
         click.echo(
             f"stopped at '{stopped}': the account's credits ran out (balance {balance}). "
             "Add credits with `flask igny8 grant-credits` and run the pipeline again; "

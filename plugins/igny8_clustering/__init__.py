@@ -4,7 +4,7 @@ from igny8 import hookimpl
 from igny8.prompts import DefaultPrompt
 from igny8.registry import Module, Operation
 
-from .operation import PROMPT, cluster_batch
+from .operation import PROMPT, batches, cluster_batch
 from .routes import blueprint
 
 MODULE = Module(
@@ -28,6 +28,7 @@ def igny8_register_operations(register):
             model_type="text",
             title="Keyword clustering",
             handler=cluster_batch,
+            prepare=batches,
         )
     )
 

@@ -49,9 +49,15 @@ Keywords:
 
 
 def batches(keyword_ids: list[int]) -> list[dict]:
+    """Keyword ids in batches of BATCH_SIZE, one model call each; a tail too small to cluster
+    joins the batch before it, and fewer than MIN_KEYWORDS keywords make no batch at all."""
+    chunks = [keyword_ids[i : i + BATCH_SIZE] for i in range(0, len(keyword_ids), BATCH_SIZE)]
+    if len(chunks) > 1 and len(chunks[-1]) < MIN_KEYWORDS:
+        chunks[-2] += chunks.pop()
     return [
-        {"batch": n + 1, "keyword_ids": keyword_ids[i : i + BATCH_SIZE]}
-        for n, i in enumerate(range(0, len(keyword_ids), BATCH_SIZE))
+        {"batch": n + 1, "keyword_ids": chunk}
+        for n, chunk in enumerate(chunks)
+        if len(chunk) >= MIN_KEYWORDS
     ]
 
 

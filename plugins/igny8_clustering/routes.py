@@ -13,8 +13,6 @@ from igny8.api.validation import documented
 from igny8.extensions import db
 from igny8.models import Cluster, Keyword
 
-from .operation import batches
-
 
 def blueprint() -> Blueprint:
     bp = Blueprint("clustering", __name__, url_prefix="/api/v1/sites/<int:site_id>")
@@ -41,7 +39,7 @@ def blueprint() -> Blueprint:
             )
         if not ids:
             raise ApiError(422, "this site has no unclustered keywords")
-        return execute("clustering", batches(ids), site_id=site_id)
+        return execute("clustering", ids, site_id=site_id)
 
     @bp.get("/clusters")
     @require_module("clustering")

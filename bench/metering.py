@@ -27,7 +27,6 @@ from igny8.ai.engine import run_operation
 from igny8.crypto import generate_key
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings
-from igny8.modules import registered
 from igny8.plugins import current_plugins
 from igny8.registry import Operation
 
@@ -85,7 +84,7 @@ def build_app(url: str, folder: str):
     )
     with app.app_context():
         flask_migrate.upgrade(directory=app.config["MIGRATIONS_DIR"])
-        seed.seed_catalog(registered())
+        seed.seed_catalog()
         settings = GlobalIntegrationSettings.get()
         from igny8.models import AIModelConfig
 

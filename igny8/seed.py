@@ -1,13 +1,13 @@
-"""The catalog `flask igny8 init` seeds: plans, AI models with prices, operation costs.
+"""The catalog `flask igny8 init` seeds: plans, the AI models the loaded provider plugins
+declare (with their prices), operation costs.
 
 Seeding only adds what is missing; it never changes a row an admin may have edited.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from sqlalchemy import select
 
+from . import registry
+from .ai.provider import ModelSpec
 from .extensions import db
 from .models import (
     AIModelConfig,
@@ -16,8 +16,10 @@ from .models import (
     ModuleSetting,
     Plan,
 )
-
-D = Decimal
+from .models.catalog import PRICE_SOURCE_KEY
+from .plugins import current_plugins
+from .registry import RegistrationError
+from .timeutil import utcnow
 
 PLANS = [
     # slug, name, monthly credits, allows overrides, max sites, max keywords
@@ -27,118 +29,6 @@ PLANS = [
     ("scale", "Scale", 5000, True, 50, 20000),
 ]
 
-
-@dataclass(frozen=True)
-class SeedModel:
-    model_name: str
-    provider: str
-    model_type: str
-    display_name: str
-    cost_per_1k_input: Decimal = D(0)
-    cost_per_1k_cached_input: Decimal | None = None
-    cost_per_1k_output: Decimal = D(0)
-    cost_per_image: Decimal = D(0)
-    tokens_per_credit: int = 1000
-    credits_per_image: int = 1
-    context_window: int | None = None
-    max_output_tokens: int | None = None
-    is_default: bool = False
-
-
-MODELS = [
-    SeedModel(
-        "gpt-4o-mini",
-        "openai",
-        "text",
-        "GPT-4o mini",
-        D("0.00015"),
-        D("0.000075"),
-        D("0.0006"),
-        tokens_per_credit=10_000,
-        context_window=128_000,
-        max_output_tokens=16_384,
-        is_default=True,
-    ),
-    SeedModel(
-        "gpt-4o",
-        "openai",
-        "text",
-        "GPT-4o",
-        D("0.0025"),
-        D("0.00125"),
-        D("0.01"),
-        context_window=128_000,
-        max_output_tokens=16_384,
-    ),
-    SeedModel(
-        "gpt-4.1",
-        "openai",
-        "text",
-        "GPT-4.1",
-        D("0.002"),
-        D("0.0005"),
-        D("0.008"),
-        context_window=1_047_576,
-        max_output_tokens=32_768,
-    ),
-    SeedModel(
-        "claude-sonnet-4-5",
-        "anthropic",
-        "text",
-        "Claude Sonnet 4.5",
-        D("0.003"),
-        D("0.0003"),
-        D("0.015"),
-        context_window=200_000,
-        max_output_tokens=64_000,
-    ),
-    SeedModel(
-        "claude-haiku-4-5",
-        "anthropic",
-        "text",
-        "Claude Haiku 4.5",
-        D("0.001"),
-        D("0.0001"),
-        D("0.005"),
-        tokens_per_credit=5_000,
-        context_window=200_000,
-        max_output_tokens=64_000,
-    ),
-    SeedModel(
-        "dall-e-3",
-        "openai",
-        "image",
-        "DALL-E 3",
-        cost_per_image=D("0.04"),
-        credits_per_image=5,
-        is_default=True,
-    ),
-    SeedModel(
-        "gpt-image-1",
-        "openai",
-        "image",
-        "GPT Image 1",
-        cost_per_image=D("0.042"),
-        credits_per_image=5,
-    ),
-    SeedModel(
-        "runware:97@1",
-        "runware",
-        "image",
-        "Runware FLUX.1 dev",
-        cost_per_image=D("0.012"),
-        credits_per_image=1,
-    ),
-    SeedModel(
-        "offline-text",
-        "offline",
-        "text",
-        "Offline text (no network)",
-        context_window=32_768,
-        max_output_tokens=8_192,
-    ),
-    SeedModel("offline-image", "offline", "image", "Offline image (no network)"),
-]
 
 OPERATION_COSTS = {
     "clustering": 2,
@@ -174,22 +64,57 @@ def seed_plans() -> int:
     return len(missing)
 
 
-def seed_models() -> int:
-    missing = set(_missing(AIModelConfig.model_name, [m.model_name for m in MODELS]))
+def catalog_specs(providers) -> list[tuple[str, ModelSpec]]:
+    """(provider name, spec) for every model the loaded provider plugins declare, in
+    provider-name order; a model name declared twice is a plugin error."""
+    found, seen = [], {}
+    for name in sorted(providers):
+        for spec in getattr(providers[name], "models", ()) or ():
+            if not isinstance(spec, ModelSpec):
+                raise RegistrationError(f"provider {name!r}: {spec!r} is not a ModelSpec")
+            if spec.model_name in seen:
+                raise RegistrationError(
+                    f"model {spec.model_name!r} is declared by {seen[spec.model_name]!r} "
+                    f"and {name!r}"
+                )
+            seen[spec.model_name] = name
+            found.append((name, spec))
+    return found
+
+
+def seed_models(providers) -> int:
+    """Add the declared models the catalog lacks. A model already there is never
+    changed: an admin's edits win over a plugin's defaults."""
+    specs = catalog_specs(providers)
+    missing = set(_missing(AIModelConfig.model_name, [s.model_name for _, s in specs]))
     has_default = {
         t
         for t in db.session.execute(
             select(AIModelConfig.model_type).where(AIModelConfig.is_default)
         ).scalars()
     }
-    for order, seed in enumerate(MODELS):
-        if seed.model_name not in missing:
-            continue
-        fields = dict(seed.__dict__)
-        # Never take the default away from a model an admin chose.
-        fields["is_default"] = seed.is_default and seed.model_type not in has_default
-        # Its first ModelPrice row is written by the price-history listener.
-        db.session.add(AIModelConfig(**fields, is_active=True, sort_order=order))
+    today = utcnow().date()
+    db.session.info[PRICE_SOURCE_KEY] = "plugin"  # their first ModelPrice rows say so
+    try:
+        for order, (provider, spec) in enumerate(specs):
+            if spec.model_name not in missing:
+                continue
+            retired = spec.end_of_life is not None and spec.end_of_life <= today
+            is_default = spec.default and not retired and spec.model_type not in has_default
+            if is_default:
+                has_default.add(spec.model_type)
+            db.session.add(
+                AIModelConfig(
+                    **spec.columns(),
+                    provider=provider,
+                    is_default=is_default,
+                    is_active=not retired,
+                    sort_order=order,
+                )
+            )
+        db.session.flush()
+    finally:
+        db.session.info.pop(PRICE_SOURCE_KEY, None)
     return len(missing)
 
 
@@ -221,11 +146,16 @@ def seed_module_settings(module_keys) -> int:
     return len(missing)
 
 
-def seed_catalog(module_keys) -> dict[str, int]:
-    """Add every missing catalog row; returns how many of each were created."""
+def seed_catalog(module_keys=None, providers=None) -> dict[str, int]:
+    """Add every missing catalog row; returns how many of each were created. By default
+    for what the app's plugins register."""
+    if module_keys is None:
+        module_keys = registry.modules(current_plugins().pm)
+    if providers is None:
+        providers = registry.providers(current_plugins().pm)
     created = {
         "plans": seed_plans(),
-        "models": seed_models(),
+        "models": seed_models(providers),
         "operation_costs": seed_operation_costs(),
         "global_settings": seed_global_settings(),
         "module_settings": seed_module_settings(module_keys),

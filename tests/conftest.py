@@ -19,7 +19,6 @@ from igny8 import accounts, create_app, seed
 from igny8.crypto import generate_key
 from igny8.extensions import db
 from igny8.models import Site
-from igny8.modules import registered
 
 PG_URL = os.environ.get("IGNY8_TEST_DATABASE_URL")
 ENCRYPTION_KEY = generate_key()
@@ -125,7 +124,7 @@ def make_app(database_url, instance_path):
         app = create_app(app_config(database_url, instance_path, **extra))
         if seeded:
             with app.app_context():
-                seed.seed_catalog(registered())
+                seed.seed_catalog()
                 db.session.commit()
         built.append(app)
         return app

@@ -46,7 +46,7 @@ def test_init_seeds_the_catalog(fresh):
     result = invoke(fresh, "init")
     assert result.exit_code == 0, result.output
     assert (
-        "seeded: 4 plans, 10 models, 7 operation costs, 1 global settings, 7 module settings"
+        "seeded: 4 plans, 17 models, 7 operation costs, 1 global settings, 7 module settings"
         in result.output
     )
     with fresh.app_context():
@@ -86,8 +86,19 @@ def test_init_seeds_the_catalog(fresh):
             models["offline-text"].cost_per_1k_output == 0
             and models["offline-image"].credits_per_image == 1
         )
-        # every model starts with its price history
-        assert db.session.execute(select(func.count(ModelPrice.id))).scalar() == 10
+        # every model starts with its price history, written as the plugin's
+        assert db.session.execute(select(func.count(ModelPrice.id))).scalar() == 17
+        assert set(db.session.execute(select(ModelPrice.source)).scalars()) == {"plugin"}
+        # past its end of life: kept for history, priced, not offered
+        retired = models["claude-sonnet-4-5"]
+        assert (str(retired.end_of_life), retired.is_active) == ("2026-11-30", False)
+        assert retired.pricing["tiers"][0]["above_input_tokens"] == 200_000
+        # declared per model: reasoning models take max_completion_tokens, no temperature
+        assert models["o4-mini"].request_options == {
+            "max_tokens_param": "max_completion_tokens",
+            "temperature": False,
+        }
+        assert models["gpt-4o"].request_options is None
         costs = dict(
             db.session.execute(
                 select(CreditCostConfig.operation, CreditCostConfig.min_credits)

@@ -203,13 +203,17 @@ def test_image_generation_through_openai(app, api, openai_server):
     api("post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200)
     image_ids = [i["id"] for i in api("get", f"/api/v1/content/{content_id}")["images"]]
     run = api("post", "/api/v1/sites/{site}/images/generate", {"image_ids": image_ids[:1]}, 200)
-    assert run["run"]["model"] == "gpt-image-1" and run["run"]["credits_used"] == 5
+    # gpt-image-1 bills credits from tokens: ceil((50 + 4,160) / 200) = 22
+    assert run["run"]["model"] == "gpt-image-1" and run["run"]["credits_used"] == 22
     assert json.loads(json.dumps(openai_server.requests[-1]["json"]))["model"] == "gpt-image-1"
     with app.app_context():
         log = db.session.execute(
             select(CreditUsageLog).where(CreditUsageLog.operation == "image_generation")
         ).scalar_one()
-        assert (log.images, str(log.cost_usd_output)) == (1, "0.04200000")
+        # 50 text input tokens x $5/1M + 4,160 image output tokens x $40/1M
+        assert (log.images, log.image_output_tokens) == (1, 4160)
+        assert (str(log.cost_usd_input), str(log.cost_usd_images)) == ("0.00025000", "0.16640000")
+        assert str(log.cost_usd_total) == "0.16665000"
 
 
 def test_optimization_and_linking_through_openai(app, api, openai_server):

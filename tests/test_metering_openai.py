@@ -57,16 +57,24 @@ def test_usage_row_recomputed_by_hand(openai_app, tenant, openai_server):
         # gpt-4o-mini: 0.00015 input, 0.000075 cached input, 0.0006 output per 1k tokens.
         # prompt_tokens 1,200 of which 1,000 cached; completion 300.
         assert (log.input_tokens, log.cached_input_tokens, log.output_tokens) == (1200, 1000, 300)
-        expected_input = (
-            Decimal(200) * Decimal("0.00015") / 1000 + Decimal(1000) * Decimal("0.000075") / 1000
-        )
+        fresh = Decimal(200) * Decimal("0.00015") / 1000
+        cached = Decimal(1000) * Decimal("0.000075") / 1000
         expected_output = Decimal(300) * Decimal("0.0006") / 1000
-        assert expected_input == Decimal("0.000105") and expected_output == Decimal("0.00018")
-        assert (log.cost_usd_input, log.cost_usd_output, log.cost_usd_total) == (
-            expected_input,
-            expected_output,
-            Decimal("0.000285"),
+        assert (fresh, cached, expected_output) == (
+            Decimal("0.00003"),
+            Decimal("0.000075"),
+            Decimal("0.00018"),
         )
+        assert (
+            log.cost_usd_input,
+            log.cost_usd_cached,
+            log.cost_usd_cache_write,
+            log.cost_usd_output,
+            log.cost_usd_images,
+            log.cost_usd_total,
+        ) == (fresh, cached, 0, expected_output, 0, Decimal("0.000285"))
+        assert (log.price_tier, log.service_tier, log.price_note) == ("standard", None, None)
+        assert log.prices_used["cached_input"] == "0.075"  # per 1M
         # 10,000 tokens per credit: ceil(1,500 / 10,000) = 1 credit (also the minimum).
         assert (log.credits_used, log.provider, log.status) == (1, "openai", "success")
         assert db.session.get(Account, tenant.account_id).credits == 999

@@ -119,17 +119,17 @@ def test_cascade_from_the_database(app, make_tenant):
         for tenant in (paid, free):
             db.session.add(
                 IntegrationSettings(
-                    account_id=tenant.account_id, text_model=model_named("claude-sonnet-4-5")
+                    account_id=tenant.account_id, text_model=model_named("claude-sonnet-4-6")
                 )
             )
         db.session.commit()
-        assert resolve_for(paid.account_id).model_name == "claude-sonnet-4-5"
+        assert resolve_for(paid.account_id).model_name == "claude-sonnet-4-6"
         assert resolve_for(free.account_id).model_name == "gpt-4o"  # free plan: override ignored
         task_model = add_model("task-model", provider="offline")
         db.session.commit()
         choice = resolve_for(paid.account_id, task_model)
         assert (choice.model_name, choice.resolved_by) == ("task-model", "task")
         # An inactive account model is skipped.
-        model_named("claude-sonnet-4-5").is_active = False
+        model_named("claude-sonnet-4-6").is_active = False
         db.session.commit()
         assert resolve_for(paid.account_id).resolved_by == "operation"

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import modules, prompts, registry
 from ..billing import ledger
 from ..billing.credits import CreditRate
-from ..billing.pricing import UnitPrices
+from ..billing.pricing import PriceCard
 from ..extensions import db
 from ..models import (
     Account,
@@ -128,15 +128,11 @@ class OperationContext:
             model_name=model.model_name,
             model_type=model.model_type,
             provider=provider,
-            prices=UnitPrices.of(model),
-            rate=CreditRate(
-                model.model_type,
-                model.tokens_per_credit,
-                model.credits_per_image,
-                self._min_credits,
-            ),
-            max_output_tokens=model.max_output_tokens,
+            card=PriceCard.of(model),
+            rate=credit_rate(model, self._min_credits),
+            max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
             resolved_by=resolution.resolved_by,
+            request_options=model.request_options,
         )
 
     def owned(self, model, object_id: int):
@@ -180,6 +176,20 @@ class OperationContext:
             quality=p.image_quality,
             style=p.image_style,
         )
+
+
+def credit_rate(model: AIModelConfig, min_credits: int) -> CreditRate:
+    """How ``model`` turns usage into credits, floored at the operation's minimum."""
+    return CreditRate(
+        model.model_type,
+        model.tokens_per_credit,
+        model.credits_per_image,
+        min_credits,
+        rule=model.credit_rule,
+        credits_per_usd=model.credits_per_usd,
+        image_credits=model.image_credits or {},
+        max_image_tokens=model.max_output_tokens if model.model_type == "image" else None,
+    )
 
 
 def _refuse_if_switched_off(operation, cost_config) -> None:

@@ -12,7 +12,7 @@ before each call, so the request never holds two write transactions.
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from ..billing.credits import (
     worst_case_images,
     worst_case_text,
 )
-from ..billing.pricing import ZERO, Cost, UnitPrices, price
+from ..billing.pricing import ZERO, Bill, PriceCard, bill_columns, price
 from ..billing.writer import writer_for
 from ..extensions import db
 from ..models import CreditUsageLog
@@ -60,10 +60,11 @@ class ModelChoice:
     model_name: str
     model_type: str
     provider: Provider
-    prices: UnitPrices
+    card: PriceCard
     rate: CreditRate
     max_output_tokens: int | None
     resolved_by: str
+    request_options: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class CallResult:
     output: Any  # the parsed text output, or an ImageResult
     usage: Usage
     credits: int
-    cost: Cost
+    cost: Bill
     request_id: str
     usage_log_id: int
 
@@ -137,10 +138,10 @@ class Meter:
         prompt_tokens = count_message_tokens(messages)
         if choice.max_output_tokens:
             max_tokens = min(max_tokens, choice.max_output_tokens)
-        worst = worst_case_text(prompt_tokens, max_tokens, choice.rate)
+        worst = worst_case_text(prompt_tokens, max_tokens, choice.rate, choice.card)
 
         def allowed(held):  # cap max_tokens so the worst case fits what was held
-            return max_tokens_within(held, prompt_tokens, max_tokens, choice.rate)
+            return max_tokens_within(held, prompt_tokens, max_tokens, choice.rate, choice.card)
 
         def invoke(credential, held):
             request = TextRequest(
@@ -151,6 +152,7 @@ class Meter:
                 json=json,
                 json_schema=schema,
                 timeout=self.timeout,
+                options=choice.request_options or {},
             )
             return choice.provider.complete(request, credential)
 
@@ -186,13 +188,24 @@ class Meter:
                 style=style,
                 n=n,
                 timeout=self.timeout,
+                options=choice.request_options or {},
             )
             return choice.provider.generate_images(request, credential)
 
         def estimate(result: ImageResult) -> Usage:
-            return Usage(images=len(result.images), estimated=True)
+            return Usage(
+                images=len(result.images), image_size=size, image_quality=quality, estimated=True
+            )
 
-        return self._call(choice, worst_case_images(n, choice.rate), invoke, estimate, lambda r: r)
+        worst = worst_case_images(
+            n,
+            choice.rate,
+            size=size,
+            quality=quality,
+            prompt_tokens=count_tokens(prompt),
+            card=choice.card,
+        )
+        return self._call(choice, worst, invoke, estimate, lambda r: r)
 
     # -- the one path every call takes --------------------------------------------------
 
@@ -218,6 +231,8 @@ class Meter:
                 lambda: invoke(credential, held), self.policy, self.sleep
             )
             usage = self._usage_of(choice, result.raw) or estimate(result)
+            if isinstance(result, ImageResult):
+                usage = with_image_request(usage, result)
             output = parse(result)
         except OutputError as exc:
             error = ProviderError("bad_response", f"unusable model output: {exc}")
@@ -256,8 +271,8 @@ class Meter:
         return usage
 
     def _settle(self, choice, request_id, held, started, usage, output) -> CallResult:
-        cost = price(usage, choice.prices)
-        due = charge(credits_for(usage, choice.rate), held)
+        cost = price(usage, choice.card)
+        due = charge(credits_for(usage, choice.rate, cost), held)
         charged = due.charged
         values = self._usage_row(
             choice, request_id, started, usage, cost, charged, due.unbilled, "success", None
@@ -284,7 +299,7 @@ class Meter:
     def _fail(self, choice, request_id, held, started, usage, code) -> None:
         db.session.rollback()
         usage = usage or Usage()
-        cost = price(usage, choice.prices)
+        cost = price(usage, choice.card)
         values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)
         try:
             row_id = self.writer.release(
@@ -311,13 +326,7 @@ class Meter:
             reasoning_tokens=usage.reasoning_tokens,
             images=usage.images,
             usage_estimated=usage.estimated,
-            price_per_1k_input=choice.prices.input,
-            price_per_1k_cached_input=choice.prices.effective_cached_input,
-            price_per_1k_output=choice.prices.output,
-            price_per_image=choice.prices.image,
-            cost_usd_input=cost.input,
-            cost_usd_output=cost.output,
-            cost_usd_total=cost.total,
+            **bill_columns(usage, cost),
             credits_used=charged,
             credits_unbilled=unbilled,
             latency_ms=round((time.perf_counter() - started) * 1000),
@@ -335,3 +344,12 @@ class Meter:
             hook(usage_log=CreditUsageLog(id=row_id, **values))
         except Exception:  # an exporter's failure never undoes a committed charge
             log.exception("an igny8_usage_recorded hook failed for %s", values["request_id"])
+
+
+def with_image_request(usage: Usage, result: ImageResult) -> Usage:
+    """Size and quality as asked, where the provider's usage does not say."""
+    return replace(
+        usage,
+        image_size=usage.image_size or result.size,
+        image_quality=usage.image_quality or result.quality,
+    )

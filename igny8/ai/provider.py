@@ -1,6 +1,8 @@
 """What an AI provider plugin implements, and the one error type every failure maps to."""
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 ERROR_CODES = (
@@ -71,6 +73,9 @@ class TextRequest:
     json: bool = False
     json_schema: dict | None = None
     timeout: float = 120.0
+    # The model's declared request options (AIModelConfig.request_options), e.g.
+    # {"max_tokens_param": "max_completion_tokens", "temperature": False}.
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class ImageRequest:
     style: str | None = None
     n: int = 1
     timeout: float = 120.0
+    options: dict = field(default_factory=dict)
 
     @property
     def width_height(self) -> tuple[int, int]:
@@ -106,11 +112,71 @@ class GeneratedImage:
 class ImageResult:
     images: list[GeneratedImage]
     raw: Any = None
+    # The size and quality the provider was asked for, when its response does not say
+    # (the bill of a per-image price depends on them).
+    size: str | None = None
+    quality: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model a provider plugin declares, with its list prices and credit rates.
+    `flask igny8 init` adds the ones the catalog lacks; an admin's edits always win.
+
+    Token prices are USD per 1M tokens (as providers list them); ``pricing`` is the
+    optional structure of igny8.billing.price_schema for everything else."""
+
+    model_name: str
+    model_type: str  # "text" | "image"
+    display_name: str = ""
+    input: Decimal | str = "0"
+    cached_input: Decimal | str | None = None  # None: the input price
+    output: Decimal | str = "0"
+    per_image: Decimal | str = "0"
+    pricing: dict | None = None
+    tokens_per_credit: int = 1000
+    credits_per_image: int = 1
+    credit_rule: str | None = None  # tokens | images | cost (igny8.billing.credits)
+    credits_per_usd: int | None = None
+    image_credits: dict | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None  # per image, for an image model priced by tokens
+    request_options: dict | None = None
+    # A candidate for the system default of its type (the first one, by provider name,
+    # becomes it when the catalog has none).
+    default: bool = False
+    end_of_life: date | None = None  # past it the model is seeded inactive, kept for history
+
+    def columns(self) -> dict:
+        """The AIModelConfig columns this spec fills (prices per 1k, as the catalog keeps them)."""
+        per_1k = Decimal(1000)
+        return dict(
+            model_name=self.model_name,
+            model_type=self.model_type,
+            display_name=self.display_name or self.model_name,
+            cost_per_1k_input=Decimal(str(self.input)) / per_1k,
+            cost_per_1k_cached_input=None
+            if self.cached_input is None
+            else Decimal(str(self.cached_input)) / per_1k,
+            cost_per_1k_output=Decimal(str(self.output)) / per_1k,
+            cost_per_image=Decimal(str(self.per_image)),
+            pricing=self.pricing,
+            tokens_per_credit=self.tokens_per_credit,
+            credits_per_image=self.credits_per_image,
+            credit_rule=self.credit_rule,
+            credits_per_usd=self.credits_per_usd,
+            image_credits=self.image_credits,
+            context_window=self.context_window,
+            max_output_tokens=self.max_output_tokens,
+            request_options=self.request_options,
+            end_of_life=self.end_of_life,
+        )
 
 
 class Provider:
     """Base class for AI providers. Subclasses set the attributes and implement
-    ``complete`` (text) and/or ``generate_images`` (image) for their ``model_types``."""
+    ``complete`` (text) and/or ``generate_images`` (image) for their ``model_types``,
+    and declare their ``models`` (a tuple of ModelSpec)."""
 
     name: str = ""
     title: str = ""
@@ -120,6 +186,8 @@ class Provider:
     key_env_var: str | None = None
     # The environment variable that points the provider at another server, if any.
     base_url_env_var: str | None = None
+    # The models this provider serves, with their prices: its catalog.
+    models: tuple[ModelSpec, ...] = ()
 
     def complete(self, request: TextRequest, credential: Credential) -> TextResult:
         raise ProviderError("invalid_request", f"provider {self.name} does not serve text models")

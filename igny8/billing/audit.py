@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Account, CreditTransaction, CreditUsageLog, ModelPrice, OperationRun
 from ..timeutil import utcnow
 from . import ledger
-from .pricing import UnitPrices, price
+from .pricing import PriceCard, bill_columns, price
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,26 @@ def unpriced_usage():
     )
 
 
+def usage_of_row(row: CreditUsageLog) -> Usage:
+    """The Usage a usage row recorded, to price it again."""
+    return Usage(
+        input_tokens=row.input_tokens,
+        cached_input_tokens=row.cached_input_tokens,
+        cache_write_tokens=row.cache_write_tokens,
+        output_tokens=row.output_tokens,
+        reasoning_tokens=row.reasoning_tokens,
+        images=row.images,
+        cache_write_1h_tokens=row.cache_write_1h_tokens or 0,
+        image_input_tokens=row.image_input_tokens or 0,
+        cached_image_input_tokens=row.cached_image_input_tokens or 0,
+        image_output_tokens=row.image_output_tokens or 0,
+        service_tier=row.service_tier,
+        image_size=row.image_size,
+        image_quality=row.image_quality,
+        reported_cost_usd=row.cost_usd_reported,
+    )
+
+
 def backfill_row(row: CreditUsageLog) -> bool:
     """Price a usage row at the price in force at its time; False when none was."""
     if row.model_config_id is None:
@@ -166,24 +186,7 @@ def backfill_row(row: CreditUsageLog) -> bool:
     in_force = price_in_force(row.model_config_id, row.created_at)
     if in_force is None:
         return False
-    prices = UnitPrices.of(in_force)
-    cost = price(
-        Usage(
-            input_tokens=row.input_tokens,
-            cached_input_tokens=row.cached_input_tokens,
-            output_tokens=row.output_tokens,
-            images=row.images,
-        ),
-        prices,
-    )
-    row.price_per_1k_input, row.price_per_1k_cached_input = (
-        prices.input,
-        prices.effective_cached_input,
-    )
-    row.price_per_1k_output, row.price_per_image = prices.output, prices.image
-    row.cost_usd_input, row.cost_usd_output, row.cost_usd_total = (
-        cost.input,
-        cost.output,
-        cost.total,
-    )
+    usage = usage_of_row(row)
+    for column, value in bill_columns(usage, price(usage, PriceCard.of(in_force))).items():
+        setattr(row, column, value)
     return True

@@ -7,7 +7,6 @@ from flask_migrate import upgrade
 
 from .. import demo, instance_config, prompts, seed
 from ..extensions import db
-from ..modules import registered
 
 
 @click.command("init")
@@ -25,7 +24,7 @@ def init_command(with_demo):
     if written:
         click.echo(f"wrote {', '.join(written)} to {instance_config.config_path(app)}")
     upgrade(directory=app.config["MIGRATIONS_DIR"])
-    created = seed.seed_catalog(registered())
+    created = seed.seed_catalog()
     created["prompts"], _ = prompts.populate()
     credentials, demo_created = demo.ensure_demo(app) if with_demo else (None, False)
     db.session.commit()

@@ -105,15 +105,34 @@ class CreditUsageLog(db.Model):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
     images: Mapped[int] = mapped_column(Integer, default=0)
+    # Parts of the counts above (igny8.ai.usage.Usage says how they nest).
+    cache_write_1h_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    image_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    service_tier: Mapped[str | None] = mapped_column(String(20))  # as the provider reported it
+    image_size: Mapped[str | None] = mapped_column(String(20))
+    image_quality: Mapped[str | None] = mapped_column(String(20))
     usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The unit prices this call was charged at (a later price change never re-prices it).
+    # The prices this call was charged at (a later price change never re-prices it): the
+    # main per-1k rates and per-image price here, every rate used in ``prices_used``,
+    # and which tier applied, so that any row can be re-priced by hand.
     price_per_1k_input: Mapped[Decimal | None] = mapped_column(Price)
     price_per_1k_cached_input: Mapped[Decimal | None] = mapped_column(Price)
     price_per_1k_output: Mapped[Decimal | None] = mapped_column(Price)
     price_per_image: Mapped[Decimal | None] = mapped_column(Price)
-    # Null until priced (see `flask igny8 backfill-costs`).
+    prices_used: Mapped[dict | None] = mapped_column(db.JSON)
+    price_tier: Mapped[str | None] = mapped_column(String(80))
+    # Why the call was priced otherwise than it said (e.g. an unknown service tier).
+    price_note: Mapped[str | None] = mapped_column(String(200))
+    # Null until priced (see `flask igny8 backfill-costs`). Five disjoint parts of the
+    # catalog cost; the total is the provider's reported cost when it reports one.
     cost_usd_input: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_cached: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_cache_write: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_output: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_images: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_reported: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_total: Mapped[Decimal | None] = mapped_column(Money)
     credits_used: Mapped[int] = mapped_column(Integer, default=0)
     credits_unbilled: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,7 +4,7 @@ ANTHROPIC_API_KEY, or a key in admin; ANTHROPIC_BASE_URL points it at another se
 from anthropic.types import Message
 
 from igny8 import hookimpl
-from igny8.ai.usage import Usage
+from igny8.ai.usage import Usage, normalise_service_tier
 
 from .provider import AnthropicProvider
 
@@ -25,10 +25,15 @@ def igny8_report_usage(provider, model, response):
     fresh = usage.input_tokens or 0
     cache_read = usage.cache_read_input_tokens or 0
     cache_write = usage.cache_creation_input_tokens or 0
+    # Cache writes by TTL: 1-hour writes cost more than 5-minute ones.
+    by_ttl = usage.cache_creation
+    one_hour = (by_ttl.ephemeral_1h_input_tokens or 0) if by_ttl is not None else 0
     return Usage(
         input_tokens=fresh + cache_read + cache_write,
         cached_input_tokens=cache_read,
         cache_write_tokens=cache_write,
+        cache_write_1h_tokens=min(one_hour, cache_write),
         output_tokens=usage.output_tokens or 0,
+        service_tier=normalise_service_tier(usage.service_tier),
         raw=usage.model_dump(exclude_none=True),
     )

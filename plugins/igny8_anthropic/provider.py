@@ -8,6 +8,8 @@ import anthropic
 from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult
 from igny8.ai.sdk import ClientCache, sdk_errors
 
+from .catalog import MODELS
+
 # Recent SDKs (and models) dropped sampling parameters from the Messages API;
 # temperature is sent only where the installed SDK still takes it.
 TAKES_TEMPERATURE = (
@@ -23,6 +25,7 @@ class AnthropicProvider(Provider):
     description = "Claude models through the Messages API."
     model_types = ("text",)
     key_env_var = "ANTHROPIC_API_KEY"
+    models = MODELS
     base_url_env_var = "ANTHROPIC_BASE_URL"
 
     def __init__(self):

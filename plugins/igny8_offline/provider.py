@@ -15,6 +15,7 @@ from igny8.ai.provider import (
     TextResult,
 )
 
+from .catalog import MODELS
 from .generate import from_schema, listed_inputs, prose
 from .png import gradient_png
 
@@ -55,6 +56,7 @@ class OfflineProvider(Provider):
     )
     model_types = ("text", "image")
     key_env_var = None
+    models = MODELS
 
     def complete(self, request: TextRequest, credential) -> TextResult:
         rng = _rng(request.model, request.messages, request.json_schema)

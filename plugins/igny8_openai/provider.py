@@ -16,6 +16,8 @@ from igny8.ai.provider import (
 )
 from igny8.ai.sdk import ClientCache, sdk_errors
 
+from .catalog import MODELS
+
 # dall-e models take quality standard|hd and a style; gpt-image models low|medium|high|auto.
 GPT_IMAGE_QUALITY = {"standard": "medium", "hd": "high"}
 
@@ -26,6 +28,7 @@ class OpenAIProvider(Provider):
     description = "OpenAI chat and image models, or any OpenAI-compatible server."
     model_types = ("text", "image")
     key_env_var = "OPENAI_API_KEY"
+    models = MODELS
     base_url_env_var = "OPENAI_BASE_URL"
 
     def __init__(self):
@@ -42,12 +45,15 @@ class OpenAIProvider(Provider):
         return self._clients.get(credential, timeout)
 
     def complete(self, request: TextRequest, credential) -> TextResult:
-        kwargs = {
-            "model": request.model,
-            "messages": request.messages,
-            "temperature": request.temperature,
-            "max_tokens": request.max_tokens,
-        }
+        kwargs = {"model": request.model, "messages": request.messages}
+        # Declared per model: reasoning models take max_completion_tokens and refuse a
+        # temperature (False: none is sent; a number: that one is).
+        kwargs[request.options.get("max_tokens_param", "max_tokens")] = request.max_tokens
+        temperature = request.options.get("temperature", True)
+        if temperature is True:
+            kwargs["temperature"] = request.temperature
+        elif temperature is not False and temperature is not None:
+            kwargs["temperature"] = temperature
         if request.json:
             kwargs["response_format"] = {"type": "json_object"}
         with sdk_errors(openai, self.title, credential):
@@ -70,8 +76,8 @@ class OpenAIProvider(Provider):
                 kwargs["quality"] = GPT_IMAGE_QUALITY.get(request.quality, request.quality)
         else:
             kwargs["response_format"] = "b64_json"  # dall-e URLs expire within the hour
-            if request.quality:
-                kwargs["quality"] = request.quality
+            # Always named, so that the bill knows it (dall-e responses do not say).
+            kwargs["quality"] = request.quality or "standard"
             if request.style:
                 kwargs["style"] = request.style
         with sdk_errors(openai, self.title, credential):
@@ -84,4 +90,6 @@ class OpenAIProvider(Provider):
         ]
         if not images:
             raise ProviderError("bad_response", "OpenAI returned no image", response=response)
-        return ImageResult(images=images, raw=response)
+        return ImageResult(
+            images=images, raw=response, size=request.size, quality=kwargs.get("quality")
+        )

@@ -1,10 +1,11 @@
 """OpenAI usage -> igny8 Usage. prompt_tokens already include cached tokens, and
-completion_tokens already include reasoning tokens."""
+completion_tokens already include reasoning tokens. The service tier that served the call
+is on the response; gpt-image responses report their tokens by modality, size and quality."""
 
 from openai.types import ImagesResponse
 from openai.types.chat import ChatCompletion
 
-from igny8.ai.usage import Usage
+from igny8.ai.usage import Usage, normalise_service_tier
 
 
 def _detail(details, name) -> int:
@@ -24,21 +25,33 @@ def usage_from(response) -> Usage | None:
             reasoning_tokens=min(
                 completion, _detail(usage.completion_tokens_details, "reasoning_tokens")
             ),
+            service_tier=normalise_service_tier(response.service_tier),
             raw=usage.model_dump(exclude_none=True),
         )
     if isinstance(response, ImagesResponse):
         images = len(response.data or [])
+        sized = dict(image_size=response.size, image_quality=response.quality)
         usage = response.usage
         if usage is None:
-            return Usage(images=images)
-        prompt = usage.input_tokens or 0
+            return Usage(images=images, **sized)
+        prompt, output = usage.input_tokens or 0, usage.output_tokens or 0
+        inputs = usage.input_tokens_details
+        image_input = min(prompt, _detail(inputs, "image_tokens"))
+        cached = min(prompt, _detail(inputs, "cached_tokens"))
+        outputs = usage.output_tokens_details
+        # Without a split, all of a gpt-image response's output tokens are image tokens.
+        image_output = _detail(outputs, "image_tokens") if outputs is not None else output
         return Usage(
             input_tokens=prompt,
-            cached_input_tokens=min(
-                prompt, _detail(getattr(usage, "input_tokens_details", None), "cached_tokens")
+            cached_input_tokens=cached,
+            image_input_tokens=image_input,
+            cached_image_input_tokens=min(
+                cached, image_input, _detail(inputs, "cached_image_tokens")
             ),
-            output_tokens=usage.output_tokens or 0,
+            output_tokens=output,
+            image_output_tokens=min(output, image_output),
             images=images,
             raw=usage.model_dump(exclude_none=True),
+            **sized,
         )
     return None

@@ -1,6 +1,8 @@
 """Runware: fast, cheap image generation through its HTTP task API (httpx). Set
-RUNWARE_API_KEY, or a key in admin. The cost Runware reports per image is kept in the
-usage row's raw usage, for comparison with the catalog price."""
+RUNWARE_API_KEY, or a key in admin. The cost Runware reports per image is the cost of
+the call; the catalog price is kept beside it."""
+
+from decimal import Decimal
 
 from igny8 import hookimpl
 from igny8.ai.usage import Usage
@@ -20,6 +22,9 @@ def igny8_report_usage(provider, model, response):
     if provider != PROVIDER.name or not isinstance(response, RunwareResponse):
         return None
     results = response.image_results
-    costs = [r["cost"] for r in results if isinstance(r.get("cost"), int | float)]
-    raw = {"reported_cost_usd": str(round(sum(costs), 8))} if costs else {}
-    return Usage(images=len(results), raw=raw)
+    # Each result carries its task's cost when asked (includeCost): their sum is the bill.
+    # Decimal(str(...)) keeps the figure Runware wrote, not its binary float.
+    costs = [Decimal(str(r["cost"])) for r in results if isinstance(r.get("cost"), int | float)]
+    reported = sum(costs, Decimal(0)) if costs and len(costs) == len(results) else None
+    raw = {"reported_cost_usd": str(reported)} if reported is not None else {}
+    return Usage(images=len(results), reported_cost_usd=reported, raw=raw)

@@ -15,6 +15,8 @@ from igny8.ai.provider import (
 )
 from igny8.ai.sdk import ClientCache
 
+from .catalog import MODELS
+
 API_URL = "https://api.runware.ai/v1"
 
 
@@ -51,6 +53,7 @@ class RunwareProvider(Provider):
     description = "Image generation on Runware's inference platform."
     model_types = ("image",)
     key_env_var = "RUNWARE_API_KEY"
+    models = MODELS
     base_url_env_var = "RUNWARE_BASE_URL"
 
     def __init__(self):

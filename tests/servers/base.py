@@ -46,6 +46,8 @@ class WireServer:
                         break
                 if name is None:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                if isinstance(behaviour, dict):  # a recorded response, sent as it was
+                    return self._send(200, behaviour["reply"])
                 if behaviour == "slow":
                     time.sleep(server.slow_seconds)
                     behaviour = "ok"

@@ -1,0 +1,14 @@
+"""The offline models: free, so the demo and the tests run with no key."""
+
+from igny8.ai.provider import ModelSpec
+
+MODELS = (
+    ModelSpec(
+        "offline-text",
+        "text",
+        "Offline text (no network)",
+        context_window=32_768,
+        max_output_tokens=8_192,
+    ),
+    ModelSpec("offline-image", "image", "Offline image (no network)"),
+)

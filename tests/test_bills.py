@@ -1,0 +1,319 @@
+"""Every bill shape, end to end: a recorded wire response of each shape is served by the
+provider's local server, read by the real SDK and the plugin's own usage hook, priced
+from the catalog the plugin declared, and written to the usage row (on both databases).
+Each expected figure is the provider's list price, worked by hand in the comment."""
+
+from decimal import Decimal
+
+import pytest
+from metering_support import model_named
+from sqlalchemy import select
+
+from igny8 import hookimpl
+from igny8.ai.engine import run_operation
+from igny8.extensions import db
+from igny8.models import CreditUsageLog, GlobalIntegrationSettings, ProviderCredential
+from igny8.registry import Operation
+
+
+def chat_completion(model, usage, service_tier="default"):
+    return {
+        "id": "chatcmpl-recorded",
+        "object": "chat.completion",
+        "created": 1764547200,
+        "model": model,
+        "service_tier": service_tier,
+        "system_fingerprint": None,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "ok", "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": usage,
+    }
+
+
+def claude_message(model, usage):
+    return {
+        "id": "msg_recorded",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": "ok"}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"service_tier": "standard", "server_tool_use": None, **usage},
+    }
+
+
+def images_response(usage=None, size=None, quality=None):
+    body = {"created": 1764547200, "data": [{"b64_json": "iVBORw0KGgo="}]}
+    if usage is not None:
+        body.update(usage=usage, size=size, quality=quality, output_format="png")
+    return body
+
+
+CASES = {
+    # 1,000 fresh x $3 + 4,000 5-minute writes x $3.75 + 20,000 reads x $0.30
+    # + 2,000 output x $15 (per 1M) = 0.003 + 0.015 + 0.006 + 0.03
+    "claude cache write 5 min": (
+        "anthropic",
+        "claude-sonnet-4-5",
+        claude_message(
+            "claude-sonnet-4-5",
+            {
+                "input_tokens": 1000,
+                "cache_creation_input_tokens": 4000,
+                "cache_read_input_tokens": 20000,
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": 4000,
+                    "ephemeral_1h_input_tokens": 0,
+                },
+                "output_tokens": 2000,
+            },
+        ),
+        "0.054",
+        "standard",
+    ),
+    # the same with the writes kept for an hour: 4,000 x $6 = 0.024 -> 0.063
+    "claude cache write 1 h": (
+        "anthropic",
+        "claude-sonnet-4-5",
+        claude_message(
+            "claude-sonnet-4-5",
+            {
+                "input_tokens": 1000,
+                "cache_creation_input_tokens": 4000,
+                "cache_read_input_tokens": 20000,
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": 0,
+                    "ephemeral_1h_input_tokens": 4000,
+                },
+                "output_tokens": 2000,
+            },
+        ),
+        "0.063",
+        "standard",
+    ),
+    # 250,000 input tokens: every rate switches: 250,000 x $6 + 4,000 x $22.50 = 1.5 + 0.09
+    "claude long context": (
+        "anthropic",
+        "claude-sonnet-4-5",
+        claude_message("claude-sonnet-4-5", {"input_tokens": 250000, "output_tokens": 4000}),
+        "1.59",
+        "standard, above 200000 input tokens",
+    ),
+    # dall-e-3 hd 1024x1792: $0.12 an image (the response does not say; the request did)
+    "dall-e-3 hd tall": ("openai", "dall-e-3", images_response(), "0.12", "standard"),
+    # gpt-image-1 high: 50 text input x $5 + 4,160 image output x $40 (per 1M)
+    "gpt-image-1 high": (
+        "openai",
+        "gpt-image-1",
+        images_response(
+            {
+                "input_tokens": 50,
+                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0},
+                "output_tokens": 4160,
+                "output_tokens_details": {"image_tokens": 4160, "text_tokens": 0},
+                "total_tokens": 4210,
+            },
+            "1024x1024",
+            "high",
+        ),
+        "0.16665",
+        "standard",
+    ),
+    # gpt-image-1 low: 50 x $5 + 272 x $40 (per 1M) = 0.00025 + 0.01088
+    "gpt-image-1 low": (
+        "openai",
+        "gpt-image-1",
+        images_response(
+            {
+                "input_tokens": 50,
+                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0},
+                "output_tokens": 272,
+                "total_tokens": 322,
+            },
+            "1024x1024",
+            "low",
+        ),
+        "0.01113",
+        "standard",
+    ),
+    # o4-mini on flex: 1,000 x $0.55 + 2,000 x $2.20 (per 1M), half the standard 0.0099
+    "o4-mini flex": (
+        "openai",
+        "o4-mini",
+        chat_completion(
+            "o4-mini",
+            {
+                "prompt_tokens": 1000,
+                "completion_tokens": 2000,
+                "total_tokens": 3000,
+                "prompt_tokens_details": {"cached_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 1500},
+            },
+            service_tier="flex",
+        ),
+        "0.00495",
+        "flex",
+    ),
+    # Runware's own figure for the task is the cost; the catalog's $0.012 is kept beside it
+    "runware reported cost": (
+        "runware",
+        "runware:97@1",
+        {
+            "data": [
+                {
+                    "taskType": "imageInference",
+                    "taskUUID": "5b1d5c3c-8a47-4c0b-9d7a-0e0c3f6a1f00",
+                    "imageUUID": "2f0f7f55-61a4-4a57-bf55-8d8d1fbc7d10",
+                    "imageURL": "https://im.runware.ai/image/ws/2/ii/2f0f7f55.jpg",
+                    "cost": 0.0013,
+                }
+            ]
+        },
+        "0.0013",
+        "standard",
+    ),
+}
+
+
+class BillPlugin:
+    @hookimpl
+    def igny8_register_operations(self, register):
+        register(
+            Operation(
+                "say",
+                module="writer",
+                model_type="text",
+                title="Say",
+                handler=lambda ctx, item: {
+                    "text": ctx.text([{"role": "user", "content": item}]).output
+                },
+            )
+        )
+        register(
+            Operation(
+                "draw",
+                module="images",
+                model_type="image",
+                title="Draw",
+                handler=lambda ctx, item: {"n": len(ctx.images(item).output.images)},
+            )
+        )
+
+
+@pytest.fixture
+def servers(openai_server, anthropic_server, runware_server):
+    return {
+        "openai": (openai_server, openai_server.url + "/v1"),
+        "anthropic": (anthropic_server, anthropic_server.url),
+        "runware": (runware_server, runware_server.url + "/v1"),
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bill_from_recorded_response(app, plugins, tenant, servers, case):
+    provider, model_name, body, expected, tier = CASES[case]
+    server, base_url = servers[provider]
+    plugins.register(BillPlugin(), "bills")
+    server.script.append({"reply": body})
+    with app.app_context():
+        model = model_named(model_name)
+        model.is_active = True  # claude-sonnet-4-5 is past its end of life, still priced
+        db.session.add(ProviderCredential(provider=provider, api_key="sk-test", base_url=base_url))
+        settings = GlobalIntegrationSettings.get()
+        if model.model_type == "image":
+            settings.default_image_model = model
+            settings.default_image_size, settings.default_image_quality = "1024x1792", "hd"
+        else:
+            settings.default_text_model = model
+        db.session.commit()
+        operation = "draw" if model.model_type == "image" else "say"
+        outcome = run_operation(tenant.account_id, operation, ["a lighthouse at dusk"])
+        assert outcome.run.status == "succeeded", outcome.results
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        assert row.cost_usd_total == Decimal(expected)
+        assert row.price_tier == tier and row.price_note is None
+        parts = (
+            row.cost_usd_input,
+            row.cost_usd_cached,
+            row.cost_usd_cache_write,
+            row.cost_usd_output,
+            row.cost_usd_images,
+        )
+        if row.cost_usd_reported is None:
+            assert sum(parts) == row.cost_usd_total
+        else:  # the provider's figure, with the catalog's beside it
+            assert (row.cost_usd_reported, sum(parts)) == (Decimal(expected), Decimal("0.012"))
+        assert row.credits_used >= 1 and row.status == "success"
+
+
+def test_reasoning_models_get_their_declared_parameters(app, plugins, tenant, openai_server):
+    plugins.register(BillPlugin(), "bills")
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
+        settings = GlobalIntegrationSettings.get()
+        for name in ("o4-mini", "gpt-4o"):
+            settings.default_text_model = model_named(name)
+            db.session.commit()
+            run_operation(tenant.account_id, "say", ["hello"])
+    reasoning, plain = (r["json"] for r in openai_server.requests[-2:])
+    assert "max_completion_tokens" in reasoning and "max_tokens" not in reasoning
+    assert "temperature" not in reasoning
+    assert plain["max_tokens"] == 8192 and plain["temperature"] == 0.7
+
+
+def test_hd_images_cost_more_credits(app, plugins, tenant, openai_server):
+    plugins.register(BillPlugin(), "bills")
+    charged = {}
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
+        settings = GlobalIntegrationSettings.get()
+        settings.default_image_model = model_named("dall-e-3")
+        for quality in ("standard", "hd"):
+            settings.default_image_size, settings.default_image_quality = "1024x1792", quality
+            db.session.commit()
+            charged[quality] = run_operation(tenant.account_id, "draw", ["x"]).run.credits_used
+        rows = (
+            db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
+        )
+    # $0.08 and $0.12 an image at 125 credits per USD
+    assert charged == {"standard": 10, "hd": 15}
+    assert [r.cost_usd_total for r in rows] == [Decimal("0.08"), Decimal("0.12")]
+    assert [r.image_quality for r in rows] == ["standard", "hd"]
+    assert openai_server.requests[-1]["json"]["quality"] == "hd"
+
+
+def test_unknown_service_tier_is_priced_standard_and_flagged(app, plugins, tenant, openai_server):
+    plugins.register(BillPlugin(), "bills")
+    body = chat_completion(
+        "o4-mini",
+        {"prompt_tokens": 1000, "completion_tokens": 2000, "total_tokens": 3000},
+        service_tier="scale",
+    )
+    openai_server.script.append({"reply": body})
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
+        GlobalIntegrationSettings.get().default_text_model = model_named("o4-mini")
+        db.session.commit()
+        run_operation(tenant.account_id, "say", ["hello"])
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+    assert row.cost_usd_total == Decimal("0.0099") and row.service_tier == "scale"
+    assert row.price_note == "unknown service tier 'scale': priced standard"

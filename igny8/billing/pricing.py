@@ -114,7 +114,7 @@ class Bill:
         return Decimal(self.rates[key]) / THOUSAND
 
 
-def _resolve(card: PriceCard, service_tier: str, input_tokens: int) -> tuple[dict, bool]:
+def rates_in_force(card: PriceCard, service_tier: str, input_tokens: int) -> tuple[dict, bool]:
     """Every rate in force for this call, and whether a prompt-size tier applied."""
     override = card.service_tiers.get(service_tier) if service_tier != "standard" else None
     rates, tiered = {}, False
@@ -171,7 +171,7 @@ def price(usage: Usage, card: PriceCard) -> Bill:
         else:
             note = f"no {service_tier} prices for this model: priced standard"
         service_tier = "standard"
-    rates, tiered = _resolve(card, service_tier, usage.input_tokens)
+    rates, tiered = rates_in_force(card, service_tier, usage.input_tokens)
 
     image_fresh = usage.image_input_tokens - usage.cached_image_input_tokens
     text_cached = usage.cached_input_tokens - usage.cached_image_input_tokens

@@ -2,7 +2,7 @@
 
 from flask.cli import AppGroup
 
-from . import accounts, billing, modules, pipeline, plugins, setup
+from . import accounts, billing, modules, pipeline, plugins, prices, setup
 
 COMMANDS = (
     setup.init_command,
@@ -17,6 +17,7 @@ COMMANDS = (
     billing.release_stale_holds,
     billing.backfill_costs,
     pipeline.pipeline_command,
+    prices.prices,
 )
 
 

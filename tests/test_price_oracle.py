@@ -1,0 +1,157 @@
+"""igny8's prices against an oracle it did not type: the genai-prices database.
+
+A differential test prices generated usages (random token mixes: cached reads, cache
+writes of both TTLs, reasoning, below and above every prompt-size tier, every service
+tier the model declares) with both, for every text model of the seeded catalog that
+genai-prices knows, and requires the same cost to 1e-8 USD. `prices sync` is tested
+against the same database."""
+
+import random
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import genai_prices
+from metering_support import model_named
+from sqlalchemy import func, select
+
+from igny8.ai.usage import Usage
+from igny8.billing.price_sync import GENAI_CONTEXT, UnknownModel, find_genai_model
+from igny8.billing.pricing import PriceCard, price
+from igny8.extensions import db
+from igny8.models import AIModelConfig, ModelPrice
+
+USAGES_PER_MODEL = 240
+TOLERANCE = Decimal("0.00000001")
+
+
+def generated_usages(rng: random.Random, card: PriceCard, n: int):
+    thresholds = sorted({t.above_input_tokens for t in card.base.tiers}) or [200_000]
+    tiers = ["standard", *card.service_tiers]
+    for i in range(n):
+        # a third near or above a tier threshold, the rest anywhere below
+        if i % 3 == 0:
+            edge = rng.choice(thresholds)
+            total_input = max(0, edge + rng.randint(-3, 60_000))
+        else:
+            total_input = rng.randint(0, 150_000)
+        cached = rng.randint(0, total_input) if rng.random() < 0.6 else 0
+        writes = rng.randint(0, total_input - cached) if rng.random() < 0.5 else 0
+        one_hour = rng.randint(0, writes) if writes and rng.random() < 0.5 else 0
+        output = rng.randint(0, 64_000)
+        reasoning = rng.randint(0, output) if rng.random() < 0.4 else 0
+        yield Usage(
+            input_tokens=total_input,
+            cached_input_tokens=cached,
+            cache_write_tokens=writes,
+            cache_write_1h_tokens=one_hour,
+            output_tokens=output,
+            reasoning_tokens=reasoning,
+            service_tier=tiers[i % len(tiers)],
+        )
+
+
+def oracle(model: AIModelConfig, usage: Usage, at: datetime) -> Decimal:
+    context = GENAI_CONTEXT.get(usage.service_tier)
+    return genai_prices.calc_price(
+        genai_prices.Usage(
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cached_input_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            cache_write_1h_tokens=usage.cache_write_1h_tokens,
+            output_tokens=usage.output_tokens,
+        ),
+        model.model_name,
+        provider_id=model.provider,
+        genai_request_timestamp=at,
+        price_context=context,
+    ).total_price
+
+
+def test_every_known_text_model_prices_like_genai_prices(app):
+    at = datetime.now(tz=UTC)
+    rng = random.Random(20261201)
+    compared = {}
+    with app.app_context():
+        models = db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.model_type == "text")
+        ).scalars()
+        for model in models:
+            try:
+                find_genai_model(model.provider, model.model_name)
+            except UnknownModel:
+                continue
+            card = PriceCard.of(model)
+            for usage in generated_usages(rng, card, USAGES_PER_MODEL):
+                ours, theirs = price(usage, card).total, oracle(model, usage, at)
+                assert abs(ours - theirs) <= TOLERANCE, (model.model_name, usage, ours, theirs)
+            compared[model.model_name] = USAGES_PER_MODEL
+    # Every text model a provider plugin brings is known to the oracle, the offline one aside.
+    assert set(compared) == {
+        "gpt-4o-mini",
+        "gpt-4o",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-5.1",
+        "gpt-5.2",
+        "gpt-5-mini",
+        "o4-mini",
+        "claude-sonnet-4-6",
+        "claude-sonnet-4-5",
+        "claude-opus-4-5",
+        "claude-haiku-4-5",
+    }
+
+
+def sync(app, *args):
+    return app.test_cli_runner().invoke(args=["igny8", "prices", "sync", *args])
+
+
+def price_rows(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count(ModelPrice.id))).scalar()
+
+
+def test_sync_on_a_fresh_catalog_finds_no_differences(app):
+    before = price_rows(app)
+    result = sync(app, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "no differences; 0 kept as an admin set them; 4 unknown to genai-prices" in result.output
+    assert price_rows(app) == before
+
+
+def test_sync_corrects_a_stale_plugin_price_as_a_new_price_row(app):
+    with app.app_context():
+        db.session.info["igny8_price_source"] = "plugin"  # as an older plugin version seeded it
+        model_named("gpt-4o").cost_per_1k_output = Decimal("0.012")
+        db.session.commit()
+        db.session.info.pop("igny8_price_source")
+    before = price_rows(app)
+    dry = sync(app, "--dry-run")
+    assert "openai/gpt-4o:\n  standard: output 12 -> 10 per 1M" in dry.output
+    assert "would change 1 model(s)" in dry.output and price_rows(app) == before
+    result = sync(app)
+    assert result.exit_code == 0 and "changed 1 model(s)" in result.output
+    with app.app_context():
+        model = model_named("gpt-4o")
+        assert model.cost_per_1k_output == Decimal("0.01")
+        newest = model.prices[-1]
+        assert (newest.source, newest.cost_per_1k_output) == ("sync", Decimal("0.01"))
+        # the priority and batch prices came along, unchanged
+        assert model.pricing["service_tiers"]["priority"]["rates"]["output"] == "17"
+    assert price_rows(app) == before + 1
+    assert "no differences" in sync(app, "--dry-run").output
+
+
+def test_sync_keeps_an_admins_prices_unless_forced(app):
+    with app.app_context():
+        model_named("claude-haiku-4-5").cost_per_1k_input = Decimal("0.002")  # an admin's edit
+        db.session.commit()
+    result = sync(app)
+    assert "anthropic/claude-haiku-4-5: kept (an admin set these prices" in result.output
+    assert "would be standard: input 2 -> 1 per 1M" in result.output
+    with app.app_context():
+        assert model_named("claude-haiku-4-5").cost_per_1k_input == Decimal("0.002")
+    forced = sync(app, "--force")
+    assert "changed 1 model(s)" in forced.output
+    with app.app_context():
+        assert model_named("claude-haiku-4-5").cost_per_1k_input == Decimal("0.001")

@@ -10,8 +10,27 @@ from .extensions import db
 from .models import Account, AIModelConfig, CreditUsageLog
 
 LOG = CreditUsageLog
-TOKEN_SUMS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "images")
-GROUPS = ("day", "model", "operation", "account", "provider")
+TOKEN_SUMS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "image_input_tokens",
+    "image_output_tokens",
+    "images",
+)
+# The five disjoint parts of the catalog cost (a provider's reported cost, where there is
+# one, is the total instead: docs/metering.md).
+COST_PARTS = (
+    "cost_usd_input",
+    "cost_usd_cached",
+    "cost_usd_cache_write",
+    "cost_usd_output",
+    "cost_usd_images",
+)
+GROUPS = ("day", "model", "operation", "account", "provider", "tier")
+CENTS = Decimal("0.00000001")
 
 
 def _key(group_by: str):
@@ -22,6 +41,8 @@ def _key(group_by: str):
         "operation": LOG.operation,
         "account": func.coalesce(Account.name, "(deleted account)"),
         "provider": LOG.provider,
+        # which prices applied: service tier, and a prompt-size tier when one was passed
+        "tier": func.coalesce(LOG.price_tier, "(not recorded)"),
     }[group_by]
 
 
@@ -36,6 +57,7 @@ def grouped(start: date, end: date, group_by: str, account_id: int | None = None
             func.coalesce(func.sum(LOG.credits_used), 0).label("credits"),
             func.coalesce(func.sum(LOG.credits_unbilled), 0).label("credits_unbilled"),
             func.coalesce(func.sum(LOG.cost_usd_total), 0).label("cost_usd"),
+            *(func.coalesce(func.sum(getattr(LOG, c)), 0).label(c) for c in COST_PARTS),
             func.sum(case((LOG.status == "success", 1), else_=0)).label("succeeded"),
         )
         .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
@@ -55,9 +77,10 @@ def grouped(start: date, end: date, group_by: str, account_id: int | None = None
         item.update(
             credits=int(row.credits),
             credits_unbilled=int(row.credits_unbilled),
-            cost_usd=Decimal(row.cost_usd).quantize(Decimal("0.00000001")),
+            cost_usd=Decimal(row.cost_usd).quantize(CENTS),
             succeeded=int(row.succeeded or 0),
         )
+        item.update({c: Decimal(getattr(row, c)).quantize(CENTS) for c in COST_PARTS})
         rows.append(item)
     return rows
 
@@ -66,6 +89,8 @@ def totals(rows: list[dict]) -> dict:
     keys = ("calls", *TOKEN_SUMS, "credits", "credits_unbilled", "succeeded")
     total = {k: sum(r[k] for r in rows) for k in keys}
     total["cost_usd"] = sum((r["cost_usd"] for r in rows), Decimal(0))
+    for part in COST_PARTS:
+        total[part] = sum((r[part] for r in rows), Decimal(0))
     tokens = total["input_tokens"] + total["output_tokens"]
     total["success_rate"] = total["succeeded"] / total["calls"] if total["calls"] else None
     total["cost_per_1k_tokens"] = (

@@ -18,6 +18,7 @@ from igny8.models import (
     GlobalIntegrationSettings,
     ModelPrice,
     OperationRun,
+    UsageCostRevision,
 )
 from igny8.timeutil import utcnow
 
@@ -229,3 +230,55 @@ def test_backfill_costs_prices_rows_at_the_price_of_their_time(app, tenant, prov
         assert costs == {"old": Decimal("0.006"), "new": Decimal("1.5"), "ancient": None}
     again = invoke(app, "backfill-costs")
     assert "priced 0 row(s); 1 left unpriced" in again.output
+
+
+def test_reprice_corrects_costs_with_a_trail_and_never_credits(app, tenant, provider):
+    with app.app_context():
+        model = model_named("scripted-1")
+        for p in model.prices:  # the price the calls were made at, dated a week back
+            p.effective_from = utcnow() - timedelta(days=7)
+        db.session.commit()
+        run_operation(tenant.account_id, "echo", ["a"])
+        run_operation(tenant.account_id, "echo", ["b"])
+        rows = (
+            db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
+        )
+        # 1,000 in x 0.002 + 500 out x 0.008 (per 1k) = 0.006 each
+        assert [r.cost_usd_total for r in rows] == [Decimal("0.006")] * 2
+        credits = [r.credits_used for r in rows]
+        balance = db.session.get(Account, tenant.account_id).credits
+        # The output price was wrong: corrected from 3 days back, as `prices sync
+        # --effective-from` or an admin's dated price row does.
+        db.session.info["igny8_price_effective_from"] = utcnow() - timedelta(days=3)
+        model.cost_per_1k_output = Decimal("0.004")
+        db.session.commit()
+        db.session.info.pop("igny8_price_effective_from")
+    assert (
+        "--reprice and --since DATE go together"
+        in invoke(app, "backfill-costs", "--reprice").output
+    )
+    since = (utcnow() - timedelta(days=5)).date().isoformat()
+    dry = invoke(app, "backfill-costs", "--reprice", "--since", since, "--dry-run")
+    assert "would re-price 2 row(s), cost 0.01200000 -> 0.00800000 USD" in dry.output
+    result = invoke(app, "backfill-costs", "--reprice", "--since", since)
+    assert result.exit_code == 0, result.output
+    assert "re-priced 2 row(s), cost 0.01200000 -> 0.00800000 USD" in result.output
+    with app.app_context():
+        rows = (
+            db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id)).scalars().all()
+        )
+        # 0.002 + 500 x 0.004/1k = 0.004
+        assert [r.cost_usd_total for r in rows] == [Decimal("0.004")] * 2
+        assert [r.cost_usd_output for r in rows] == [Decimal("0.002")] * 2
+        assert [r.credits_used for r in rows] == credits
+        assert db.session.get(Account, tenant.account_id).credits == balance
+        revisions = db.session.execute(select(UsageCostRevision)).scalars().all()
+        assert [(r.old_cost_usd_total, r.new_cost_usd_total) for r in revisions] == [
+            (Decimal("0.006"), Decimal("0.004"))
+        ] * 2
+        assert revisions[0].before["prices_used"]["output"] == "8"  # per 1M
+        assert revisions[0].after["prices_used"]["output"] == "4"
+    assert (
+        "re-priced 0 row(s)" in invoke(app, "backfill-costs", "--reprice", "--since", since).output
+    )
+    assert invoke(app, "audit-ledger").exit_code == 0

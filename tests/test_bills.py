@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from metering_support import model_named
 from sqlalchemy import select
+from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 
 from igny8 import hookimpl
 from igny8.ai.engine import run_operation
@@ -317,3 +318,39 @@ def test_unknown_service_tier_is_priced_standard_and_flagged(app, plugins, tenan
         row = db.session.execute(select(CreditUsageLog)).scalar_one()
     assert row.cost_usd_total == Decimal("0.0099") and row.service_tier == "scale"
     assert row.price_note == "unknown service tier 'scale': priced standard"
+
+
+def test_usage_api_and_report_split_cost_and_name_the_tier(app, plugins, tenant, servers, admin):  # noqa: F811
+    plugins.register(BillPlugin(), "bills")
+    server, base_url = servers["anthropic"]
+    for case in ("claude cache write 5 min", "claude long context"):
+        server.script.append({"reply": CASES[case][2]})
+    with app.app_context():
+        model = model_named("claude-sonnet-4-5")
+        model.is_active = True
+        db.session.add(
+            ProviderCredential(provider="anthropic", api_key="sk-test", base_url=base_url)
+        )
+        GlobalIntegrationSettings.get().default_text_model = model
+        db.session.commit()
+        run_operation(tenant.account_id, "say", ["one", "two"])
+    body = app.test_client().get("/api/v1/usage?group_by=tier", headers=tenant.headers).json
+    by_tier = {item["key"]: item for item in body["items"]}
+    assert set(by_tier) == {"standard", "standard, above 200000 input tokens"}
+    cached = by_tier["standard"]
+    # 0.003 fresh, 0.006 reads, 0.015 writes, 0.03 output
+    assert (
+        cached["cost_usd_input"],
+        cached["cost_usd_cached"],
+        cached["cost_usd_cache_write"],
+        cached["cost_usd_output"],
+        cached["cost_usd_images"],
+        cached["cost_usd"],
+    ) == ("0.00300000", "0.00600000", "0.01500000", "0.03000000", "0.00000000", "0.05400000")
+    assert cached["cache_write_tokens"] == 4000
+    assert body["totals"]["cost_usd"] == "1.64400000"  # 0.054 + 1.59
+    assert body["totals"]["cost_usd_input"] == "1.50300000"
+    report = admin.get("/admin/reports/ai-cost-analysis/?days=7&format=json").json
+    assert {r["key"] for r in report["by_tier"]} == set(by_tier)
+    split = {r["key"]: r for r in report["cost_split_by_model"]}
+    assert split["claude-sonnet-4-5"]["cost_usd_cache_write"] == "0.01500000"

@@ -146,6 +146,8 @@ class CostAnalysisView(security.SecuredView, BaseView):
             "by_operation": with_margin(reports.top(by["operation"], 20)),
             "by_account": reports.top(by["account"], 20),
             "by_provider": reports.top(by["provider"], 20),
+            "cost_split_by_model": reports.top(by["model"], 20),
+            "by_tier": reports.top(by["tier"], 20),
             "forecast": [
                 {
                     "method": prediction.method,

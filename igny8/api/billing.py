@@ -17,14 +17,16 @@ from .validation import documented
 
 def _row_json(row: dict) -> dict:
     body = {k: row[k] for k in ("key", "calls", *reports.TOKEN_SUMS, "credits")}
-    body["cost_usd"] = serialize.money(row["cost_usd"])
+    for money in ("cost_usd", *reports.COST_PARTS):
+        body[money] = serialize.money(row[money])
     return body
 
 
 def register(bp):
     @bp.get("/usage")
     @documented(
-        "The account's usage between two dates (inclusive), grouped by day, model or operation",
+        "The account's usage between two dates (inclusive), grouped by day, model, operation "
+        "or price tier; cost split into input, cached, cache write, output and images",
         tags=["billing"],
         query=UsageQuery,
     )
@@ -35,8 +37,8 @@ def register(bp):
         rows = reports.grouped(start, end, args["group_by"], account_id=current_account().id)
         total = reports.totals(rows)
         items = [_row_json(r) for r in rows]
-        totals = {k: total[k] for k in ("calls", *reports.TOKEN_SUMS, "credits")}
-        totals["cost_usd"] = serialize.money(total["cost_usd"])
+        totals = _row_json({**total, "key": None})
+        del totals["key"]
         return jsonify(
             {
                 "start": start.isoformat(),

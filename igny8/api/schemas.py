@@ -130,7 +130,7 @@ class UsageQuery(Strict):
     start = fields.Date(load_default=None)
     end = fields.Date(load_default=None)
     group_by = fields.String(
-        load_default="day", validate=validate.OneOf(("day", "model", "operation"))
+        load_default="day", validate=validate.OneOf(("day", "model", "operation", "tier"))
     )
     page = fields.Integer()
     per_page = fields.Integer()

@@ -7,6 +7,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,14 @@ from sqlalchemy.orm import aliased
 
 from ..ai.usage import Usage
 from ..extensions import db
-from ..models import Account, CreditTransaction, CreditUsageLog, ModelPrice, OperationRun
+from ..models import (
+    Account,
+    CreditTransaction,
+    CreditUsageLog,
+    ModelPrice,
+    OperationRun,
+    UsageCostRevision,
+)
 from ..timeutil import utcnow
 from . import ledger
 from .pricing import PriceCard, bill_columns, price
@@ -190,3 +198,80 @@ def backfill_row(row: CreditUsageLog) -> bool:
     for column, value in bill_columns(usage, price(usage, PriceCard.of(in_force))).items():
         setattr(row, column, value)
     return True
+
+
+COST_COLUMNS = (
+    "cost_usd_input",
+    "cost_usd_cached",
+    "cost_usd_cache_write",
+    "cost_usd_output",
+    "cost_usd_images",
+    "cost_usd_reported",
+    "cost_usd_total",
+)
+TRAIL_COLUMNS = (*COST_COLUMNS, "prices_used", "price_tier", "price_note")
+
+
+def _trail(values: dict) -> dict:
+    """Money as strings, so that the JSON trail keeps every digit."""
+    return {
+        k: format(v, "f") if isinstance(v, Decimal) else v
+        for k, v in values.items()
+        if k in TRAIL_COLUMNS
+    }
+
+
+class PriceHistory:
+    """Each model's price rows, read once, looked up by time."""
+
+    def __init__(self):
+        self._rows: dict[int, list[ModelPrice]] = {}
+
+    def in_force(self, model_id: int, at) -> ModelPrice | None:
+        if model_id not in self._rows:
+            self._rows[model_id] = list(
+                db.session.execute(
+                    select(ModelPrice)
+                    .where(ModelPrice.model_id == model_id)
+                    .order_by(ModelPrice.effective_from, ModelPrice.id)
+                ).scalars()
+            )
+        found = None
+        for row in self._rows[model_id]:
+            if row.effective_from > at:
+                break
+            found = row
+        return found
+
+
+def repriced_usage(since):
+    return (
+        select(CreditUsageLog)
+        .where(CreditUsageLog.created_at >= since, CreditUsageLog.model_config_id.is_not(None))
+        .order_by(CreditUsageLog.id)
+    )
+
+
+def reprice_row(row: CreditUsageLog, history: PriceHistory) -> UsageCostRevision | None:
+    """Price a usage row again at the price now in force at its time; where the cost
+    changes, record the new figures and a revision with the old ones. Credits stay."""
+    in_force = history.in_force(row.model_config_id, row.created_at)
+    if in_force is None:
+        return None
+    usage = usage_of_row(row)
+    after = bill_columns(usage, price(usage, PriceCard.of(in_force)))
+    before = {c: getattr(row, c) for c in TRAIL_COLUMNS}
+    if all(before[c] == after[c] for c in COST_COLUMNS):
+        return None
+    revision = UsageCostRevision(
+        usage_id=row.id,
+        old_cost_usd_total=row.cost_usd_total,
+        new_cost_usd_total=after["cost_usd_total"],
+        before=_trail(before),
+        after=_trail(after),
+        price_id=in_force.id,
+    )
+    for column in TRAIL_COLUMNS:
+        setattr(row, column, after[column])
+    db.session.add(revision)
+    return revision

@@ -96,7 +96,10 @@ def genai_price(model_info, at: datetime, keep: dict | None = None) -> CatalogPr
         changed = [k for k in GENAI_KEYS if getattr(variant, k, None) != getattr(standard, k, None)]
         if changed:
             tier_rates, tier_tiers = _rates_and_tiers(variant, changed)
-            service_tiers[name] = {"rates": tier_rates, **({"tiers": tier_tiers} if tier_tiers else {})}
+            service_tiers[name] = {
+                "rates": tier_rates,
+                **({"tiers": tier_tiers} if tier_tiers else {}),
+            }
     if service_tiers:
         pricing["service_tiers"] = service_tiers
     pricing.update({k: v for k, v in (keep or {}).items() if k in OWN_KEYS})

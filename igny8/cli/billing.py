@@ -1,6 +1,7 @@
 """`audit-ledger`, `release-stale-holds`, `backfill-costs`."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
@@ -49,9 +50,24 @@ def release_stale_holds(minutes):
 
 @click.command("backfill-costs")
 @click.option("--dry-run", is_flag=True, help="Report what would be priced; change nothing.")
+@click.option(
+    "--reprice",
+    is_flag=True,
+    help="Also price again the rows since --since whose price was corrected later "
+    "(new cost figures, the old ones kept as revisions; credits are never changed).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="With --reprice: the first day to look at.",
+)
 @with_appcontext
-def backfill_costs(dry_run):
+def backfill_costs(dry_run, reprice, since):
     """Price usage rows that lack costs, at the price effective at their time."""
+    if reprice != (since is not None):
+        raise click.UsageError("--reprice and --since DATE go together")
+    if reprice:
+        return _reprice(since, dry_run)
     priced = skipped = 0
     rows = db.session.execute(audit.unpriced_usage()).scalars().all()
     with click.progressbar(rows, label=f"pricing {len(rows)} usage row(s)", show_pos=True) as bar:
@@ -69,4 +85,28 @@ def backfill_costs(dry_run):
         db.session.commit()
         click.echo(
             f"priced {priced} row(s); {skipped} left unpriced (no price in force at their time)"
+        )
+
+
+def _reprice(since, dry_run):
+    history = audit.PriceHistory()
+    rows = db.session.execute(audit.repriced_usage(since)).scalars().all()
+    revised, old, new = 0, Decimal(0), Decimal(0)
+    label = f"re-pricing {len(rows)} usage row(s) since {since.date()}"
+    with click.progressbar(rows, label=label, show_pos=True) as bar:
+        for row in bar:
+            revision = audit.reprice_row(row, history)
+            if revision is not None:
+                revised += 1
+                old += revision.old_cost_usd_total or 0
+                new += revision.new_cost_usd_total
+    change = f"cost {old:f} -> {new:f} USD"
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run: would re-price {revised} row(s), {change}; credits unchanged")
+    else:
+        db.session.commit()
+        click.echo(
+            f"re-priced {revised} row(s), {change}; old figures kept in usage_cost_revisions; "
+            "credits unchanged"
         )

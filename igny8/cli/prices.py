@@ -8,7 +8,7 @@ from ..billing.price_sync import UnknownModel, differences, find_genai_model, ge
 from ..billing.pricing import PriceCard
 from ..extensions import db
 from ..models import AIModelConfig, ModelPrice
-from ..models.catalog import PRICE_SOURCE_KEY
+from ..models.catalog import PRICE_EFFECTIVE_KEY, PRICE_SOURCE_KEY
 from ..timeutil import utcnow
 
 prices = AppGroup("prices", help="Model prices.")
@@ -26,8 +26,14 @@ def _newest_source(model_id: int) -> str | None:
 @prices.command("sync")
 @click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
 @click.option("--force", is_flag=True, help="Also replace prices an admin set by hand.")
+@click.option(
+    "--effective-from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the new prices from this day (a correction of past prices; then "
+    "`backfill-costs --reprice --since DAY` prices that usage again). Default: now.",
+)
 @with_appcontext
-def sync_command(dry_run, force):
+def sync_command(dry_run, force, effective_from):
     """Update catalog prices from the installed genai-prices database, as new price rows
     effective now. Prices an admin edited are left alone unless --force."""
     try:
@@ -40,6 +46,8 @@ def sync_command(dry_run, force):
     now = utcnow()
     changed = kept = unknown = 0
     db.session.info[PRICE_SOURCE_KEY] = "sync"
+    if effective_from is not None:
+        db.session.info[PRICE_EFFECTIVE_KEY] = effective_from
     try:
         models = db.session.execute(
             select(AIModelConfig).order_by(AIModelConfig.provider, AIModelConfig.sort_order)
@@ -76,6 +84,7 @@ def sync_command(dry_run, force):
             db.session.commit()
     finally:
         db.session.info.pop(PRICE_SOURCE_KEY, None)
+        db.session.info.pop(PRICE_EFFECTIVE_KEY, None)
     verb = "would change" if dry_run else "changed"
     summary = f"{verb} {changed} model(s)" if changed else "no differences"
     click.echo(f"{summary}; {kept} kept as an admin set them; {unknown} unknown to genai-prices")

@@ -1,6 +1,6 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
-from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog
+from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog, UsageCostRevision
 from .catalog import AIModelConfig, ModelPrice
 from .content import (
     Cluster,
@@ -48,5 +48,6 @@ __all__ = [
     "Publication",
     "Site",
     "Task",
+    "UsageCostRevision",
     "User",
 ]

@@ -145,4 +145,25 @@ class CreditUsageLog(db.Model):
     model_config: Mapped[AIModelConfig | None] = relationship()
 
 
-__all__ = ["CreditCostConfig", "CreditTransaction", "CreditUsageLog", "ZERO"]
+class UsageCostRevision(db.Model):
+    """A usage row's cost re-priced after its price was corrected (`backfill-costs
+    --reprice`): the figures before and after. Credits charged are never revised."""
+
+    __tablename__ = "usage_cost_revisions"
+
+    id: Mapped[int] = pk()
+    usage_id: Mapped[int] = mapped_column(
+        ForeignKey("credit_usage_logs.id", ondelete="CASCADE"), index=True
+    )
+    old_cost_usd_total: Mapped[Decimal | None] = mapped_column(Money)
+    new_cost_usd_total: Mapped[Decimal] = mapped_column(Money)
+    # Every cost part, the prices used and the tier, before and after.
+    before: Mapped[dict] = mapped_column(db.JSON)
+    after: Mapped[dict] = mapped_column(db.JSON)
+    price_id: Mapped[int | None] = mapped_column(ForeignKey("model_prices.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at()
+
+    usage: Mapped[CreditUsageLog] = relationship()
+
+
+__all__ = ["CreditCostConfig", "CreditTransaction", "CreditUsageLog", "UsageCostRevision", "ZERO"]

@@ -145,6 +145,8 @@ PRICE_FIELDS = (
     "pricing",
 )
 PRICE_SOURCE_KEY = "igny8_price_source"
+# Set on a session to date the price rows it writes (a correction of past prices).
+PRICE_EFFECTIVE_KEY = "igny8_price_effective_from"
 
 
 @event.listens_for(Session, "before_flush")
@@ -159,7 +161,7 @@ def _record_price_history(session, _flush_context, _instances):
             session.add(
                 ModelPrice(
                     model=obj,
-                    effective_from=utcnow(),
+                    effective_from=session.info.get(PRICE_EFFECTIVE_KEY) or utcnow(),
                     source=session.info.get(PRICE_SOURCE_KEY, "admin"),
                     **{f: getattr(obj, f) for f in PRICE_FIELDS},
                 )

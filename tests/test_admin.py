@@ -64,6 +64,7 @@ ADMIN_URLS = [
     "/admin/creditcostconfig/",
     "/admin/credittransaction/",
     "/admin/creditusagelog/",
+    "/admin/usagecostrevision/",
     "/admin/operationrun/",
     "/admin/global_settings/",
     "/admin/module_switches/",
@@ -384,3 +385,60 @@ def test_global_settings_offer_only_active_models_of_the_right_type(app, admin):
         and "GPT-4o<" not in text_select
         and "DALL-E 3" not in text_select
     )
+
+
+def test_admin_edits_the_pricing_structure_and_bad_prices_write_nothing(app, admin):
+    from metering_support import model_named
+
+    from igny8.models import AIModelConfig, ModelPrice
+
+    with app.app_context():
+        model = model_named("o4-mini")
+        model_id, before, pricing = model.id, len(model.prices), model.pricing
+    edit_url = f"/admin/aimodelconfig/edit/?id={model_id}"
+    page = admin.get(edit_url).get_data(as_text=True)
+    assert "flex" in page  # the structure is on the form, to edit in place
+    form = {
+        "model_name": "o4-mini",
+        "provider": "openai",
+        "model_type": "text",
+        "display_name": "o4-mini",
+        "cost_per_1k_input": "0.0011",
+        "cost_per_1k_cached_input": "0.000275",
+        "cost_per_1k_output": "0.0044",
+        "cost_per_image": "0",
+        "tokens_per_credit": "1000",
+        "credits_per_image": "1",
+        "is_active": "y",
+        "sort_order": "7",
+        "csrf_token": csrf_from(page),
+    }
+    bad = [
+        ('{"tiers": [{"above_input_tokens": 5, "rates": {"input": "-2"}}]}', "non-negative"),
+        (
+            '{"tiers": [{"above_input_tokens": 9, "rates": {"input": "2"}}, '
+            '{"above_input_tokens": 5, "rates": {"input": "3"}}]}',
+            "increasing order",
+        ),
+        ('{"service_tiers": {"turbo": {"rates": {}}}}', "turbo"),
+    ]
+    for structure, message in bad:
+        response = admin.post(edit_url, data={**form, "pricing": structure})
+        assert message in response.get_data(as_text=True), structure
+    negative = admin.post(edit_url, data={**form, "cost_per_1k_output": "-1", "pricing": "{}"})
+    assert "cost_per_1k_output must not be negative" in negative.get_data(as_text=True)
+    with app.app_context():
+        model = db.session.get(AIModelConfig, model_id)
+        assert (len(model.prices), model.pricing) == (before, pricing)
+    good = '{"service_tiers": {"flex": {"rates": {"input": "0.5", "output": "2"}}}}'
+    assert admin.post(edit_url, data={**form, "pricing": good}).status_code == 302
+    with app.app_context():
+        newest = (
+            db.session.execute(
+                select(ModelPrice).where(ModelPrice.model_id == model_id).order_by(ModelPrice.id)
+            )
+            .scalars()
+            .all()[-1]
+        )
+        assert newest.source == "admin"
+        assert newest.pricing["service_tiers"]["flex"]["rates"]["input"] == "0.5"

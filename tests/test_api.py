@@ -223,3 +223,14 @@ def test_health_reports_a_missing_encryption_key(make_app):
     assert response.status_code == 503
     check = next(c for c in response.json["checks"] if c["name"] == "encryption_key")
     assert not check["ok"] and "not set" in check["detail"]
+
+
+def test_models_carry_their_whole_price(client, tenant):
+    items = client.get("/api/v1/models?type=image&per_page=100", headers=tenant.headers).json[
+        "items"
+    ]
+    dalle = next(m for m in items if m["model_name"] == "dall-e-3")
+    assert dalle["pricing"]["image_prices"]["1024x1792/hd"] == "0.12"
+    assert dalle["image_credits"]["1024x1792/hd"] == 15 and dalle["credit_rule"] == "images"
+    gpt_image = next(m for m in items if m["model_name"] == "gpt-image-1")
+    assert gpt_image["credit_rule"] == "tokens" and gpt_image["max_output_tokens"] == 6240

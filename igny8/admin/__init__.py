@@ -33,6 +33,7 @@ def _register_core_views(admin) -> None:
     add(admin, m.CreditCostConfig, "AI & Billing", name="Operation Costs")
     add(admin, m.CreditTransaction, "AI & Billing", name="Credit Ledger")
     add(admin, m.CreditUsageLog, "AI & Billing", name="Usage Log")
+    add(admin, m.UsageCostRevision, "AI & Billing", name="Cost Revisions")
     add(admin, m.OperationRun, "AI & Billing", name="Operation Runs")
     add(
         admin,

@@ -95,12 +95,28 @@ class ModelConfigView(SecuredModelView):
         "cost_per_1k_cached_input",
         "cost_per_1k_output",
         "cost_per_image",
+        "pricing",
         "tokens_per_credit",
         "credits_per_image",
+        "credit_rule",
+        "end_of_life",
         "is_default",
         "is_active",
     )
     form_excluded_columns = ("prices",)
+    column_descriptions = {
+        "pricing": "Everything beyond the per-1k prices, as JSON: cache writes by TTL, "
+        "reasoning and image token rates, tiers by prompt size, service tiers, per-image "
+        "prices by size and quality, provider-reported cost (docs/metering.md). "
+        "Rates in it are per 1M tokens unless per_tokens says 1000.",
+        "credit_rule": "tokens, images or cost (empty: tokens for text, images for image models)",
+        "credits_per_usd": "With the cost rule: credits = ceil(cost in USD x this)",
+        "image_credits": 'Credits per image by "SIZE/QUALITY" or "SIZE", e.g. {"1024x1792/hd": 15}',
+        "request_options": 'What the provider needs for this model, e.g. {"max_tokens_param": '
+        '"max_completion_tokens", "temperature": false} for reasoning models',
+        "max_output_tokens": "For an image model priced by tokens: the most one image takes",
+        "end_of_life": "The provider's end of life; past it the model stays for history",
+    }
 
     def on_model_change(self, form, model, is_created):
         # One default per type: choosing a new default clears the previous one, before the

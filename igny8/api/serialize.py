@@ -59,10 +59,17 @@ def ai_model(m):
         ),
         "cost_per_1k_output": money(m.cost_per_1k_output, 10),
         "cost_per_image": money(m.cost_per_image, 10),
+        # The rest of the price (cache writes, tiers, service tiers, per-image by size and
+        # quality), as the catalog keeps it: docs/metering.md.
+        "pricing": m.pricing,
         "tokens_per_credit": m.tokens_per_credit,
         "credits_per_image": m.credits_per_image,
+        "credit_rule": m.credit_rule or ("images" if m.model_type == "image" else "tokens"),
+        "credits_per_usd": m.credits_per_usd,
+        "image_credits": m.image_credits,
         "context_window": m.context_window,
         "max_output_tokens": m.max_output_tokens,
+        "end_of_life": m.end_of_life.isoformat() if m.end_of_life else None,
         "is_default": m.is_default,
     }
 

@@ -14,6 +14,8 @@ Each check raises AssertionError with a message saying what is wrong; none needs
 app or a database. The kit builds its own plugin manager with igny8's hookspecs.
 """
 
+from types import SimpleNamespace
+
 import pluggy
 
 from . import hookspecs, registry
@@ -21,11 +23,14 @@ from .ai.provider import (
     ERROR_CODES,
     Credential,
     ImageRequest,
+    ModelSpec,
     Provider,
     ProviderError,
     TextRequest,
 )
 from .ai.usage import Usage
+from .billing.credits import CREDIT_RULES
+from .billing.pricing import PriceCard
 
 # A key the kit hands to providers, so it can prove no error message ever shows it.
 CONFORMANCE_SECRET = "sk-igny8-conformance-DO-NOT-SHOW-0123456789"
@@ -90,7 +95,27 @@ class ProviderConformance:
                 overridden = getattr(type(provider), method) is not getattr(Provider, method)
                 if kind in provider.model_types and not overridden:
                     _fail(f"{name!r} declares {kind} models but does not implement {method}()")
+            self.check_catalog(provider)
         return list(providers.values())
+
+    def check_catalog(self, provider: Provider) -> None:
+        """Every model the provider declares can be seeded and priced."""
+        for spec in provider.models:
+            where = f"{provider.name!r} model {getattr(spec, 'model_name', spec)!r}"
+            if not isinstance(spec, ModelSpec):
+                _fail(f"{where}: models are igny8.ai.provider.ModelSpec")
+            if spec.model_type not in provider.model_types:
+                _fail(
+                    f"{where}: model_type {spec.model_type!r} is not one of {provider.model_types}"
+                )
+            try:
+                PriceCard.of(SimpleNamespace(**spec.columns()))
+            except (ValueError, ArithmeticError) as exc:
+                _fail(f"{where}: its price does not validate: {exc}")
+            if spec.credit_rule not in (None, *CREDIT_RULES):
+                _fail(f"{where}: credit_rule is one of {CREDIT_RULES} or None")
+            if spec.credit_rule == "cost" and not spec.credits_per_usd:
+                _fail(f"{where}: the cost rule needs credits_per_usd")
 
     def credential(self, base_url: str | None = None) -> Credential:
         return Credential(self.secret, base_url, "admin")

@@ -6,7 +6,7 @@ import igny8_openai
 import igny8_runware
 import pytest
 
-from igny8.ai.provider import Provider, ProviderError
+from igny8.ai.provider import ModelSpec, Provider, ProviderError
 from igny8.ai.usage import Usage
 from igny8.testing import ProviderConformance
 
@@ -126,3 +126,39 @@ def test_the_kit_catches_a_provider_without_its_method():
 
     with pytest.raises(AssertionError, match="does not implement generate_images"):
         ProviderConformance(LazyPlugin()).check_registration()
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (ModelSpec("m", "image", per_image="0.01"), "model_type 'image' is not one of"),
+        (
+            ModelSpec(
+                "m",
+                "text",
+                pricing={"tiers": [{"above_input_tokens": 1, "rates": {"input": "-1"}}]},
+            ),
+            "does not validate",
+        ),
+        (ModelSpec("m", "text", credit_rule="cost"), "needs credits_per_usd"),
+        ({"model_name": "m"}, "models are igny8.ai.provider.ModelSpec"),
+    ],
+)
+def test_the_kit_catches_a_catalog_that_cannot_be_priced(spec, message):
+    class Cataloged(Provider):
+        name = "cataloged"
+        model_types = ("text",)
+        models = (spec,)
+
+        def complete(self, request, credential):
+            raise NotImplementedError
+
+    class CatalogPlugin:
+        from igny8 import hookimpl
+
+        @hookimpl
+        def igny8_register_providers(self, register):
+            register(Cataloged())
+
+    with pytest.raises(AssertionError, match=message):
+        ProviderConformance(CatalogPlugin()).check_registration()

@@ -166,3 +166,10 @@ def test_publish_without_a_target_is_422(api):
 def test_insert_links(html, links, expected, placed):
     new, done = insert_links(html, links)
     assert new == expected and len(done) == placed
+
+
+def test_a_placed_anchor_is_the_text_as_written():
+    # The link row must name what the reader sees, not the model's casing of it.
+    new, done = insert_links("<p>Choose your shoes.</p>", [(["choose YOUR shoes"], "/s")])
+    assert done == [("Choose your shoes", "/s")]
+    assert '<a href="/s">Choose your shoes</a>' in new

@@ -10,7 +10,7 @@ def insert_links(html: str, links) -> tuple[str, list[tuple[str, str]]]:
     """``links``: (anchors to try in order, url). Link the first free occurrence of the first
     anchor found (case-insensitive, whole words): never inside an existing link or a heading,
     never the same anchor twice, one link per URL. Returns the new HTML and the
-    (anchor, url) pairs placed."""
+    (anchor, url) pairs placed, each anchor as the text has it."""
     placed, used, linked = [], set(), set()
     for anchors, url in links:
         if url in linked:
@@ -19,16 +19,16 @@ def insert_links(html: str, links) -> tuple[str, list[tuple[str, str]]]:
             key = anchor.strip().lower()
             if not key or key in used:
                 continue
-            html, done = _link_first(html, anchor.strip(), url)
-            if done:
+            html, linked_text = _link_first(html, anchor.strip(), url)
+            if linked_text is not None:
                 used.add(key)
                 linked.add(url)
-                placed.append((anchor.strip(), url))
+                placed.append((linked_text, url))
                 break
     return html, placed
 
 
-def _link_first(html: str, anchor: str, url: str) -> tuple[str, bool]:
+def _link_first(html: str, anchor: str, url: str) -> tuple[str, str | None]:
     pattern = re.compile(rf"(?<![\w-]){re.escape(anchor)}(?![\w-])", re.I)
     parts = _TAG.split(html)
     depth_a = depth_h = 0
@@ -48,5 +48,5 @@ def _link_first(html: str, anchor: str, url: str) -> tuple[str, bool]:
         if match:
             link = f'<a href="{html_lib.escape(url, quote=True)}">{match.group(0)}</a>'
             parts[i] = part[: match.start()] + link + part[match.end() :]
-            return "".join(parts), True
-    return html, False
+            return "".join(parts), match.group(0)
+    return html, None

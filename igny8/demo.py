@@ -1,5 +1,6 @@
 """The demo set-up of `flask igny8 init --demo`: an account, a user, a token and a site,
-served by the offline provider so that everything works with no key and no network."""
+served by a provider that needs no key (the offline one, as shipped) unless the real
+defaults can be called, so that everything works with no key and no network."""
 
 import json
 import os
@@ -7,9 +8,11 @@ import secrets
 
 from sqlalchemy import select
 
-from . import accounts
+from . import accounts, registry
+from .ai.credentials import is_configured
 from .extensions import db
-from .models import AIModelConfig, GlobalIntegrationSettings, ProviderCredential, Site
+from .models import AIModelConfig, GlobalIntegrationSettings, Site
+from .plugins import current_plugins
 
 ACCOUNT_NAME = "Demo"
 USER_EMAIL = "demo@igny8.local"
@@ -62,31 +65,32 @@ def read_credentials(app) -> dict | None:
         return None
 
 
-def _openai_key_configured() -> bool:
-    if os.environ.get("OPENAI_API_KEY"):
-        return True
-    row = db.session.execute(
-        select(ProviderCredential).where(
-            ProviderCredential.provider == "openai", ProviderCredential.is_active
-        )
-    ).scalar_one_or_none()
-    return bool(row and row.api_key)
-
-
-def _use_offline_models() -> None:
-    """With no OpenAI key the demo runs on the offline provider; with one, the real
-    default models (gpt-4o-mini, dall-e-3) serve."""
-    if _openai_key_configured():
-        return
+def _use_callable_models() -> None:
+    """For each model type: the system default serves when its provider can be called
+    (a key is configured, or none is needed); otherwise the demo's global default is the
+    first active model of a provider that needs no key (the offline one, as shipped)."""
     settings = GlobalIntegrationSettings.get()
-    by_name = {
-        m.model_name: m
-        for m in db.session.execute(
-            select(AIModelConfig).where(AIModelConfig.provider == "offline")
-        ).scalars()
-    }
-    settings.default_text_model = by_name.get("offline-text")
-    settings.default_image_model = by_name.get("offline-image")
+    providers = registry.providers(current_plugins().pm)
+    models = db.session.execute(
+        select(AIModelConfig).where(AIModelConfig.is_active).order_by(AIModelConfig.sort_order)
+    ).scalars()
+    by_type: dict[str, list] = {}
+    for model in models:
+        by_type.setdefault(model.model_type, []).append(model)
+    for model_type, candidates in by_type.items():
+        default = next((m for m in candidates if m.is_default), None)
+        provider = providers.get(default.provider) if default else None
+        if provider is not None and is_configured(provider):
+            continue
+        keyless = next(
+            (
+                m
+                for m in candidates
+                if m.provider in providers and providers[m.provider].key_env_var is None
+            ),
+            None,
+        )
+        setattr(settings, f"default_{model_type}_model", keyless)
 
 
 def ensure_demo(app) -> tuple[dict | None, bool]:
@@ -106,7 +110,7 @@ def ensure_demo(app) -> tuple[dict | None, bool]:
         accounts.create_user(ADMIN_EMAIL, credentials["admin_password"], is_superuser=True)
         credentials["admin_email"] = ADMIN_EMAIL
     db.session.add(Site(account=account, name=SITE_NAME, url="https://demo.example.com"))
-    _use_offline_models()
+    _use_callable_models()
     return credentials, True
 
 

@@ -167,20 +167,28 @@ class DebugConsoleView(security.SecuredView, BaseView):
         return report
 
     def _test_call(self, account, operation, report):
-        """A real metered call through the offline provider, charged to the account."""
+        """A real metered call on a model whose provider needs no key (the offline one, as
+        shipped), charged to the account."""
+        keyless = {
+            name
+            for name, provider in registry.providers(current_plugins().pm).items()
+            if provider.key_env_var is None
+        }
         offline = (
             db.session.execute(
-                select(AIModelConfig).where(
-                    AIModelConfig.provider == "offline",
+                select(AIModelConfig)
+                .where(
+                    AIModelConfig.provider.in_(keyless),
                     AIModelConfig.model_type == (operation.model_type or "text"),
                     AIModelConfig.is_active,
                 )
+                .order_by(AIModelConfig.sort_order)
             )
             .scalars()
             .first()
         )
         if offline is None:
-            flash("no active offline model for a test call", "error")
+            flash("no active model of a provider that needs no key, for a test call", "error")
             return
         meter = Meter(account_id=account.id, operation=operation.key, pm=current_plugins().pm)
         ctx = self._context(account, operation, meter)

@@ -100,3 +100,29 @@ def model_named(name) -> AIModelConfig:
     return db.session.execute(
         select(AIModelConfig).where(AIModelConfig.model_name == name)
     ).scalar_one()
+
+
+# Throw-away operations that make one metered call per item: text and image.
+SAY = Operation(
+    "say",
+    module="writer",
+    model_type="text",
+    title="Say",
+    handler=lambda ctx, item: {"text": ctx.text([{"role": "user", "content": item}]).output},
+)
+DRAW = Operation(
+    "draw",
+    module="images",
+    model_type="image",
+    title="Draw",
+    handler=lambda ctx, item: {"n": len(ctx.images(item).output.images)},
+)
+
+
+class OperationsPlugin:
+    """Registers SAY and DRAW."""
+
+    @hookimpl
+    def igny8_register_operations(self, register):
+        register(SAY)
+        register(DRAW)

@@ -6,15 +6,13 @@ Each expected figure is the provider's list price, worked by hand in the comment
 from decimal import Decimal
 
 import pytest
-from metering_support import model_named
+from metering_support import OperationsPlugin, model_named
 from sqlalchemy import select
 from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 
-from igny8 import hookimpl
 from igny8.ai.engine import run_operation
 from igny8.extensions import db
 from igny8.models import CreditUsageLog, GlobalIntegrationSettings, ProviderCredential
-from igny8.registry import Operation
 
 
 def chat_completion(model, usage, service_tier="default"):
@@ -183,31 +181,6 @@ CASES = {
 }
 
 
-class BillPlugin:
-    @hookimpl
-    def igny8_register_operations(self, register):
-        register(
-            Operation(
-                "say",
-                module="writer",
-                model_type="text",
-                title="Say",
-                handler=lambda ctx, item: {
-                    "text": ctx.text([{"role": "user", "content": item}]).output
-                },
-            )
-        )
-        register(
-            Operation(
-                "draw",
-                module="images",
-                model_type="image",
-                title="Draw",
-                handler=lambda ctx, item: {"n": len(ctx.images(item).output.images)},
-            )
-        )
-
-
 @pytest.fixture
 def servers(openai_server, anthropic_server, runware_server):
     return {
@@ -221,7 +194,7 @@ def servers(openai_server, anthropic_server, runware_server):
 def test_bill_from_recorded_response(app, plugins, tenant, servers, case):
     provider, model_name, body, expected, tier = CASES[case]
     server, base_url = servers[provider]
-    plugins.register(BillPlugin(), "bills")
+    plugins.register(OperationsPlugin(), "bills")
     server.script.append({"reply": body})
     with app.app_context():
         model = model_named(model_name)
@@ -255,7 +228,7 @@ def test_bill_from_recorded_response(app, plugins, tenant, servers, case):
 
 
 def test_reasoning_models_get_their_declared_parameters(app, plugins, tenant, openai_server):
-    plugins.register(BillPlugin(), "bills")
+    plugins.register(OperationsPlugin(), "bills")
     with app.app_context():
         db.session.add(
             ProviderCredential(
@@ -274,7 +247,7 @@ def test_reasoning_models_get_their_declared_parameters(app, plugins, tenant, op
 
 
 def test_hd_images_cost_more_credits(app, plugins, tenant, openai_server):
-    plugins.register(BillPlugin(), "bills")
+    plugins.register(OperationsPlugin(), "bills")
     charged = {}
     with app.app_context():
         db.session.add(
@@ -299,7 +272,7 @@ def test_hd_images_cost_more_credits(app, plugins, tenant, openai_server):
 
 
 def test_unknown_service_tier_is_priced_standard_and_flagged(app, plugins, tenant, openai_server):
-    plugins.register(BillPlugin(), "bills")
+    plugins.register(OperationsPlugin(), "bills")
     body = chat_completion(
         "o4-mini",
         {"prompt_tokens": 1000, "completion_tokens": 2000, "total_tokens": 3000},
@@ -321,7 +294,7 @@ def test_unknown_service_tier_is_priced_standard_and_flagged(app, plugins, tenan
 
 
 def test_usage_api_and_report_split_cost_and_name_the_tier(app, plugins, tenant, servers, admin):  # noqa: F811
-    plugins.register(BillPlugin(), "bills")
+    plugins.register(OperationsPlugin(), "bills")
     server, base_url = servers["anthropic"]
     for case in ("claude cache write 5 min", "claude long context"):
         server.script.append({"reply": CASES[case][2]})

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from conftest import create_tenant
+from metering_support import OperationsPlugin
 from sqlalchemy import select
 
-from igny8 import hookimpl
 from igny8.ai.engine import run_operation
 from igny8.extensions import db
 from igny8.models import AIModelConfig, CreditUsageLog
-from igny8.registry import Operation
 
 PACKAGE = Path(__file__).parent / "thirdparty"
 
@@ -33,22 +32,6 @@ def installed(tmp_path, monkeypatch):
     import sys
 
     sys.modules.pop("igny8_echo", None)
-
-
-class Say:
-    @hookimpl
-    def igny8_register_operations(self, register):
-        register(
-            Operation(
-                "say",
-                module="writer",
-                model_type="text",
-                title="Say",
-                handler=lambda ctx, item: {
-                    "text": ctx.text([{"role": "user", "content": item}]).output
-                },
-            )
-        )
 
 
 def test_installed_provider_is_callable_right_after_init(installed, make_app):
@@ -71,7 +54,7 @@ def test_installed_provider_is_callable_right_after_init(installed, make_app):
         "/api/v1/settings/integration", json={"text_model": "echo-1"}, headers=tenant.headers
     )
     assert chosen.status_code == 200, chosen.json
-    app.extensions["igny8"].register(Say(), "say")
+    app.extensions["igny8"].register(OperationsPlugin(), "say")
     with app.app_context():
         outcome = run_operation(tenant.account_id, "say", ["hello there world"])
         assert (

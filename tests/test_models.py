@@ -145,8 +145,18 @@ def test_money_is_decimal_and_exact(app):
         assert model.prices[0].cost_per_1k_output == Decimal("0.0006")
 
 
-def test_deleting_an_account_removes_its_sites(app, tenant):
+def test_deleting_an_account_removes_its_sites(app, make_tenant):
+    tenant = make_tenant(credits=0)  # no billing history
     with app.app_context():
         db.session.delete(db.session.get(Account, tenant.account_id))
         db.session.commit()
         assert db.session.get(Site, tenant.site_id) is None
+
+
+def test_the_database_keeps_an_account_that_has_billing_history(app, tenant):
+    with app.app_context():
+        db.session.delete(db.session.get(Account, tenant.account_id))  # it has a grant
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.get(Account, tenant.account_id) is not None

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
-from . import auth, monitoring, reports, security, views
-from .base import SecuredModelView, add
+from . import audit_trail, auth, monitoring, reports, security, views
+from .base import ReadOnlyModelView, SecuredModelView, add
 
 
 class IndexView(security.SecuredView, AdminIndexView):
@@ -22,7 +22,7 @@ def _register_core_views(admin) -> None:
     add(admin, m.Plan, "Accounts")
     add(admin, m.Site, "Accounts")
     add(admin, m.AIModelConfig, "AI & Billing", views.ModelConfigView, name="AI Models")
-    add(admin, m.ModelPrice, "AI & Billing", name="Price History")
+    add(admin, m.ModelPrice, "AI & Billing", ReadOnlyModelView, name="Price History")
     add(
         admin,
         m.ProviderCredential,
@@ -31,10 +31,15 @@ def _register_core_views(admin) -> None:
         name="Provider Credentials",
     )
     add(admin, m.CreditCostConfig, "AI & Billing", name="Operation Costs")
-    add(admin, m.CreditTransaction, "AI & Billing", name="Credit Ledger")
-    add(admin, m.CreditUsageLog, "AI & Billing", name="Usage Log")
-    add(admin, m.UsageCostRevision, "AI & Billing", name="Cost Revisions")
-    add(admin, m.OperationRun, "AI & Billing", name="Operation Runs")
+    # Money and history: read-only (written by the meter, the ledger, the CLI).
+    for model, name in (
+        (m.CreditTransaction, "Credit Ledger"),
+        (m.CreditUsageLog, "Usage Log"),
+        (m.UsageCostRevision, "Cost Revisions"),
+        (m.OperationRun, "Operation Runs"),
+        (m.AdminAuditLog, "Admin Audit Log"),
+    ):
+        add(admin, model, "AI & Billing", ReadOnlyModelView, name=name)
     add(
         admin,
         m.GlobalIntegrationSettings,
@@ -95,6 +100,8 @@ def init_app(app) -> Admin:
         index_view=IndexView(url="/admin"),
     )
     app.before_request(security.gate)
+    app.before_request(audit_trail.watch_admin_requests)
+    app.teardown_request(audit_trail.unwatch)
     app.context_processor(lambda: {"logout_form": FlaskForm()})
     app.add_template_filter(reports.plain, "plain")
     _register_core_views(admin)

@@ -46,6 +46,19 @@ class SecuredModelView(security.SecuredView, ModelView):
     column_display_pk = True
     # Set per model where a column has a fixed set of values.
     status_values: tuple[str, ...] = ()
+    # Values a clone takes instead of the original's (e.g. an account's balance: 0).
+    clone_resets: dict = {}
+
+    def refuse_delete(self, row) -> str | None:
+        """Why ``row`` may not be deleted, or None. Views of records that must stay say so."""
+        return None
+
+    def delete_model(self, model):
+        reason = self.refuse_delete(model)
+        if reason:
+            flash(reason, "error")
+            return False
+        return super().delete_model(model)
 
     def __init__(self, model, session, **kwargs):
         columns = inspect(model).columns
@@ -128,6 +141,13 @@ class SecuredModelView(security.SecuredView, ModelView):
     def action_delete(self, ids):
         # Flask-Admin's own bulk delete compares ids as strings, which PostgreSQL refuses.
         rows = self._rows_by_id(ids)
+        refused = [(row, self.refuse_delete(row)) for row in rows]
+        refused = [(row, reason) for row, reason in refused if reason]
+        if refused:
+            for _row, reason in refused:
+                flash(reason, "error")
+            flash("nothing was deleted", "error")
+            return
         for row in rows:
             db.session.delete(row)
         try:
@@ -181,6 +201,7 @@ class SecuredModelView(security.SecuredView, ModelView):
                     values[key] = _unique_copy(db.session, self.model, key, values[key])
             if "is_default" in values:
                 values["is_default"] = False  # one default per type stays one
+            values.update(self.clone_resets)
             db.session.add(self.model(**values))
             made += 1
         try:
@@ -221,6 +242,33 @@ class SecuredModelView(security.SecuredView, ModelView):
         excluded = set(self.column_export_exclude_list)
         columns = [c.key for c in inspect(self.model).columns if c.key not in excluded]
         return [{c: getattr(row, c) for c in columns} for row in self._rows_by_id(ids)], columns
+
+
+class ReadOnlyModelView(SecuredModelView):
+    """Records that must stay as written (money, history, the audit trail): view, filter,
+    search and export; no create, edit, clone or delete, by form, action or URL."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_default_sort = ("id", True)  # newest first
+
+    def is_action_allowed(self, name):
+        return name in ("export_csv", "export_json") and super().is_action_allowed(name)
+
+    # Never reached through the views (can_* are off); refused should anything call them.
+    def create_model(self, form):
+        return self._read_only()
+
+    def update_model(self, form, model):
+        return self._read_only()
+
+    def delete_model(self, model):
+        return self._read_only()
+
+    def _read_only(self):
+        flash(f"{self.model.__tablename__} rows are read-only: they are written by igny8 only")
+        return False
 
 
 def _shorten(view, context, model, name, limit=120):

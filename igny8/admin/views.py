@@ -3,28 +3,88 @@
 from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
-from sqlalchemy import select, update
-from wtforms import IntegerField, PasswordField, StringField
+from sqlalchemy import func, select, update
+from wtforms import FloatField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from .. import accounts, modules
 from ..billing import ledger
 from ..extensions import db
-from ..models import AIModelConfig
-from . import security
+from ..models import Account, AIModelConfig, CreditTransaction, CreditUsageLog, OperationRun
+from ..timeutil import utcnow
+from . import audit_trail, security
 from .base import BulkForm, SecuredModelView
 
 MASK = "••••••••"
 
 
+def billing_history(account_id: int) -> dict[str, int]:
+    """How many money records an account has, by kind."""
+    return {
+        kind: db.session.execute(
+            select(func.count()).select_from(model).where(model.account_id == account_id)
+        ).scalar()
+        for kind, model in (
+            ("usage rows", CreditUsageLog),
+            ("ledger entries", CreditTransaction),
+            ("operation runs", OperationRun),
+        )
+    }
+
+
 class AccountView(SecuredModelView):
-    column_list = ("id", "name", "plan", "credits", "is_active", "created_at")
+    column_list = ("id", "name", "plan", "credits", "is_active", "archived_at", "created_at")
     # Credits change only through the ledger (the "Add / subtract credits" action).
-    form_excluded_columns = ("credits", "users", "created_at")
+    form_excluded_columns = ("credits", "users", "created_at", "archived_at")
+    # A clone is a new, empty account: no balance (the ledger would not add up), no history.
+    clone_resets = {"credits": 0, "archived_at": None}
+    list_template = "admin/model/account_list.html"
 
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.credits = 0
+
+    # Archived accounts are hidden unless asked for (?archived=1).
+    def get_query(self):
+        return self._visible(super().get_query())
+
+    def get_count_query(self):
+        return self._visible(super().get_count_query())
+
+    def _visible(self, query):
+        if request.args.get("archived"):
+            return query
+        return query.filter(Account.archived_at.is_(None))
+
+    def refuse_delete(self, row) -> str | None:
+        history = billing_history(row.id)
+        if not any(history.values()):
+            return None
+        found = ", ".join(f"{n} {kind}" for kind, n in history.items() if n)
+        return (
+            f"account {row.name!r} has billing history ({found}) and cannot be deleted: "
+            "archive it instead (it is deactivated and hidden; its records stay)"
+        )
+
+    @action(
+        "archive", "Archive", "Archive the selected accounts? They stop working and are hidden."
+    )
+    def action_archive(self, ids):
+        audit_trail.watch(db.session(), "archive")
+        rows = self._rows_by_id(ids)
+        for row in rows:
+            row.is_active, row.archived_at = False, row.archived_at or utcnow()
+        db.session.commit()
+        flash(f"{len(rows)} account(s) archived", "success")
+
+    @action("unarchive", "Restore from archive")
+    def action_unarchive(self, ids):
+        audit_trail.watch(db.session(), "restore")
+        rows = self._rows_by_id(ids)
+        for row in rows:
+            row.is_active, row.archived_at = True, None
+        db.session.commit()
+        flash(f"{len(rows)} account(s) restored", "success")
 
     @action("adjust_credits", "Add / subtract credits")
     def action_adjust_credits(self, ids):
@@ -43,11 +103,20 @@ class AccountView(SecuredModelView):
             done, refused = 0, []
             for account_id in ids:
                 try:
-                    ledger.apply(
+                    entry = ledger.apply(
                         account_id,
                         form.amount.data,
                         "grant" if form.amount.data > 0 else "adjustment",
                         description=f"admin: {form.reason.data}",
+                    )
+                    audit_trail.record(
+                        "adjust credits",
+                        Account.__tablename__,
+                        account_id,
+                        f"adjust credits of account {account_id} by {form.amount.data:+d}: "
+                        f"{form.reason.data}",
+                        {"credits": entry.balance_after - form.amount.data},
+                        {"credits": entry.balance_after},
                     )
                     done += 1
                 except ledger.InsufficientCredits:
@@ -168,6 +237,8 @@ class SingletonView(SecuredModelView):
 
 class GlobalSettingsView(SingletonView):
     form_excluded_columns = ("updated_at",)
+    # Flask-Admin's form builder skips Float columns: without this, no temperature field.
+    form_overrides = {"default_temperature": FloatField}
     form_args = {
         "default_text_model": {
             "query_factory": lambda: (

@@ -1,5 +1,6 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
+from .admin_audit import AdminAuditLog
 from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog, UsageCostRevision
 from .catalog import AIModelConfig, ModelPrice
 from .content import (
@@ -24,6 +25,7 @@ from .settings import (
 from .tenancy import Account, ApiToken, Plan, Site, User
 
 __all__ = [
+    "AdminAuditLog",
     "AIModelConfig",
     "Account",
     "ApiToken",

@@ -28,9 +28,13 @@ def updated_at() -> Mapped[datetime]:
     return mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def account_fk(nullable: bool = False, index: bool = True) -> Mapped[int]:
+def account_fk(nullable: bool = False, index: bool = True, money: bool = False) -> Mapped[int]:
+    """The owning account. Money records (``money``) keep their account: the database
+    refuses to delete an account that has any (archive it instead)."""
     return mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=nullable, index=index
+        ForeignKey("accounts.id", ondelete="RESTRICT" if money else "CASCADE"),
+        nullable=nullable,
+        index=index,
     )
 
 

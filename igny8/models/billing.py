@@ -60,7 +60,7 @@ class CreditTransaction(db.Model):
     )
 
     id: Mapped[int] = pk()
-    account_id: Mapped[int] = account_fk(index=False)
+    account_id: Mapped[int] = account_fk(index=False, money=True)
     amount: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(20))
@@ -83,7 +83,7 @@ class CreditUsageLog(db.Model):
     )
 
     id: Mapped[int] = pk()
-    account_id: Mapped[int] = account_fk(index=False)
+    account_id: Mapped[int] = account_fk(index=False, money=True)
     # Billing records outlive the site they were made for.
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("sites.id", ondelete="SET NULL"), index=True

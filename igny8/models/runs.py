@@ -30,7 +30,7 @@ class OperationRun(db.Model):
     )
 
     id: Mapped[int] = pk()
-    account_id: Mapped[int] = account_fk()
+    account_id: Mapped[int] = account_fk(money=True)
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("sites.id", ondelete="SET NULL"), index=True
     )

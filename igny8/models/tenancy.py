@@ -6,6 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -45,6 +46,8 @@ class Account(db.Model):
     # Changed only through igny8.billing.ledger, so it always equals the sum of the ledger.
     credits: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An account with billing history is archived (deactivated, hidden), never deleted.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = created_at()
 
     plan: Mapped[Plan] = relationship(lazy="joined")

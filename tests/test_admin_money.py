@@ -1,0 +1,218 @@
+"""Money records are append-only in admin; accounts are archived, not deleted; clones
+start empty; every admin write is in the admin audit log."""
+
+from decimal import Decimal
+
+import pytest
+from metering_support import ScriptedProvider, add_model, scripted_plugin
+from sqlalchemy import func, select
+from test_admin import admin, admin_user, csrf_from, list_csrf, run_action  # noqa: F401
+
+from igny8.ai.engine import run_operation
+from igny8.extensions import db
+from igny8.models import (
+    Account,
+    AdminAuditLog,
+    CreditTransaction,
+    CreditUsageLog,
+    GlobalIntegrationSettings,
+    ModelPrice,
+    OperationRun,
+    ProviderCredential,
+    UsageCostRevision,
+)
+
+# Every money or history table, at its admin URL.
+READ_ONLY = {
+    "/admin/credittransaction/": CreditTransaction,
+    "/admin/creditusagelog/": CreditUsageLog,
+    "/admin/modelprice/": ModelPrice,
+    "/admin/operationrun/": OperationRun,
+    "/admin/usagecostrevision/": UsageCostRevision,
+    "/admin/adminauditlog/": AdminAuditLog,
+}
+
+
+@pytest.fixture
+def history(app, plugins, tenant):
+    """Real calls: usage rows, ledger rows, a run, price rows; one cost revision; one audit row."""
+    scripted = ScriptedProvider()
+    plugins.register(scripted_plugin(scripted), "scripted_plugin")
+    with app.app_context():
+        model = add_model()
+        GlobalIntegrationSettings.get().default_text_model = model
+        db.session.commit()
+        run_operation(tenant.account_id, "echo", ["a", "b"])
+        usage = db.session.execute(select(CreditUsageLog)).scalars().first()
+        db.session.add(
+            UsageCostRevision(
+                usage_id=usage.id,
+                old_cost_usd_total=Decimal(1),
+                new_cost_usd_total=Decimal(2),
+                before={},
+                after={},
+            )
+        )
+        db.session.add(AdminAuditLog(action="update", target="plans", summary="x"))
+        db.session.commit()
+    return tenant
+
+
+def snapshot(app):
+    with app.app_context():
+        return {
+            url: [
+                tuple(sorted((c.key, str(getattr(row, c.key))) for c in model.__table__.c))
+                for row in db.session.execute(select(model)).scalars()
+            ]
+            for url, model in READ_ONLY.items()
+        }
+
+
+def test_no_money_row_can_be_written_from_admin(app, admin, history):  # noqa: F811
+    before = snapshot(app)
+    assert all(before.values()), "every table has a row to attack"
+    for url, model in READ_ONLY.items():
+        listing = admin.get(url).get_data(as_text=True)
+        assert admin.get(url).status_code == 200
+        for action in ("clone", "delete", "activate", "deactivate", "set_status"):
+            assert f'value="{action}"' not in listing, (url, action)
+        assert "/new/" not in listing and "/edit/" not in listing
+        with app.app_context():
+            row_id = db.session.execute(select(model.id).limit(1)).scalar()
+        token = list_csrf(admin, url)
+        # Every way in: the create and edit forms, single delete, and each bulk action.
+        assert admin.get(f"{url}new/").status_code == 302
+        assert admin.get(f"{url}edit/?id={row_id}").status_code == 302
+        admin.post(f"{url}new/", data={"csrf_token": token, "amount": "5", "status": "success"})
+        admin.post(f"{url}edit/?id={row_id}", data={"csrf_token": token, "amount": "999999"})
+        admin.post(f"{url}delete/", data={"id": str(row_id), "csrf_token": token})
+        for action in ("clone", "delete", "set_status", "activate", "deactivate"):
+            run_action(admin, url, action, [row_id])
+        # Reading and exporting stay.
+        assert admin.get(f"{url}details/?id={row_id}").status_code == 200
+        assert admin.get(f"{url}export/csv/").status_code == 200
+    assert snapshot(app) == before
+    assert app.test_cli_runner().invoke(args=["igny8", "audit-ledger"]).exit_code == 0
+
+
+def test_a_cloned_account_starts_empty_and_the_ledger_stays_clean(app, admin, history):  # noqa: F811
+    run_action(admin, "/admin/account/", "clone", [history.account_id])
+    with app.app_context():
+        copy = db.session.execute(select(Account).where(Account.name.like("% (copy)"))).scalar_one()
+        assert copy.credits == 0 and copy.archived_at is None
+        usage = db.session.execute(
+            select(func.count(CreditUsageLog.id)).where(CreditUsageLog.account_id == copy.id)
+        ).scalar()
+        assert usage == 0
+    result = app.test_cli_runner().invoke(args=["igny8", "audit-ledger"])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_account_with_history_is_archived_not_deleted(app, admin, history):  # noqa: F811
+    token = list_csrf(admin, "/admin/account/")
+    refused = admin.post(
+        "/admin/account/delete/",
+        data={"id": str(history.account_id), "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "has billing history (2 usage rows, " in refused and "archive it instead" in refused
+    bulk = run_action(admin, "/admin/account/", "delete", [history.account_id])
+    assert bulk.status_code == 302
+    with app.app_context():
+        assert db.session.get(Account, history.account_id) is not None
+    run_action(admin, "/admin/account/", "archive", [history.account_id])
+    with app.app_context():
+        account = db.session.get(Account, history.account_id)
+        assert account.archived_at is not None and not account.is_active
+        name = account.name
+    assert name not in admin.get("/admin/account/").get_data(as_text=True)
+    assert name in admin.get("/admin/account/?archived=1").get_data(as_text=True)
+    # Its records stay, and so do the reports built from them.
+    assert app.test_cli_runner().invoke(args=["igny8", "audit-ledger"]).exit_code == 0
+    with app.app_context():
+        assert db.session.execute(select(func.count(CreditUsageLog.id))).scalar() == 2
+
+
+def test_an_account_without_history_can_be_deleted(app, admin, make_tenant):  # noqa: F811
+    empty = make_tenant(credits=0)
+    token = list_csrf(admin, "/admin/account/")
+    admin.post("/admin/account/delete/", data={"id": str(empty.account_id), "csrf_token": token})
+    with app.app_context():
+        assert db.session.get(Account, empty.account_id) is None
+
+
+def entries(app, action=None):
+    with app.app_context():
+        query = select(AdminAuditLog).order_by(AdminAuditLog.id)
+        if action:
+            query = query.where(AdminAuditLog.action == action)
+        return [
+            (e.action, e.target, e.target_id, e.user_email, e.before, e.after)
+            for e in db.session.execute(query).scalars()
+        ]
+
+
+def test_every_admin_write_is_in_the_audit_log(app, admin, tenant):  # noqa: F811
+    # Settings: before and after of what changed.
+    page = admin.get("/admin/global_settings/edit/?id=1").get_data(as_text=True)
+    with app.app_context():
+        settings = GlobalIntegrationSettings.get()
+        form = {
+            "default_temperature": "0.3",
+            "default_max_tokens": str(settings.default_max_tokens),
+            "default_image_size": settings.default_image_size,
+            "max_in_article_images": str(settings.max_in_article_images),
+            "csrf_token": csrf_from(page),
+        }
+    admin.post("/admin/global_settings/edit/?id=1", data=form)
+    [(action, target, target_id, who, before, after)] = entries(app, "update")
+    assert (action, target, target_id, who) == (
+        "update",
+        "global_integration_settings",
+        "1",
+        "root@igny8.test",
+    )
+    assert (before["default_temperature"], after["default_temperature"]) == (0.7, 0.3)
+    # Credits through the ledger, named as such.
+    token = list_csrf(admin, "/admin/account/")
+    admin.post(
+        f"/admin/account/adjust-credits/?ids={tenant.account_id}",
+        data={"amount": "25", "reason": "goodwill", "csrf_token": token},
+    )
+    [adjusted] = entries(app, "adjust credits")
+    assert adjusted[1:3] == ("accounts", str(tenant.account_id))
+    assert (adjusted[4], adjusted[5]) == ({"credits": 1000}, {"credits": 1025})
+    # A created row is named by its new id; a secret is never written down.
+    page = admin.get("/admin/providercredential/new/").get_data(as_text=True)
+    admin.post(
+        "/admin/providercredential/new/",
+        data={
+            "provider": "openai",
+            "new_api_key": "sk-live-NEVER-IN-THE-TRAIL",
+            "is_active": "y",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    [created] = entries(app, "create")
+    with app.app_context():
+        credential_id = db.session.execute(select(ProviderCredential.id)).scalar_one()
+    assert created[1:3] == ("provider_credentials", str(credential_id))
+    assert created[5]["api_key"] == "(secret)"
+    assert "NEVER-IN-THE-TRAIL" not in admin.get("/admin/adminauditlog/").get_data(as_text=True)
+    export = admin.get("/admin/adminauditlog/export/csv/").get_data(as_text=True)
+    assert "adjust credits" in export and "NEVER-IN-THE-TRAIL" not in export
+    # Module switches.
+    page = admin.get("/admin/module_switches/").get_data(as_text=True)
+    admin.post(
+        "/admin/module_switches/",
+        data={"csrf_token": csrf_from(page), "module": "writer", "enabled": "0"},
+    )
+    switched = [e for e in entries(app) if e[1] == "module_settings"]
+    assert switched and switched[0][5] == {"enabled": False}
+    # What tenants do through the API is not an admin write.
+    before = len(entries(app))
+    app.test_client().post(
+        "/api/v1/sites", json={"name": "S", "url": "https://s.example"}, headers=tenant.headers
+    )
+    assert len(entries(app)) == before

@@ -8,6 +8,18 @@ from statistics import median
 
 MAD_THRESHOLD = 3.5
 EXPENSIVE_CALL_FACTOR = 3
+# Anomalies need this many days with usage: fewer say nothing about what is usual.
+MIN_ACTIVE_DAYS = 7
+# Forecasts fit this many days ending today, whatever range a report shows.
+FORECAST_WINDOW_DAYS = 28
+# With no spread around the median (MAD 0), the mean absolute deviation scaled by this
+# stands in for it (Iglewicz and Hoaglin; the constant makes it estimate a standard
+# deviation for normal data, as 0.6745/MAD does).
+MEANAD_SCALE = 1.253314
+# Report ranges: at most about two years; longer ones than these group by week or month.
+MAX_RANGE_DAYS = 731
+WEEKLY_ABOVE_DAYS = 92
+MONTHLY_ABOVE_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -52,10 +64,17 @@ class Forecast:
     next_30_days: float
 
 
-def forecast(series: list[tuple[date, float]], today: date) -> Forecast:
-    """Fit a least-squares line to the daily costs and sum it over the days ahead
-    (negative days count as 0): the rest of this month, and the next 30 days."""
-    values = [v for _, v in series]
+def forecast_window(today: date) -> tuple[date, date]:
+    """The days a forecast is fitted to: the FORECAST_WINDOW_DAYS ending today."""
+    return today - timedelta(days=FORECAST_WINDOW_DAYS - 1), today
+
+
+def forecast(trailing: list[tuple[date, float]], today: date, month_to_date: float) -> Forecast:
+    """Fit a least-squares line to the daily costs of the trailing window ending today
+    (``forecast_window``) and sum it over the days ahead (negative days count as 0): the
+    rest of this calendar month, and the next 30 days. ``month_to_date`` is the calendar
+    month's cost so far; neither depends on the range a report shows."""
+    values = [v for _, v in trailing]
     trend = least_squares(values)
     last_x = len(values) - 1
     days_left = calendar.monthrange(today.year, today.month)[1] - today.day
@@ -63,10 +82,9 @@ def forecast(series: list[tuple[date, float]], today: date) -> Forecast:
     def ahead(days: int) -> float:
         return sum(max(0.0, trend.at(last_x + i)) for i in range(1, days + 1))
 
-    month_to_date = sum(v for d, v in series if d.year == today.year and d.month == today.month)
     rest = ahead(days_left)
     return Forecast(
-        "least-squares linear trend of daily cost",
+        f"least-squares linear trend of the last {len(values)} days' cost",
         month_to_date,
         rest,
         month_to_date + rest,
@@ -75,16 +93,60 @@ def forecast(series: list[tuple[date, float]], today: date) -> Forecast:
 
 
 def robust_outliers(series: list[tuple[date, float]], threshold: float = MAD_THRESHOLD):
-    """Days whose modified z-score 0.6745·(x − median) / MAD exceeds ``threshold``."""
+    """Days whose modified z-score exceeds ``threshold``: 0.6745·(x − median) / MAD, or,
+    where half the days or more share one value (MAD 0), (x − median) / (1.253314·MeanAD).
+    Nothing when fewer than MIN_ACTIVE_DAYS days had usage, or every day is the same."""
     values = [v for _, v in series]
-    if len(values) < 3:
+    if sum(1 for v in values if v) < MIN_ACTIVE_DAYS:
         return []
     mid = median(values)
-    mad = median(abs(v - mid) for v in values)
-    if mad == 0:
-        return [(d, v, float("inf")) for d, v in series if v != mid]
-    scored = [(d, v, 0.6745 * (v - mid) / mad) for d, v in series]
+    deviations = [abs(v - mid) for v in values]
+    mad = median(deviations)
+    if mad:
+        scale = mad / 0.6745
+    else:
+        mean_ad = sum(deviations) / len(deviations)
+        if not mean_ad:
+            return []
+        scale = MEANAD_SCALE * mean_ad
+    scored = [(d, v, (v - mid) / scale) for d, v in series]
     return [s for s in scored if abs(s[2]) > threshold]
+
+
+class RangeError(ValueError):
+    """A report range that cannot be shown; the message says why."""
+
+
+def report_range(start: date, end: date) -> str:
+    """Check a report range; the grouping of its chart: day, week or month."""
+    if start > end:
+        raise RangeError(f"the start ({start}) is after the end ({end})")
+    days = (end - start).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise RangeError(
+            f"the range is {days} days; reports show at most {MAX_RANGE_DAYS} days (two years)"
+        )
+    if days > MONTHLY_ABOVE_DAYS:
+        return "month"
+    return "week" if days > WEEKLY_ABOVE_DAYS else "day"
+
+
+def bucket_start(day: date, grouping: str) -> date:
+    """The first day of the week (Monday) or month ``day`` falls in."""
+    if grouping == "week":
+        return day - timedelta(days=day.weekday())
+    if grouping == "month":
+        return day.replace(day=1)
+    return day
+
+
+def grouped_series(series: list[tuple[date, float]], grouping: str) -> list[tuple[date, float]]:
+    """Daily values summed per week or month (labelled by their first day)."""
+    totals: dict[date, float] = {}
+    for day, value in series:
+        key = bucket_start(day, grouping)
+        totals[key] = totals.get(key, 0.0) + value
+    return sorted(totals.items())
 
 
 def margin(credits: int, cost: Decimal, usd_per_credit: Decimal) -> dict:

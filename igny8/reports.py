@@ -91,12 +91,42 @@ def totals(rows: list[dict]) -> dict:
     total["cost_usd"] = sum((r["cost_usd"] for r in rows), Decimal(0))
     for part in COST_PARTS:
         total[part] = sum((r[part] for r in rows), Decimal(0))
-    tokens = total["input_tokens"] + total["output_tokens"]
     total["success_rate"] = total["succeeded"] / total["calls"] if total["calls"] else None
-    total["cost_per_1k_tokens"] = (
-        (total["cost_usd"] / tokens * 1000).quantize(Decimal("0.00000001")) if tokens else None
-    )
+    total["cost_per_1k_tokens"] = text_cost_per_1k(total)
     return total
+
+
+def text_cost_per_1k(total: dict) -> Decimal | None:
+    """What 1,000 text tokens cost: text cost parts over text tokens (images apart)."""
+    tokens = (
+        total["input_tokens"]
+        + total["output_tokens"]
+        - total["image_input_tokens"]
+        - total["image_output_tokens"]
+    )
+    cost = sum(
+        (
+            total[p]
+            for p in (
+                "cost_usd_input",
+                "cost_usd_cached",
+                "cost_usd_cache_write",
+                "cost_usd_output",
+            )
+        ),
+        Decimal(0),
+    )
+    return (cost / tokens * 1000).quantize(CENTS) if tokens else None
+
+
+def cost_between(start: date, end: date) -> Decimal:
+    """All usage cost from start to end inclusive."""
+    total = db.session.execute(
+        select(func.coalesce(func.sum(LOG.cost_usd_total), 0)).where(
+            LOG.created_at >= start, LOG.created_at < end + timedelta(days=1)
+        )
+    ).scalar()
+    return Decimal(total).quantize(CENTS)
 
 
 def top(rows: list[dict], n: int = 10, by: str = "cost_usd") -> list[dict]:

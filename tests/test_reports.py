@@ -20,16 +20,19 @@ def test_least_squares_and_forecast():
     days = [
         (date(2026, 11, 1) + timedelta(days=i), float(i + 1)) for i in range(20)
     ]  # 1, 2, ... 20
-    f = analytics.forecast(days, today=date(2026, 11, 20))
+    f = analytics.forecast(days, today=date(2026, 11, 20), month_to_date=210.0)
     # Month to date 1+...+20 = 210; the line continues 21..30 for the 10 days left = 255.
     assert (f.month_to_date, round(f.rest_of_month, 6), round(f.month_total, 6)) == (
         210.0,
         255.0,
         465.0,
     )
-    assert round(f.next_30_days, 6) == sum(range(21, 51)) and "least-squares" in f.method
+    assert round(f.next_30_days, 6) == sum(range(21, 51))
+    assert f.method == "least-squares linear trend of the last 20 days' cost"
     falling = [(date(2026, 11, 1) + timedelta(days=i), float(10 - i)) for i in range(10)]
-    assert analytics.forecast(falling, date(2026, 11, 10)).next_30_days == 0  # never negative
+    assert analytics.forecast(falling, date(2026, 11, 10), 55.0).next_30_days == 0  # never < 0
+    # The window is fixed: the 28 days ending today.
+    assert analytics.forecast_window(date(2026, 12, 1)) == (date(2026, 11, 4), date(2026, 12, 1))
 
 
 def test_robust_outliers():
@@ -37,9 +40,61 @@ def test_robust_outliers():
         (date(2026, 1, i + 1), v) for i, v in enumerate([10, 11, 9, 10, 12, 10, 95, 11, 10, 9])
     ]
     outliers = analytics.robust_outliers(series)
-    assert [(d.day, v) for d, v, _ in outliers] == [(7, 95)]
-    assert outliers[0][2] > 3.5
-    assert analytics.robust_outliers(series[:2]) == []
+    # median 10, MAD 1 (deviations 0,1,1,0,2,0,85,1,0,1): z = 0.6745 x 85 / 1 = 57.3325
+    assert [(d.day, v, round(z, 4)) for d, v, z in outliers] == [(7, 95, 57.3325)]
+    # Fewer than 7 days with usage: nothing to say.
+    assert analytics.robust_outliers(series[:6]) == []
+
+
+def test_outliers_when_half_the_days_are_idle():
+    # 8 active days among 20: median 0, MAD 0 -> MeanAD = (7 x 2 + 30) / 20 = 2.2;
+    # z = (x - 0) / (1.253314 x 2.2 = 2.7572908): 2 -> 0.7254, 30 -> 10.8802. Never inf.
+    values = [0.0] * 12 + [2.0] * 7 + [30.0]
+    series = [(date(2026, 1, 1) + timedelta(days=i), v) for i, v in enumerate(values)]
+    outliers = analytics.robust_outliers(series)
+    assert [(v, round(z, 4)) for _, v, z in outliers] == [(30.0, 10.8802)]
+    # Every active day alike and MeanAD 0: no anomaly, no division by zero.
+    flat = [(date(2026, 1, 1) + timedelta(days=i), 5.0) for i in range(10)]
+    assert analytics.robust_outliers(flat) == []
+
+
+def test_report_ranges_are_checked_and_long_ones_grouped():
+    d = date(2026, 1, 1)
+    assert analytics.report_range(d, d + timedelta(days=91)) == "day"  # 92 days
+    assert analytics.report_range(d, d + timedelta(days=92)) == "week"  # 93
+    assert analytics.report_range(d, d + timedelta(days=366)) == "month"  # 367
+    for start, end, message in (
+        (d, d - timedelta(days=1), "is after the end"),
+        (d, d + timedelta(days=731), "at most 731 days"),
+    ):
+        with pytest.raises(analytics.RangeError, match=message):
+            analytics.report_range(start, end)
+    # 2026-01-01 is a Thursday: its week starts Monday 2025-12-29.
+    series = [(d + timedelta(days=i), 1.0) for i in range(10)]
+    assert analytics.grouped_series(series, "week") == [
+        (date(2025, 12, 29), 4.0),
+        (date(2026, 1, 5), 6.0),
+    ]
+    assert analytics.grouped_series(series, "month") == [(date(2026, 1, 1), 10.0)]
+
+
+def test_cost_per_1k_tokens_counts_text_only():
+    from igny8.reports import text_cost_per_1k
+
+    total = {
+        "input_tokens": 3050,  # 50 of them an image prompt's text... and 1,000 image input
+        "output_tokens": 5160,  # 4,160 of them an image
+        "image_input_tokens": 1000,
+        "image_output_tokens": 4160,
+        "cost_usd_input": Decimal("0.004"),
+        "cost_usd_cached": Decimal("0.001"),
+        "cost_usd_cache_write": Decimal("0.002"),
+        "cost_usd_output": Decimal("0.003"),
+        "cost_usd_images": Decimal("0.1766"),  # not text: left out
+    }
+    # 0.010 USD of text over 3,050 text tokens (2,050 in + 1,000 out) = 0.00327869 per 1k
+    assert text_cost_per_1k(total) == Decimal("0.00327869")
+    assert text_cost_per_1k({**total, "input_tokens": 1000, "output_tokens": 4160}) is None
 
 
 def test_margin():
@@ -80,6 +135,7 @@ def usage(app, make_tenant):
                     output_tokens=out,
                     credits_used=credits,
                     credits_unbilled=unbilled,
+                    cost_usd_input=Decimal(cost),
                     cost_usd_total=Decimal(cost),
                     created_at=now - timedelta(days=ago),
                 )
@@ -98,7 +154,7 @@ def test_token_usage_report_matches_hand_sums(admin, usage):  # noqa: F811
         t["credits"],
     ) == (4, 5300, 400, 2600, 8)
     assert t["cost_usd"] == "0.65000000" and t["success_rate"] == 0.75
-    # 0.65 USD over 7,900 tokens = 0.08227848 per 1k
+    # text cost parts 0.65 USD over 7,900 text tokens = 0.08227848 per 1k
     assert t["cost_per_1k_tokens"] == "0.08227848"
     by_model = {r["key"]: (r["calls"], r["cost_usd"]) for r in data["by_model"]}
     assert by_model == {
@@ -131,7 +187,7 @@ def test_cost_analysis_matches_hand_sums(admin, usage):  # noqa: F811
         r["key"]: (r["cost_usd"], r["revenue_usd"], r["margin_usd"]) for r in data["by_operation"]
     }
     assert ops["content_generation"] == ("0.35000000", "0.50", "0.15000000")
-    assert data["forecast"][0]["method"] == "least-squares linear trend of daily cost"
+    assert data["forecast"][0]["method"] == "least-squares linear trend of the last 28 days' cost"
     assert isinstance(data["anomalous_days"], list)
     # the mean cost of content_generation is 0.175; no call costs more than 3x that here
     assert data["expensive_calls"] == []
@@ -153,3 +209,53 @@ def test_report_pages_render_with_the_bundled_chart_js(admin, usage):  # noqa: F
         )
     script = admin.get("/static/gen/chart.umd.js")
     assert script.status_code == 200 and b"Chart" in script.data[:2000]
+
+
+def test_bad_ranges_are_a_visible_error(admin, usage):  # noqa: F811
+    for query, message in (
+        ("start=2026-13-01", "dates are YYYY-MM-DD"),
+        ("start=1026-01-01&end=2026-01-01", "reports show at most 731 days"),
+        ("start=2026-02-01&end=2026-01-01", "is after the end"),
+        ("days=45", "days is one of 7, 30, 90"),
+    ):
+        for url in ("/admin/reports/token-usage/", "/admin/reports/ai-cost-analysis/"):
+            page = admin.get(f"{url}?{query}")
+            assert page.status_code == 400 and message in page.get_data(as_text=True), query
+            data = admin.get(f"{url}?{query}&format=json")
+            assert data.status_code == 400 and message in data.json["error"]["message"]
+
+
+def test_forecast_and_month_to_date_do_not_depend_on_the_range_shown(admin, usage):  # noqa: F811
+    shown = [
+        admin.get(f"/admin/reports/ai-cost-analysis/?{q}&format=json").json["forecast"][0]
+        for q in (
+            "days=7",
+            "days=30",
+            "days=90",
+            f"start={(utcnow() - timedelta(days=400)).date()}",
+        )
+    ]
+    assert all(f == shown[0] for f in shown)
+    # Month to date is the calendar month: the fixture's rows of this month, by hand.
+    today = utcnow().date()
+    expected = sum(
+        cost
+        for ago, cost in ((0, 0.10), (1, 0.30), (1, 0.05), (2, 0.20))
+        if (today - timedelta(days=ago)).month == today.month
+    )
+    assert round(shown[0]["month_to_date_usd"], 8) == round(expected, 8)
+
+
+def test_long_ranges_group_by_week_and_month(admin, usage):  # noqa: F811
+    today = utcnow().date()
+    weekly = admin.get(
+        f"/admin/reports/token-usage/?start={today - timedelta(days=120)}&end={today}&format=json"
+    ).json
+    days = [date.fromisoformat(d["day"]) for d in weekly["daily"]]
+    assert all(d.weekday() == 0 for d in days) and len(days) in (18, 19)
+    assert sum(d["calls"] for d in weekly["daily"]) == 5
+    monthly = admin.get(
+        f"/admin/reports/ai-cost-analysis/?start={today - timedelta(days=500)}&end={today}&format=json"
+    ).json
+    assert all(date.fromisoformat(d["day"]).day == 1 for d in monthly["daily"])
+    assert round(sum(d["cost_usd"] for d in monthly["daily"]), 8) == 9.65

@@ -16,19 +16,32 @@ PRESETS = (7, 30, 90)
 
 
 def date_range() -> tuple[date, date, int | None]:
+    """The range asked for; analytics.RangeError (shown to the admin) when it is not one."""
     today = utcnow().date()
-    try:
-        if request.args.get("start") or request.args.get("end"):
+    if request.args.get("start") or request.args.get("end"):
+        try:
             end = date.fromisoformat(request.args.get("end") or today.isoformat())
             start = date.fromisoformat(
                 request.args.get("start") or (end - timedelta(days=29)).isoformat()
             )
-            return (start, end, None) if start <= end else (end, start, None)
-        days = int(request.args.get("days", 30))
-    except ValueError:
-        days = 30
-    days = days if days in PRESETS else 30
-    return today - timedelta(days=days - 1), today, days
+        except ValueError:
+            raise analytics.RangeError(
+                "dates are YYYY-MM-DD, e.g. 2026-11-01; "
+                f"got start={request.args.get('start')!r} end={request.args.get('end')!r}"
+            ) from None
+        analytics.report_range(start, end)
+        return start, end, None
+    days = request.args.get("days", "30")
+    if not days.isdigit() or int(days) not in PRESETS:
+        raise analytics.RangeError(f"days is one of {', '.join(map(str, PRESETS))}, not {days!r}")
+    return today - timedelta(days=int(days) - 1), today, int(days)
+
+
+def _range_error(view, error):
+    """A range that cannot be shown: said on the page (or in the JSON), status 400."""
+    if request.args.get("format") in ("json", "csv"):
+        return jsonify({"error": {"code": "validation_error", "message": str(error)}}), 400
+    return view.render("admin/reports/range_error.html", message=str(error)), 400
 
 
 def plain(value):
@@ -76,28 +89,26 @@ def _tables_response(tables: dict, name: str):
     return None
 
 
+DAILY_COUNTS = ("calls", "input_tokens", "cached_input_tokens", "output_tokens", "credits")
+
+
 class TokenUsageView(security.SecuredView, BaseView):
     @expose("/")
     def index(self):
-        start, end, days = date_range()
+        try:
+            start, end, days = date_range()
+        except analytics.RangeError as error:
+            return _range_error(self, error)
+        grouping = analytics.report_range(start, end)
         by = {g: reports.grouped(start, end, g) for g in reports.GROUPS}
-        series = {r["key"]: r for r in by["day"]}
-        daily = [
-            {
-                "day": d.isoformat(),
-                **{
-                    k: series.get(d.isoformat(), {}).get(k, 0)
-                    for k in (
-                        "calls",
-                        "input_tokens",
-                        "cached_input_tokens",
-                        "output_tokens",
-                        "credits",
-                    )
-                },
-            }
-            for d, _ in analytics.daily_series({}, start, end)
-        ]
+        per_day = {date.fromisoformat(r["key"]): r for r in by["day"]}
+        daily = []
+        for counter in DAILY_COUNTS:
+            series = analytics.daily_series({d: r[counter] for d, r in per_day.items()}, start, end)
+            for i, (bucket, value) in enumerate(analytics.grouped_series(series, grouping)):
+                if counter == DAILY_COUNTS[0]:
+                    daily.append({"day": bucket.isoformat()})
+                daily[i][counter] = int(value)
         tables = {
             "totals": reports.totals(by["day"]),
             "daily": daily,
@@ -113,18 +124,35 @@ class TokenUsageView(security.SecuredView, BaseView):
             end=end,
             days=days,
             presets=PRESETS,
+            grouping=grouping,
         )
 
 
 class CostAnalysisView(security.SecuredView, BaseView):
     @expose("/")
     def index(self):
-        start, end, days = date_range()
+        try:
+            start, end, days = date_range()
+        except analytics.RangeError as error:
+            return _range_error(self, error)
+        grouping = analytics.report_range(start, end)
         usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
         by = {g: reports.grouped(start, end, g) for g in reports.GROUPS}
         costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in by["day"]}
         series = analytics.daily_series(costs, start, end)
-        prediction = analytics.forecast(series, end)
+        # The forecast and month to date do not depend on the range shown.
+        today = utcnow().date()
+        window_start, _ = analytics.forecast_window(today)
+        trailing = analytics.daily_series(
+            {
+                date.fromisoformat(r["key"]): float(r["cost_usd"])
+                for r in reports.grouped(window_start, today, "day")
+            },
+            window_start,
+            today,
+        )
+        month_to_date = float(reports.cost_between(today.replace(day=1), today))
+        prediction = analytics.forecast(trailing, today, month_to_date)
         outliers = analytics.robust_outliers(series)
 
         def with_margin(rows):
@@ -141,7 +169,10 @@ class CostAnalysisView(security.SecuredView, BaseView):
                     usd_per_credit,
                 ),
             },
-            "daily": [{"day": d.isoformat(), "cost_usd": v} for d, v in series],
+            "daily": [
+                {"day": d.isoformat(), "cost_usd": v}
+                for d, v in analytics.grouped_series(series, grouping)
+            ],
             "by_model": with_margin(reports.top(by["model"], 20)),
             "by_operation": with_margin(reports.top(by["operation"], 20)),
             "by_account": reports.top(by["account"], 20),
@@ -170,4 +201,5 @@ class CostAnalysisView(security.SecuredView, BaseView):
             days=days,
             presets=PRESETS,
             usd_per_credit=usd_per_credit,
+            grouping=grouping,
         )

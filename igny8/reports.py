@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 
 from . import analytics
 from .extensions import db
-from .models import Account, AIModelConfig, CreditUsageLog
+from .models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog
 
 LOG = CreditUsageLog
 TOKEN_SUMS = (
@@ -46,7 +46,34 @@ def _key(group_by: str):
     }[group_by]
 
 
-def grouped(start: date, end: date, group_by: str, account_id: int | None = None) -> list[dict]:
+FILTERS = ("account", "model", "operation", "provider")
+
+
+def _filtered(query, filters: dict | None):
+    """Only the usage of one account (id), model (name), operation or provider."""
+    filters = filters or {}
+    if filters.get("account"):
+        query = query.where(LOG.account_id == filters["account"])
+    if filters.get("model"):
+        query = query.where(
+            LOG.model_config_id.in_(
+                select(AIModelConfig.id).where(AIModelConfig.model_name == filters["model"])
+            )
+        )
+    if filters.get("operation"):
+        query = query.where(LOG.operation == filters["operation"])
+    if filters.get("provider"):
+        query = query.where(LOG.provider == filters["provider"])
+    return query
+
+
+def grouped(
+    start: date,
+    end: date,
+    group_by: str,
+    account_id: int | None = None,
+    filters: dict | None = None,
+) -> list[dict]:
     """Calls, tokens, credits, unbilled credits, cost and successes per key, start to end inclusive."""
     key = _key(group_by).label("key")
     query = (
@@ -70,6 +97,7 @@ def grouped(start: date, end: date, group_by: str, account_id: int | None = None
         query = query.outerjoin(Account, Account.id == LOG.account_id)
     if account_id is not None:
         query = query.where(LOG.account_id == account_id)
+    query = _filtered(query, filters)
     rows = []
     for row in db.session.execute(query):
         item = {"key": str(row.key), "calls": int(row.calls)}
@@ -119,13 +147,53 @@ def text_cost_per_1k(total: dict) -> Decimal | None:
     return (cost / tokens * 1000).quantize(CENTS) if tokens else None
 
 
-def cost_between(start: date, end: date) -> Decimal:
-    """All usage cost from start to end inclusive."""
-    total = db.session.execute(
-        select(func.coalesce(func.sum(LOG.cost_usd_total), 0)).where(
-            LOG.created_at >= start, LOG.created_at < end + timedelta(days=1)
+def cost_by_day_and_model(start: date, end: date, filters: dict | None = None) -> list[tuple]:
+    """(day, model name, cost, credits) for each day and model with usage."""
+    day = func.date(LOG.created_at).label("day")
+    model = func.coalesce(AIModelConfig.model_name, "(deleted model)").label("model")
+    query = (
+        select(
+            day,
+            model,
+            func.coalesce(func.sum(LOG.cost_usd_total), 0),
+            func.coalesce(func.sum(LOG.credits_used), 0),
         )
-    ).scalar()
+        .outerjoin(AIModelConfig, AIModelConfig.id == LOG.model_config_id)
+        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
+        .group_by(day, model)
+    )
+    return [
+        (date.fromisoformat(str(d)), m, Decimal(c), int(k))
+        for d, m, c, k in db.session.execute(_filtered(query, filters))
+    ]
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """What each report filter offers: (value, label)."""
+    accounts = db.session.execute(select(Account.id, Account.name).order_by(Account.name)).all()
+    models = db.session.execute(
+        select(AIModelConfig.model_name).order_by(AIModelConfig.model_name)
+    ).scalars()
+    operations = db.session.execute(
+        select(CreditCostConfig.operation).order_by(CreditCostConfig.operation)
+    )
+    providers = db.session.execute(
+        select(AIModelConfig.provider).distinct().order_by(AIModelConfig.provider)
+    )
+    return {
+        "account": [(str(i), n) for i, n in accounts],
+        "model": [(m, m) for m in models],
+        "operation": [(o, o) for (o,) in operations],
+        "provider": [(p, p) for (p,) in providers],
+    }
+
+
+def cost_between(start: date, end: date, filters: dict | None = None) -> Decimal:
+    """All usage cost from start to end inclusive."""
+    query = select(func.coalesce(func.sum(LOG.cost_usd_total), 0)).where(
+        LOG.created_at >= start, LOG.created_at < end + timedelta(days=1)
+    )
+    total = db.session.execute(_filtered(query, filters)).scalar()
     return Decimal(total).quantize(CENTS)
 
 

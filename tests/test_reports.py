@@ -178,15 +178,21 @@ def test_cost_analysis_matches_hand_sums(admin, usage):  # noqa: F811
     t = data["totals"]
     # 8 credits x 0.10 = 0.80 revenue against 0.65 cost
     assert (t["revenue_usd"], t["cost_usd"], t["margin_usd"], t["credits_unbilled"]) == (
-        "0.80",
+        "0.80000000",
         "0.65000000",
         "0.15000000",
         1,
     )
+    # the same figures as numbers, beside the decimal strings
+    assert (t["revenue_usd_number"], t["cost_usd_number"], t["margin_usd_number"]) == (
+        0.8,
+        0.65,
+        0.15,
+    )
     ops = {
         r["key"]: (r["cost_usd"], r["revenue_usd"], r["margin_usd"]) for r in data["by_operation"]
     }
-    assert ops["content_generation"] == ("0.35000000", "0.50", "0.15000000")
+    assert ops["content_generation"] == ("0.35000000", "0.50000000", "0.15000000")
     assert data["forecast"][0]["method"] == "least-squares linear trend of the last 28 days' cost"
     assert isinstance(data["anomalous_days"], list)
     # the mean cost of content_generation is 0.175; no call costs more than 3x that here
@@ -243,7 +249,7 @@ def test_forecast_and_month_to_date_do_not_depend_on_the_range_shown(admin, usag
         for ago, cost in ((0, 0.10), (1, 0.30), (1, 0.05), (2, 0.20))
         if (today - timedelta(days=ago)).month == today.month
     )
-    assert round(shown[0]["month_to_date_usd"], 8) == round(expected, 8)
+    assert round(shown[0]["month_to_date_usd_number"], 8) == round(expected, 8)
 
 
 def test_long_ranges_group_by_week_and_month(admin, usage):  # noqa: F811
@@ -258,4 +264,59 @@ def test_long_ranges_group_by_week_and_month(admin, usage):  # noqa: F811
         f"/admin/reports/ai-cost-analysis/?start={today - timedelta(days=500)}&end={today}&format=json"
     ).json
     assert all(date.fromisoformat(d["day"]).day == 1 for d in monthly["daily"])
-    assert round(sum(d["cost_usd"] for d in monthly["daily"]), 8) == 9.65
+    assert sum(Decimal(d["cost_usd"]) for d in monthly["daily"]) == Decimal("9.65")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (Decimal("21.46381000"), "$21.46"),
+        (Decimal("1234.5"), "$1,234.50"),
+        (Decimal("0E-8"), "$0.00"),
+        (Decimal("0.00042"), "$0.00042"),
+        (Decimal("0.00333333"), "$0.0033"),
+        (Decimal("0.00000001"), "$0.00000001"),
+        (Decimal("-3.456"), "-$3.46"),
+        (0.1, "$0.10"),
+        (None, "—"),
+        (float("inf"), "—"),
+    ],
+)
+def test_one_money_format(value, text):
+    from igny8.formatting import money
+
+    assert money(value) == text
+
+
+def test_report_filters_match_hand_sums(admin, usage):  # noqa: F811
+    def totals(query):
+        return admin.get(f"/admin/reports/token-usage/?days=30&{query}&format=json").json["totals"]
+
+    with admin.application.app_context():
+        from igny8.models import Account
+
+        beta = db.session.execute(db.select(Account.id).where(Account.name == "Beta")).scalar()
+    # Beta: 500 + 800 input, 0.05 + 0.20 cost (its 100-day-old row is outside)
+    beta_totals = totals(f"account={beta}")
+    assert (beta_totals["calls"], beta_totals["input_tokens"], beta_totals["cost_usd"]) == (
+        2,
+        1300,
+        "0.25000000",
+    )
+    assert totals("model=gpt-4o")["cost_usd"] == "0.35000000"
+    assert totals("operation=clustering")["calls"] == 1
+    assert totals("provider=anthropic")["output_tokens"] == 400
+    cost = admin.get("/admin/reports/ai-cost-analysis/?days=30&provider=openai&format=json").json
+    assert cost["totals"]["cost_usd"] == "0.45000000"
+    assert admin.get("/admin/reports/token-usage/?account=x").status_code == 400
+
+
+def test_report_pages_read_as_people_read(admin, usage):  # noqa: F811
+    for url in ("/admin/reports/token-usage/?days=30", "/admin/reports/ai-cost-analysis/?days=30"):
+        html = admin.get(url).get_data(as_text=True)
+        for bad in ("0E-8", ">None<", "inf<", "cost_usd", "input_tokens<"):
+            assert bad not in html, (url, bad)
+        assert "$0.65" in html and "Every account" in html
+    cost = admin.get("/admin/reports/ai-cost-analysis/?days=30").get_data(as_text=True)
+    assert "Credit revenue" in cost and "title: {display: true, text: 'USD'}" in cost
+    assert "No anomalous day in this range." in cost  # usage, but no anomaly

@@ -4,6 +4,7 @@ from flask_admin import Admin, AdminIndexView
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 
+from .. import formatting
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
@@ -104,6 +105,9 @@ def init_app(app) -> Admin:
     app.teardown_request(audit_trail.unwatch)
     app.context_processor(lambda: {"logout_form": FlaskForm()})
     app.add_template_filter(reports.plain, "plain")
+    app.add_template_filter(formatting.cell, "cell")
+    app.add_template_filter(formatting.label, "label")
+    app.add_template_filter(formatting.money, "money")
     _register_core_views(admin)
     current_plugins(app).pm.hook.igny8_register_admin_views(admin=admin, db=db)
     return admin

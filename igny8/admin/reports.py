@@ -2,13 +2,14 @@
 
 import csv
 import io
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Response, current_app, jsonify, request
 from flask_admin import BaseView, expose
 
-from .. import analytics, reports
+from .. import analytics, formatting, reports
 from ..timeutil import utcnow
 from . import security
 
@@ -37,6 +38,16 @@ def date_range() -> tuple[date, date, int | None]:
     return today - timedelta(days=int(days) - 1), today, int(days)
 
 
+def report_filters() -> dict:
+    """?account=ID&model=NAME&operation=KEY&provider=NAME, the ones given."""
+    found = {k: request.args.get(k) for k in reports.FILTERS if request.args.get(k)}
+    if "account" in found:
+        if not found["account"].isdigit():
+            raise analytics.RangeError(f"account is an account id, not {found['account']!r}")
+        found["account"] = int(found["account"])
+    return found
+
+
 def _range_error(view, error):
     """A range that cannot be shown: said on the page (or in the JSON), status 400."""
     if request.args.get("format") in ("json", "csv"):
@@ -45,12 +56,26 @@ def _range_error(view, error):
 
 
 def plain(value):
-    """Report values as people read them: Decimals in fixed notation, floats rounded."""
+    """Report values for machines (CSV): Decimals in fixed notation, floats rounded."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, float):
-        return round(value, 6)
+        return round(value, 6) if math.isfinite(value) else None
     return value
+
+
+def _json_row(row: dict) -> dict:
+    """Money as a decimal string and, beside it, as a number (``<name>_number``)."""
+    out = {}
+    for column, value in row.items():
+        if formatting.is_money(column) and isinstance(value, Decimal | float):
+            exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+            exact = exact.quantize(Decimal("0.00000001")) if exact.is_finite() else None
+            out[column] = format(exact, "f") if exact is not None else None
+            out[f"{column}_number"] = float(exact) if exact is not None else None
+        else:
+            out[column] = plain(value)
+    return out
 
 
 def _tables_response(tables: dict, name: str):
@@ -59,11 +84,7 @@ def _tables_response(tables: dict, name: str):
     if fmt == "json":
         return jsonify(
             {
-                k: (
-                    [{c: plain(v) for c, v in row.items()} for row in rows]
-                    if isinstance(rows, list)
-                    else {c: plain(v) for c, v in rows.items()}
-                )
+                k: [_json_row(row) for row in rows] if isinstance(rows, list) else _json_row(rows)
                 for k, rows in tables.items()
             }
         )
@@ -97,10 +118,11 @@ class TokenUsageView(security.SecuredView, BaseView):
     def index(self):
         try:
             start, end, days = date_range()
+            filters = report_filters()
         except analytics.RangeError as error:
             return _range_error(self, error)
         grouping = analytics.report_range(start, end)
-        by = {g: reports.grouped(start, end, g) for g in reports.GROUPS}
+        by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
         per_day = {date.fromisoformat(r["key"]): r for r in by["day"]}
         daily = []
         for counter in DAILY_COUNTS:
@@ -125,6 +147,8 @@ class TokenUsageView(security.SecuredView, BaseView):
             days=days,
             presets=PRESETS,
             grouping=grouping,
+            filters=filters,
+            choices=reports.filter_choices(),
         )
 
 
@@ -133,11 +157,12 @@ class CostAnalysisView(security.SecuredView, BaseView):
     def index(self):
         try:
             start, end, days = date_range()
+            filters = report_filters()
         except analytics.RangeError as error:
             return _range_error(self, error)
         grouping = analytics.report_range(start, end)
         usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
-        by = {g: reports.grouped(start, end, g) for g in reports.GROUPS}
+        by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
         costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in by["day"]}
         series = analytics.daily_series(costs, start, end)
         # The forecast and month to date do not depend on the range shown.
@@ -146,12 +171,12 @@ class CostAnalysisView(security.SecuredView, BaseView):
         trailing = analytics.daily_series(
             {
                 date.fromisoformat(r["key"]): float(r["cost_usd"])
-                for r in reports.grouped(window_start, today, "day")
+                for r in reports.grouped(window_start, today, "day", filters=filters)
             },
             window_start,
             today,
         )
-        month_to_date = float(reports.cost_between(today.replace(day=1), today))
+        month_to_date = float(reports.cost_between(today.replace(day=1), today, filters))
         prediction = analytics.forecast(trailing, today, month_to_date)
         outliers = analytics.robust_outliers(series)
 
@@ -202,4 +227,29 @@ class CostAnalysisView(security.SecuredView, BaseView):
             presets=PRESETS,
             usd_per_credit=usd_per_credit,
             grouping=grouping,
+            filters=filters,
+            choices=reports.filter_choices(),
+            stacked=cost_chart(start, end, grouping, filters, usd_per_credit),
         )
+
+
+def cost_chart(start, end, grouping, filters, usd_per_credit) -> dict:
+    """Cost per model per day (week, month), stacked, with revenue and margin lines."""
+    buckets = [
+        b for b, _ in analytics.grouped_series(analytics.daily_series({}, start, end), grouping)
+    ]
+    index = {b: i for i, b in enumerate(buckets)}
+    per_model: dict[str, list[float]] = {}
+    credits = [0] * len(buckets)
+    for day, model, cost, used in reports.cost_by_day_and_model(start, end, filters):
+        i = index[analytics.bucket_start(day, grouping)]
+        per_model.setdefault(model, [0.0] * len(buckets))[i] += float(cost)
+        credits[i] += used
+    revenue = [float(c * usd_per_credit) for c in credits]
+    cost = [sum(series[i] for series in per_model.values()) for i in range(len(buckets))]
+    return {
+        "labels": [b.isoformat() for b in buckets],
+        "models": per_model,
+        "revenue": revenue,
+        "margin": [r - c for r, c in zip(revenue, cost, strict=True)],
+    }

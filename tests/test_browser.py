@@ -85,6 +85,14 @@ for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) painted++; }
 return painted;
 """
 
+# Each axis of the drawn chart and its title: every axis must say what it measures.
+AXIS_TITLES = """
+const chart = window.Chart && Chart.getChart(document.querySelector(arguments[0]));
+if (!chart) return null;
+return Object.fromEntries(Object.entries(chart.scales).map(
+  ([id, s]) => [id, s.options.title && s.options.title.display ? s.options.title.text : '']));
+"""
+
 
 def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser):
     os.makedirs(ARTIFACTS, exist_ok=True)
@@ -97,15 +105,24 @@ def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser)
     WebDriverWait(browser, 30).until(lambda b: "/admin/login" not in b.current_url)
     assert browser.current_url.rstrip("/").endswith("/admin"), browser.page_source[:500]
     assert "browser@igny8.test" in browser.page_source
-    for path, canvas in (
-        ("/admin/reports/token-usage/?days=7", "#daily-chart"),
-        ("/admin/reports/ai-cost-analysis/?days=7", "#cost-chart"),
+    for path, canvas, axes in (
+        (
+            "/admin/reports/token-usage/?days=7",
+            "#daily-chart",
+            {"x": "Day (UTC)", "tokens": "Tokens", "calls": "Calls"},
+        ),
+        (
+            "/admin/reports/ai-cost-analysis/?days=7",
+            "#cost-chart",
+            {"x": "Day (UTC)", "usd": "USD"},
+        ),
     ):
         browser.get(live_server + path)
         painted = browser.execute_script(DRAWN_PIXELS, canvas)
         name = path.split("/")[3]
         browser.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
         assert painted > 500, f"{path}: the chart drew {painted} pixels"
+        assert browser.execute_script(AXIS_TITLES, canvas) == axes
     browser.get(f"{live_server}/admin/monitoring/health/")
     browser.save_screenshot(os.path.join(ARTIFACTS, "system-health.png"))
     assert "all green" in browser.find_element(By.ID, "overall").text

@@ -216,3 +216,82 @@ def test_every_admin_write_is_in_the_audit_log(app, admin, tenant):  # noqa: F81
         "/api/v1/sites", json={"name": "S", "url": "https://s.example"}, headers=tenant.headers
     )
     assert len(entries(app)) == before
+
+
+def test_account_override_form_and_settings_take_only_valid_values(app, admin, tenant):  # noqa: F811
+    from metering_support import model_named
+
+    from igny8.models import IntegrationSettings
+
+    page = admin.get("/admin/integrationsettings/new/").get_data(as_text=True)
+    text_select = page[
+        page.index('id="text_model"') : page.index("</select>", page.index('id="text_model"'))
+    ]
+    assert "GPT-4o mini" in text_select and "DALL-E 3" not in text_select
+    assert 'id="account"' in page
+    with app.app_context():
+        dalle = model_named("dall-e-3").id
+
+    def create(config, account=tenant.account_id):
+        page = admin.get("/admin/integrationsettings/new/").get_data(as_text=True)
+        response = admin.post(
+            "/admin/integrationsettings/new/",
+            data={
+                "account": str(account),
+                "image_model": str(dalle),
+                "config": config,
+                "csrf_token": csrf_from(page),
+            },
+            follow_redirects=True,
+        )
+        return response.get_data(as_text=True)
+
+    assert "dall-e-3 takes image sizes 1024x1024, 1024x1792, 1792x1024, not 1536x1024" in create(
+        '{"image_size": "1536x1024"}'
+    )
+    assert "temperature: Must be greater than or equal to 0" in create('{"temperature": -1}')
+    assert "unknown setting(s) colour" in create('{"colour": "red"}')
+    with app.app_context():
+        assert db.session.execute(select(func.count(IntegrationSettings.id))).scalar() == 0
+    create('{"image_size": "1024x1792", "temperature": 0.4}')
+    assert "already has override settings" in create("{}")
+    with app.app_context():
+        saved = db.session.execute(select(IntegrationSettings)).scalar_one()
+        assert (saved.account_id, saved.config["image_size"]) == (tenant.account_id, "1024x1792")
+    # Global settings: image size from the list, not free text.
+    page = admin.get("/admin/global_settings/edit/?id=1").get_data(as_text=True)
+    assert '<select class="form-control" id="default_image_size"' in page
+    response = admin.post(
+        "/admin/global_settings/edit/?id=1",
+        data={
+            "default_temperature": "0.7",
+            "default_max_tokens": "8192",
+            "default_image_size": "999x999",
+            "max_in_article_images": "2",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert GlobalIntegrationSettings.get().default_image_size == "1024x1024"
+
+
+def test_money_lists_name_the_account_newest_first_and_cut_json_short(app, admin, history):  # noqa: F811
+    import re
+
+    with app.app_context():
+        account = db.session.get(Account, history.account_id)
+        ids = sorted(db.session.execute(select(CreditUsageLog.id)).scalars())
+        run_id = db.session.execute(select(OperationRun.id)).scalar()
+    link = f'<a href="/admin/account/details/?id={account.id}">{account.name}</a>'
+    for url in ("/admin/creditusagelog/", "/admin/credittransaction/", "/admin/operationrun/"):
+        page = admin.get(url).get_data(as_text=True)
+        assert link in page, url
+        assert 'onclick="return false;">Account</a>' in page  # the account filter, by name
+    listing = admin.get("/admin/creditusagelog/").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'name="rowid"[^>]*value="(\d+)"', listing)]
+    assert shown == sorted(ids, reverse=True)  # newest first
+    runs = admin.get("/admin/operationrun/").get_data(as_text=True)
+    assert "…" in runs  # the run's results JSON, cut short in the list
+    details = admin.get(f"/admin/operationrun/details/?id={run_id}").get_data(as_text=True)
+    assert "<pre" in details and '"status": "succeeded"' in details.replace("&#34;", '"')

@@ -54,7 +54,13 @@ def _register_core_views(admin) -> None:
             name="Module Switches", category="Settings", endpoint="module_switches"
         )
     )
-    add(admin, m.IntegrationSettings, "Settings", name="Account Integration Settings")
+    add(
+        admin,
+        m.IntegrationSettings,
+        "Settings",
+        views.IntegrationSettingsView,
+        name="Account Integration Settings",
+    )
     add(admin, m.Prompt, "Settings")
     for view, name, endpoint, url in (
         (monitoring.ApiMonitorView, "API Monitor", "api_monitor", "/admin/monitoring/api"),

@@ -8,12 +8,13 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Response, flash, redirect, request
+from flask import Response, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
-from sqlalchemy import String, Text, inspect
+from markupsafe import Markup
+from sqlalchemy import JSON, String, Text, inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
 
@@ -48,6 +49,7 @@ class SecuredModelView(security.SecuredView, ModelView):
     status_values: tuple[str, ...] = ()
     # Values a clone takes instead of the original's (e.g. an account's balance: 0).
     clone_resets: dict = {}
+    column_default_sort = ("id", True)  # newest first
 
     def refuse_delete(self, row) -> str | None:
         """Why ``row`` may not be deleted, or None. Views of records that must stay say so."""
@@ -96,12 +98,32 @@ class SecuredModelView(security.SecuredView, ModelView):
                     "is_superuser",
                 )
             ]
-        # Long text (article HTML, prompt templates) is cut short in lists; details show it all.
+        # Long text and JSON are cut short in lists; details and exports show them whole.
         long_text = [c.key for c in columns if isinstance(c.type, Text) and c.key not in secret]
+        json_columns = [c.key for c in columns if isinstance(c.type, JSON)]
+        # The account, by name and linked to its page, wherever a row belongs to one.
+        has_account = "account_id" in names and "account" in inspect(model).relationships
+        if has_account:
+            if self.column_list is None:
+                self.column_list = [
+                    "account" if n == "account_id" else n for n in names if n not in secret
+                ]
+            self.column_filters = [
+                *(f for f in self.column_filters if f != "account_id"),
+                "account.name",
+            ]
+            self.column_labels = {"account.name": "Account", **(self.column_labels or {})}
+        account = {"account": _account_link} if has_account else {}
         self.column_formatters = {
             **{k: _shorten for k in long_text},
+            **{k: _short_json for k in json_columns},
+            **account,
             **(self.column_formatters or {}),
         }
+        if self.column_formatters_detail is None:
+            self.column_formatters_detail = {**account, **{k: _whole_json for k in json_columns}}
+        if self.column_formatters_export is None:
+            self.column_formatters_export = {"account": lambda v, c, m, n: str(m.account or "")}
         if not self.status_values and "status" in names:
             self.status_values = _status_values(model)
         super().__init__(model, session, **kwargs)
@@ -251,7 +273,6 @@ class ReadOnlyModelView(SecuredModelView):
     can_create = False
     can_edit = False
     can_delete = False
-    column_default_sort = ("id", True)  # newest first
 
     def is_action_allowed(self, name):
         return name in ("export_csv", "export_json") and super().is_action_allowed(name)
@@ -269,6 +290,29 @@ class ReadOnlyModelView(SecuredModelView):
     def _read_only(self):
         flash(f"{self.model.__tablename__} rows are read-only: they are written by igny8 only")
         return False
+
+
+def _account_link(view, context, model, name):
+    account = getattr(model, "account", None)
+    if account is None:
+        return "—"
+    url = url_for("account.details_view", id=account.id)
+    return Markup('<a href="{}">{}</a>').format(url, account.name)
+
+
+def _short_json(view, context, model, name, limit=80):
+    value = getattr(model, name)
+    if value is None:
+        return "—"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _whole_json(view, context, model, name):
+    value = getattr(model, name)
+    if value is None:
+        return "—"
+    return Markup('<pre class="mb-0">{}</pre>').format(json.dumps(value, indent=2, default=str))
 
 
 def _shorten(view, context, model, name, limit=120):

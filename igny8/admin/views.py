@@ -4,13 +4,22 @@ from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from sqlalchemy import func, select, update
-from wtforms import FloatField, IntegerField, PasswordField, StringField
+from wtforms import FloatField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from .. import accounts, modules
+from ..ai.resolve import PARAMETERS
+from ..api.schemas import IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES, IntegrationSettingsIn
 from ..billing import ledger
 from ..extensions import db
-from ..models import Account, AIModelConfig, CreditTransaction, CreditUsageLog, OperationRun
+from ..models import (
+    Account,
+    AIModelConfig,
+    CreditTransaction,
+    CreditUsageLog,
+    IntegrationSettings,
+    OperationRun,
+)
 from ..timeutil import utcnow
 from . import audit_trail, security
 from .base import BulkForm, SecuredModelView
@@ -235,34 +244,98 @@ class SingletonView(SecuredModelView):
         return redirect(self.get_url(".edit_view", id=1))
 
 
+def _models_of(model_type):
+    def query():
+        return (
+            db.session.execute(
+                select(AIModelConfig)
+                .where(AIModelConfig.model_type == model_type, AIModelConfig.is_active)
+                .order_by(AIModelConfig.sort_order)
+            )
+            .scalars()
+            .all()
+        )
+
+    return query
+
+
+def _choices(values, blank="(the provider's default)"):
+    return [("", blank)] + [(v, v) for v in values]
+
+
+def image_sizes_of(model) -> tuple[str, ...]:
+    """The sizes an image model takes: those its prices or credits name, else all known."""
+    named = {k.split("/", 1)[0] for k in (model.image_credits or {})} | {
+        k.split("/", 1)[0] for k in ((model.pricing or {}).get("image_prices") or {})
+    }
+    return tuple(s for s in IMAGE_SIZES if s in named) or IMAGE_SIZES
+
+
+class IntegrationSettingsView(SecuredModelView):
+    """An account's overrides: the account chosen, models of the right type, parameters
+    checked as the API checks them (image sizes from the image model's own list)."""
+
+    form_columns = ("account", "text_model", "image_model", "config")
+    form_args = {
+        "account": {"validators": [DataRequired()]},
+        "text_model": {"query_factory": _models_of("text")},
+        "image_model": {"query_factory": _models_of("image")},
+    }
+    column_descriptions = {
+        "config": "JSON: any of temperature, max_tokens, image_size, image_quality, "
+        'image_style, e.g. {"temperature": 0.4, "image_size": "1024x1792"}',
+    }
+
+    def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:  # the row being saved must not find itself
+            taken = db.session.execute(
+                select(IntegrationSettings.id).where(
+                    IntegrationSettings.account_id == model.account.id,
+                    IntegrationSettings.id != (model.id or 0),
+                )
+            ).scalar()
+        if taken:
+            raise ValueError(
+                f"account {model.account.name!r} already has override settings (#{taken}): "
+                "edit those"
+            )
+        config = model.config or {}
+        unknown = sorted(set(config) - set(PARAMETERS))
+        if unknown:
+            raise ValueError(f"config: unknown setting(s) {', '.join(unknown)}")
+        errors = IntegrationSettingsIn().validate(
+            {k: v for k, v in config.items() if v is not None}
+        )
+        if errors:
+            raise ValueError(
+                "config: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
+            )
+        size = config.get("image_size")
+        image_model = model.image_model
+        if size and image_model is not None and size not in image_sizes_of(image_model):
+            raise ValueError(
+                f"config: {image_model.model_name} takes image sizes "
+                f"{', '.join(image_sizes_of(image_model))}, not {size}"
+            )
+
+
 class GlobalSettingsView(SingletonView):
     form_excluded_columns = ("updated_at",)
     # Flask-Admin's form builder skips Float columns: without this, no temperature field.
-    form_overrides = {"default_temperature": FloatField}
+    # Image settings are chosen from what the API accepts, never free text.
+    form_overrides = {
+        "default_temperature": FloatField,
+        "default_image_size": SelectField,
+        "default_image_quality": SelectField,
+        "default_image_style": SelectField,
+    }
     form_args = {
-        "default_text_model": {
-            "query_factory": lambda: (
-                db.session.execute(
-                    select(AIModelConfig).where(
-                        AIModelConfig.model_type == "text", AIModelConfig.is_active
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        },
-        "default_image_model": {
-            "query_factory": lambda: (
-                db.session.execute(
-                    select(AIModelConfig).where(
-                        AIModelConfig.model_type == "image", AIModelConfig.is_active
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        },
+        "default_text_model": {"query_factory": _models_of("text")},
+        "default_image_model": {"query_factory": _models_of("image")},
         "default_temperature": {"validators": [NumberRange(0, 2)]},
+        "default_image_size": {"choices": [(s, s) for s in IMAGE_SIZES]},
+        "default_image_quality": {"choices": _choices(IMAGE_QUALITIES)},
+        "default_image_style": {"choices": _choices(IMAGE_STYLES)},
         "default_max_tokens": {"validators": [NumberRange(1, 200_000)]},
         "max_in_article_images": {"validators": [NumberRange(0, 10)]},
     }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import ZERO, Money, Price, account_fk, created_at, one_of, pk, unique_where
 from .catalog import AIModelConfig
+from .tenancy import Account
 
 TRANSACTION_TYPES = ("purchase", "grant", "hold", "settle", "release", "refund", "adjustment")
 USAGE_STATUSES = ("success", "failed")
@@ -68,6 +69,8 @@ class CreditTransaction(db.Model):
     reference: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
+
+    account: Mapped[Account] = relationship(viewonly=True)
 
 
 class CreditUsageLog(db.Model):
@@ -143,6 +146,7 @@ class CreditUsageLog(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     model_config: Mapped[AIModelConfig | None] = relationship()
+    account: Mapped[Account] = relationship(viewonly=True)
 
 
 class UsageCostRevision(db.Model):

@@ -12,10 +12,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import ZERO, Money, account_fk, created_at, one_of, pk
+from .tenancy import Account
 
 RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed")
 
@@ -50,3 +51,5 @@ class OperationRun(db.Model):
     created_at: Mapped[datetime] = created_at()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship(viewonly=True)

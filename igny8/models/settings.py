@@ -17,6 +17,7 @@ from ..crypto import EncryptedString
 from ..extensions import db
 from .base import pk, updated_at
 from .catalog import AIModelConfig
+from .tenancy import Account
 
 
 class GlobalIntegrationSettings(db.Model):
@@ -102,6 +103,7 @@ class IntegrationSettings(db.Model):
 
     text_model: Mapped[AIModelConfig | None] = relationship(foreign_keys=[text_model_id])
     image_model: Mapped[AIModelConfig | None] = relationship(foreign_keys=[image_model_id])
+    account: Mapped[Account] = relationship()
 
 
 class ModuleSetting(db.Model):

@@ -295,3 +295,26 @@ def test_money_lists_name_the_account_newest_first_and_cut_json_short(app, admin
     assert "…" in runs  # the run's results JSON, cut short in the list
     details = admin.get(f"/admin/operationrun/details/?id={run_id}").get_data(as_text=True)
     assert "<pre" in details and '"status": "succeeded"' in details.replace("&#34;", '"')
+
+
+def test_the_account_page_shows_the_account_whole(app, admin, history):  # noqa: F811
+    page = admin.get(f"/admin/account/details/?id={history.account_id}").get_data(as_text=True)
+    with app.app_context():
+        account = db.session.get(Account, history.account_id)
+        balance = account.credits
+    assert f'<h3 id="account-name">{account.name}' in page
+    assert f"{balance:,} credits" in page
+    for section in (
+        "account-chart",
+        "account-ledger",
+        "account-sites",
+        "account-users",
+        "account-tokens",
+        "account-settings",
+        "account-runs",
+        "account-failures",
+    ):
+        assert f'id="{section}"' in page, section
+    assert "opening balance on plan starter" in page  # the ledger
+    assert "echo" in page  # the recent run
+    assert "No failed calls." in page

@@ -21,7 +21,7 @@ from ..models import (
     OperationRun,
 )
 from ..timeutil import utcnow
-from . import audit_trail, security
+from . import account_page, audit_trail, security
 from .base import BulkForm, SecuredModelView
 
 MASK = "••••••••"
@@ -48,6 +48,13 @@ class AccountView(SecuredModelView):
     # A clone is a new, empty account: no balance (the ledger would not add up), no history.
     clone_resets = {"credits": 0, "archived_at": None}
     list_template = "admin/model/account_list.html"
+    # The account page: balance, spend and margin, ledger, sites, people, settings, runs.
+    details_template = "admin/model/account_details.html"
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["overview"] = account_page.overview(kwargs["model"])
+        return super().render(template, **kwargs)
 
     def on_model_change(self, form, model, is_created):
         if is_created:

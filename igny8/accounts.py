@@ -86,3 +86,28 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+ADMIN_TESTS_ACCOUNT = "igny8 admin tests (internal)"
+ADMIN_TESTS_FLOAT = 100_000
+
+
+def admin_tests_account() -> Account:
+    """The internal account admin test calls are billed to (never a tenant's), created on
+    first use and topped up through the ledger, so the books still balance."""
+    account = db.session.execute(
+        select(Account).where(Account.is_internal, Account.name == ADMIN_TESTS_ACCOUNT)
+    ).scalar_one_or_none()
+    if account is None:
+        plan = db.session.execute(select(Plan).order_by(Plan.id)).scalars().first()
+        account = Account(name=ADMIN_TESTS_ACCOUNT, plan=plan, credits=0, is_internal=True)
+        db.session.add(account)
+        db.session.flush()
+    if account.credits < ADMIN_TESTS_FLOAT:
+        ledger.apply(
+            account.id,
+            ADMIN_TESTS_FLOAT - account.credits,
+            "grant",
+            description="credits for admin test calls (internal)",
+        )
+    return account

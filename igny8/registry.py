@@ -68,8 +68,23 @@ class Operation:
 
 @dataclass(frozen=True)
 class HealthResult:
+    """``ok`` False is red; ``warn`` marks an ok result amber (working, but look)."""
+
     ok: bool
     detail: str = ""
+    warn: bool = False
+
+    @property
+    def level(self) -> str:
+        return "red" if not self.ok else "amber" if self.warn else "green"
+
+
+LEVELS = ("green", "amber", "red")
+
+
+def overall_level(results) -> str:
+    """The worst level of the results."""
+    return max((r.level for r in results), key=LEVELS.index, default="green")
 
 
 @dataclass(frozen=True)

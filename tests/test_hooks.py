@@ -150,7 +150,12 @@ def test_hook_register_health_checks(app, plugins, client):
     body = response.json
     assert body["status"] == "error"
     checks = {c["name"]: c for c in body["checks"]}
-    assert checks["queue"] == {"name": "queue", "ok": False, "detail": "3 jobs stuck"}
+    assert checks["queue"] == {
+        "name": "queue",
+        "ok": False,
+        "level": "red",
+        "detail": "3 jobs stuck",
+    }
     assert checks["database"]["ok"] and checks["migrations"]["ok"]
 
 

@@ -60,10 +60,17 @@ def test_api_monitor_error_rate_and_latency(app, admin, tenant):  # noqa: F811
     assert html.count("table-danger") == 1 and "timeout" in html
 
 
-def test_debug_console_explains_and_makes_a_test_call(app, admin, make_tenant):  # noqa: F811
+def test_debug_console_explains_and_makes_a_test_call(app, admin, make_tenant, openai_server):  # noqa: F811
+    from igny8.models import ProviderCredential
+
     tenant = make_tenant(plan="growth")
     with app.app_context():
         prompts.populate()
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
         db.session.add(
             IntegrationSettings(
                 account_id=tenant.account_id,
@@ -85,18 +92,27 @@ def test_debug_console_explains_and_makes_a_test_call(app, admin, make_tenant): 
     ]
     assert "<td>temperature</td><td>0.2</td><td>account</td>" in html
     assert "&lt;site_name&gt;" in html and "- &lt;keywords 1&gt;" in html
-    admin.post(
+    done = admin.post(
         url,
         data={
             "account_id": tenant.account_id,
             "operation": "clustering",
             "csrf_token": csrf_from(html),
         },
-    )
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    # The model the cascade picked, on its real provider, with the account's temperature;
+    # billed to the internal admin-tests account, not to the tenant.
+    sent = openai_server.requests[-1]["json"]
+    assert (sent["model"], sent["temperature"]) == ("gpt-4o", 0.2)
+    assert "on gpt-4o (resolved by account)" in done and "not to Tenant" in done
     with app.app_context():
         log = db.session.execute(select(CreditUsageLog)).scalar_one()
-        assert (log.provider, log.operation, log.credits_used) == ("offline", "clustering", 2)
-        assert db.session.get(Account, tenant.account_id).credits == 998
+        internal = db.session.get(Account, log.account_id)
+        assert internal.is_internal and internal.name == "igny8 admin tests (internal)"
+        assert (log.provider, log.operation, log.status) == ("openai", "clustering", "success")
+        assert db.session.get(Account, tenant.account_id).credits == 1000
+    assert app.test_cli_runner().invoke(args=["igny8", "audit-ledger"]).exit_code == 0
 
 
 def test_system_health_is_green_and_never_shows_keys(app, admin):  # noqa: F811
@@ -118,3 +134,58 @@ def test_system_health_is_green_and_never_shows_keys(app, admin):  # noqa: F811
         assert f"<td>{check}</td>" in html
     assert "configured: offline, openai" in html and secret not in html
     assert "GiB free" in html
+
+
+def test_system_health_goes_amber_and_red_on_provider_errors_and_stale_holds(
+    app, client, make_tenant
+):
+    from datetime import timedelta
+
+    from igny8.billing import ledger
+    from igny8.models import CreditUsageLog
+    from igny8.timeutil import utcnow
+
+    tenant = make_tenant()
+
+    def calls(provider, ok, failed, start):
+        with app.app_context():
+            for n in range(ok + failed):
+                db.session.add(
+                    CreditUsageLog(
+                        account_id=tenant.account_id,
+                        operation="clustering",
+                        provider=provider,
+                        request_id=f"{provider}-{start + n}",
+                        status="failed" if n < failed else "success",
+                        error_code="unavailable" if n < failed else None,
+                        latency_ms=100,
+                    )
+                )
+            db.session.commit()
+
+    def health():
+        body = client.get("/api/v1/health")
+        checks = {c["name"]: c for c in body.json["checks"]}
+        return body.status_code, body.json["status"], checks
+
+    calls("openai", ok=9, failed=1, start=0)  # 10%: amber
+    status, overall, checks = health()
+    assert (status, overall, checks["provider_errors"]["level"]) == (200, "degraded", "amber")
+    assert "openai: 10% of 10 call(s) failed" in checks["provider_errors"]["detail"]
+    calls("openai", ok=0, failed=10, start=100)  # 11 of 20 failed: red
+    status, overall, checks = health()
+    assert (status, overall, checks["provider_errors"]["level"]) == (503, "error", "red")
+    with app.app_context():
+        db.session.query(CreditUsageLog).delete()
+        ledger.apply(tenant.account_id, -5, "hold", reference="lost-call")
+        hold = db.session.execute(
+            db.select(db.text("max(id)")).select_from(db.text("credit_transactions"))
+        ).scalar()
+        db.session.execute(
+            db.text("UPDATE credit_transactions SET created_at = :t WHERE id = :i"),
+            {"t": utcnow() - timedelta(hours=2), "i": hold},
+        )
+        db.session.commit()
+    status, overall, checks = health()
+    assert (status, overall, checks["stale_holds"]["level"]) == (200, "degraded", "amber")
+    assert "1 hold(s) of 5 credit(s)" in checks["stale_holds"]["detail"]

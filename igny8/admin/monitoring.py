@@ -6,7 +6,7 @@ from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from sqlalchemy import case, func, select
 
-from .. import prompts, registry
+from .. import accounts, prompts, registry
 from ..ai.engine import OperationContext
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
@@ -167,47 +167,30 @@ class DebugConsoleView(security.SecuredView, BaseView):
         return report
 
     def _test_call(self, account, operation, report):
-        """A real metered call on a model whose provider needs no key (the offline one, as
-        shipped), charged to the account."""
-        keyless = {
-            name
-            for name, provider in registry.providers(current_plugins().pm).items()
-            if provider.key_env_var is None
-        }
-        offline = (
-            db.session.execute(
-                select(AIModelConfig)
-                .where(
-                    AIModelConfig.provider.in_(keyless),
-                    AIModelConfig.model_type == (operation.model_type or "text"),
-                    AIModelConfig.is_active,
-                )
-                .order_by(AIModelConfig.sort_order)
-            )
-            .scalars()
-            .first()
-        )
-        if offline is None:
-            flash("no active model of a provider that needs no key, for a test call", "error")
-            return
-        meter = Meter(account_id=account.id, operation=operation.key, pm=current_plugins().pm)
+        """A real call through the model this account's cascade picks (its real provider when
+        a key is configured), with its parameters, billed to the internal admin-tests
+        account: an admin test never costs a tenant anything."""
+        internal = accounts.admin_tests_account()
+        db.session.commit()
+        meter = Meter(account_id=internal.id, operation=operation.key, pm=current_plugins().pm)
         ctx = self._context(account, operation, meter)
         try:
+            choice = ctx.choice()
             if operation.model_type == "image":
-                result = ctx.images("a test image from the Debug Console", model=offline)
+                result = ctx.images("a test image from the Debug Console")
             else:
-                result = ctx.text(
-                    [{"role": "user", "content": report["prompt"] or "Say hello."}], model=offline
-                )
+                result = ctx.text([{"role": "user", "content": report["prompt"] or "Say hello."}])
             flash(
-                f"test call {result.request_id}: {result.usage.input_tokens} in, "
-                f"{result.usage.output_tokens} out, {result.credits} credit(s) charged",
+                f"admin test {result.request_id} on {choice.model_name} "
+                f"(resolved by {choice.resolved_by}): {result.usage.input_tokens} in, "
+                f"{result.usage.output_tokens} out, cost {format(result.cost.total, 'f')} USD, "
+                f"billed to {internal.name}, not to {account.name}",
                 "success",
             )
-        except ledger.InsufficientCredits:
-            flash("the account has too few credits for a test call", "error")
-        except ProviderError as exc:
+        except (NoModelAvailable, ProviderError) as exc:
             flash(f"test call failed: {exc}", "error")
+        except ledger.InsufficientCredits:
+            flash("the internal admin-tests account could not hold credits", "error")
         finally:
             meter.close()
 
@@ -218,5 +201,7 @@ class SystemHealthView(security.SecuredView, BaseView):
         checks = registry.health_checks(current_plugins().pm)
         results = [(name, check.run()) for name, check in sorted(checks.items())]
         return self.render(
-            "admin/monitoring/health.html", results=results, ok=all(r.ok for _, r in results)
+            "admin/monitoring/health.html",
+            results=results,
+            level=registry.overall_level(r for _, r in results),
         )

@@ -19,12 +19,16 @@ def register(bp):
     def health():
         checks = registry.health_checks(current_plugins().pm)
         results = {name: check.run() for name, check in sorted(checks.items())}
-        ok = all(r.ok for r in results.values())
+        level = registry.overall_level(results.values())
         body = {
-            "status": "ok" if ok else "error",
-            "checks": [{"name": n, "ok": r.ok, "detail": r.detail} for n, r in results.items()],
+            # ok: all green; degraded: working, with a warning; error: something failing.
+            "status": {"green": "ok", "amber": "degraded", "red": "error"}[level],
+            "checks": [
+                {"name": n, "ok": r.ok, "level": r.level, "detail": r.detail}
+                for n, r in results.items()
+            ],
         }
-        return jsonify(body), 200 if ok else 503
+        return jsonify(body), 503 if level == "red" else 200
 
     @bp.get("/me")
     def me():

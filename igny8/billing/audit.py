@@ -53,6 +53,11 @@ def _open_holds(older_than: timedelta):
     )
 
 
+def open_holds(older_than: timedelta) -> list[CreditTransaction]:
+    """Holds older than that with no release or settlement."""
+    return db.session.execute(_open_holds(older_than)).scalars().all()
+
+
 def audit(grace: timedelta = timedelta(minutes=30)) -> list[Finding]:
     findings = []
     ledger_sum = (

@@ -93,6 +93,55 @@ def module_switches() -> HealthResult:
     )
 
 
+# Provider error rates over the last hour: amber and red above these, given enough calls.
+ERROR_RATE_AMBER, ERROR_RATE_RED, ERROR_RATE_MIN_CALLS = 0.10, 0.50, 5
+
+
+def provider_errors() -> HealthResult:
+    """Each provider's failed share of calls in the last hour."""
+    from datetime import timedelta
+
+    from sqlalchemy import case, func, select
+
+    from ..models import CreditUsageLog as log
+    from ..timeutil import utcnow
+
+    rows = db.session.execute(
+        select(log.provider, func.count(), func.sum(case((log.status == "failed", 1), else_=0)))
+        .where(log.created_at >= utcnow() - timedelta(hours=1))
+        .group_by(log.provider)
+        .order_by(log.provider)
+    ).all()
+    if not rows:
+        return HealthResult(True, "no calls in the last hour")
+    rates = [(p, calls, int(failed or 0) / calls) for p, calls, failed in rows]
+    judged = [(p, c, r) for p, c, r in rates if c >= ERROR_RATE_MIN_CALLS]
+    detail = "; ".join(f"{p}: {r:.0%} of {c} call(s) failed" for p, c, r in rates)
+    red = [p for p, _, r in judged if r >= ERROR_RATE_RED]
+    amber = [p for p, _, r in judged if r >= ERROR_RATE_AMBER]
+    if red:
+        return HealthResult(False, f"failing: {', '.join(red)} — {detail}")
+    return HealthResult(True, detail, warn=bool(amber))
+
+
+def stale_holds() -> HealthResult:
+    """Credits held by calls that never settled (a killed process)."""
+    from datetime import timedelta
+
+    from ..billing.audit import open_holds
+
+    holds = open_holds(timedelta(minutes=30))
+    if not holds:
+        return HealthResult(True, "no hold older than 30 minutes")
+    credits = sum(-h.amount for h in holds)
+    return HealthResult(
+        True,
+        f"{len(holds)} hold(s) of {credits} credit(s) older than 30 minutes: run "
+        "`flask igny8 release-stale-holds --older-than 30`",
+        warn=True,
+    )
+
+
 @hookimpl
 def igny8_register_health_checks(register):
     register(HealthCheck("database", database))
@@ -102,3 +151,5 @@ def igny8_register_health_checks(register):
     register(HealthCheck("provider_credentials", provider_credentials))
     register(HealthCheck("disk", disk))
     register(HealthCheck("module_switches", module_switches))
+    register(HealthCheck("provider_errors", provider_errors))
+    register(HealthCheck("stale_holds", stale_holds))

@@ -48,6 +48,8 @@ class Account(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # An account with billing history is archived (deactivated, hidden), never deleted.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The platform's own account (admin test calls), not a tenant.
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at()
 
     plan: Mapped[Plan] = relationship(lazy="joined")

@@ -189,3 +189,40 @@ def test_system_health_goes_amber_and_red_on_provider_errors_and_stale_holds(
     status, overall, checks = health()
     assert (status, overall, checks["stale_holds"]["level"]) == (200, "degraded", "amber")
     assert "1 hold(s) of 5 credit(s)" in checks["stale_holds"]["detail"]
+
+
+def test_home_dashboard_has_the_day_the_month_balances_and_failing_providers(
+    app, admin, make_tenant
+):  # noqa: F811
+    from decimal import Decimal
+
+    from igny8.models import CreditUsageLog
+
+    poor = make_tenant(credits=3, name="Poor Co")
+    make_tenant(credits=5000, name="Rich Co")
+    with app.app_context():
+        for n, (status, latency, cost, credits) in enumerate(
+            [("success", 100, "0.50", 5), ("success", 200, "0.25", 3), ("failed", 900, "0", 0)]
+        ):
+            db.session.add(
+                CreditUsageLog(
+                    account_id=poor.account_id,
+                    operation="clustering",
+                    provider="openai",
+                    request_id=f"home-{n}",
+                    status=status,
+                    latency_ms=latency,
+                    credits_used=credits,
+                    cost_usd_total=Decimal(cost),
+                )
+            )
+        db.session.commit()
+    html = admin.get("/admin/").get_data(as_text=True)
+    today = html[html.index('id="dashboard-today"') : html.index('id="dashboard-month"')]
+    # cost 0.75; revenue 8 credits x 0.10 = 0.80; margin 0.05; 1 of 3 failed; p95 of 100, 200, 900
+    for figure in ("$0.75", "$0.80", "$0.05", ">3<", "33.3%", "900 ms"):
+        assert figure in today, figure
+    lowest = html[html.index('id="lowest-balances"') :]
+    assert lowest.index("Poor Co") < lowest.index("Rich Co")
+    failing = html[html.index('id="failing-providers"') :]
+    assert "openai" in failing and "33.3%" in failing

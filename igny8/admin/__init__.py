@@ -1,6 +1,6 @@
 """Flask-Admin, built per app inside create_app: every model, grouped, behind one gate."""
 
-from flask_admin import Admin, AdminIndexView
+from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 
@@ -8,12 +8,14 @@ from .. import formatting
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
-from . import audit_trail, auth, monitoring, reports, security, views
+from . import audit_trail, auth, dashboard, monitoring, reports, security, views
 from .base import ReadOnlyModelView, SecuredModelView, add
 
 
 class IndexView(security.SecuredView, AdminIndexView):
-    pass
+    @expose("/")
+    def index(self):
+        return self.render(self._template, dashboard=dashboard.summary())
 
 
 def _register_core_views(admin) -> None:

@@ -1,0 +1,92 @@
+"""The Home dashboard: today and this month at a glance, the lowest balances, failing
+providers. A handful of bounded aggregate queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from .. import analytics
+from ..extensions import db
+from ..models import Account, CreditUsageLog
+from ..timeutil import utcnow
+
+LOG = CreditUsageLog
+LOWEST = 8
+
+
+def period(since) -> dict:
+    """Cost, revenue, margin, calls, error rate and p95 latency since ``since``."""
+    usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
+    calls, failed, credits, cost = db.session.execute(
+        select(
+            func.count(LOG.id),
+            func.coalesce(func.sum(case((LOG.status == "failed", 1), else_=0)), 0),
+            func.coalesce(func.sum(LOG.credits_used), 0),
+            func.coalesce(func.sum(LOG.cost_usd_total), 0),
+        ).where(LOG.created_at >= since)
+    ).one()
+    figures = analytics.margin(int(credits), Decimal(cost), usd_per_credit)
+    return {
+        **figures,
+        "calls": int(calls),
+        "error_rate": int(failed) / calls if calls else None,
+        "p95_ms": latency_percentile(since, 95),
+    }
+
+
+def latency_percentile(since, q: int) -> float | None:
+    """The q-th percentile latency since ``since``, ranked in SQL (an ORDER BY ... OFFSET
+    on the indexed time range: one row comes back, on every database)."""
+    window = (LOG.created_at >= since, LOG.latency_ms.is_not(None))
+    count = db.session.execute(select(func.count()).where(*window)).scalar()
+    if not count:
+        return None
+    rank = max(0, min(count - 1, round((count - 1) * q / 100)))
+    return db.session.execute(
+        select(LOG.latency_ms).where(*window).order_by(LOG.latency_ms).offset(rank).limit(1)
+    ).scalar()
+
+
+def lowest_balances(n: int = LOWEST) -> list[Account]:
+    return (
+        db.session.execute(
+            select(Account)
+            .where(Account.is_active, ~Account.is_internal)
+            .order_by(Account.credits, Account.name)
+            .limit(n)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def failing_providers(hours: int = 1) -> list[dict]:
+    """Providers with failed calls in the last hours, worst first."""
+    rows = db.session.execute(
+        select(
+            LOG.provider,
+            func.count(LOG.id),
+            func.sum(case((LOG.status == "failed", 1), else_=0)),
+        )
+        .where(LOG.created_at >= utcnow() - timedelta(hours=hours))
+        .group_by(LOG.provider)
+    ).all()
+    found = [
+        {"provider": p, "calls": c, "failed": int(f or 0), "error_rate": int(f or 0) / c}
+        for p, c, f in rows
+        if f
+    ]
+    return sorted(found, key=lambda r: r["error_rate"], reverse=True)
+
+
+def summary() -> dict:
+    now = utcnow()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "today": period(today),
+        "month": period(today.replace(day=1)),
+        "lowest_balances": lowest_balances(),
+        "failing_providers": failing_providers(),
+    }

@@ -39,6 +39,7 @@ def create_app(test_config=None):
         load=app.config["LOAD_PLUGINS"],
         disable=app.config["DISABLE_PLUGINS"],
         extra=app.config.get("EXTRA_PLUGINS", ()),
+        config=app.config,
     )
     app.extensions["igny8"] = plugins
 

@@ -15,7 +15,9 @@ CORE_DISTRIBUTION = "igny8"
 hookimpl = pluggy.HookimplMarker("igny8")
 
 # Behaviour the core ships as plugins of its own (Datasette-style default plugins).
-DEFAULT_PLUGINS = ("igny8.default_plugins.health",)
+# A default plugin with ``enabled(config)`` loads only when that says so (costing nothing
+# otherwise: the alerts plugin runs on every metered call once it is on).
+DEFAULT_PLUGINS = ("igny8.default_plugins.health", "igny8.default_plugins.alerts")
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,16 @@ def _names(value) -> set[str] | None:
 class Plugins:
     """The app's plugin manager plus what is known about each loaded plugin."""
 
-    def __init__(self, load=None, disable=None, extra=()):
+    def __init__(self, load=None, disable=None, extra=(), config=None):
         self.pm = pluggy.PluginManager("igny8")
         self.pm.add_hookspecs(hookspecs)
         self.info: dict[str, PluginInfo] = {}
         core = _distribution(CORE_DISTRIBUTION)
         for module_name in DEFAULT_PLUGINS:
-            self.register(importlib.import_module(module_name), module_name, "default", core)
+            module = importlib.import_module(module_name)
+            enabled = getattr(module, "enabled", None)
+            if enabled is None or enabled(config or {}):
+                self.register(module, module_name, "default", core)
         self._load_entry_points(_names(load), _names(disable) or set())
         for plugin in extra:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__

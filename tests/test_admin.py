@@ -65,6 +65,8 @@ ADMIN_URLS = [
     "/admin/credittransaction/",
     "/admin/creditusagelog/",
     "/admin/usagecostrevision/",
+    "/admin/adminauditlog/",
+    "/admin/alertlog/",
     "/admin/operationrun/",
     "/admin/global_settings/",
     "/admin/module_switches/",

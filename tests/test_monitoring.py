@@ -192,8 +192,10 @@ def test_system_health_goes_amber_and_red_on_provider_errors_and_stale_holds(
 
 
 def test_home_dashboard_has_the_day_the_month_balances_and_failing_providers(
-    app, admin, make_tenant
-):  # noqa: F811
+    app,
+    admin,  # noqa: F811
+    make_tenant,
+):
     from decimal import Decimal
 
     from igny8.models import CreditUsageLog

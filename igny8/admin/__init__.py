@@ -41,6 +41,7 @@ def _register_core_views(admin) -> None:
         (m.UsageCostRevision, "Cost Revisions"),
         (m.OperationRun, "Operation Runs"),
         (m.AdminAuditLog, "Admin Audit Log"),
+        (m.AlertLog, "Alerts Sent"),
     ):
         add(admin, model, "AI & Billing", ReadOnlyModelView, name=name)
     add(

@@ -1,6 +1,6 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
-from .admin_audit import AdminAuditLog
+from .admin_audit import AdminAuditLog, AlertLog
 from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog, UsageCostRevision
 from .catalog import AIModelConfig, ModelPrice
 from .content import (
@@ -26,6 +26,7 @@ from .tenancy import Account, ApiToken, Plan, Site, User
 
 __all__ = [
     "AdminAuditLog",
+    "AlertLog",
     "AIModelConfig",
     "Account",
     "ApiToken",

@@ -25,3 +25,18 @@ class AdminAuditLog(db.Model):
     summary: Mapped[str] = mapped_column(String(300))
     before: Mapped[dict | None] = mapped_column(db.JSON)
     after: Mapped[dict | None] = mapped_column(db.JSON)
+
+
+class AlertLog(db.Model):
+    """An alert sent (low balance, error spike): also what keeps one from repeating."""
+
+    __tablename__ = "alert_logs"
+    __table_args__ = (Index("ix_alert_logs_key_sent", "key", "sent_at"),)
+
+    id: Mapped[int] = pk()
+    key: Mapped[str] = mapped_column(String(120))  # e.g. low_balance:12, error_spike:openai
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    channels: Mapped[str] = mapped_column(String(80))  # where it went: webhook, email
+    delivered: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime] = created_at()

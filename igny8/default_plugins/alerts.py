@@ -1,0 +1,164 @@
+"""Low-balance and error-spike alerts, through `igny8_usage_recorded`, to a webhook and/or
+by e-mail. Shipped as a default plugin, loaded only when a channel is configured at
+start-up (so it costs a metered call nothing otherwise).
+
+Settings (instance config or IGNY8_* environment): ALERT_WEBHOOK_URL (POSTed JSON),
+ALERT_EMAIL_TO (comma-separated) with ALERT_SMTP_HOST, ALERT_SMTP_PORT, ALERT_EMAIL_FROM;
+ALERT_LOW_BALANCE_CREDITS (100), ALERT_ERROR_SPIKE_RATE (0.5) over
+ALERT_ERROR_SPIKE_MINUTES (10) with at least ALERT_ERROR_SPIKE_MIN_CALLS (10) calls, and
+ALERT_REPEAT_MINUTES (60) before the same alert is sent again.
+
+It reads and writes on a connection of its own: a handler's unfinished work in the
+session is never committed by an alert.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+import httpx
+from flask import current_app
+from sqlalchemy import case, func, insert, select
+
+from ..extensions import db
+from ..models import Account, AlertLog, CreditUsageLog
+from ..plugins import hookimpl
+from ..timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "ALERT_LOW_BALANCE_CREDITS": 100,
+    "ALERT_ERROR_SPIKE_RATE": 0.5,
+    "ALERT_ERROR_SPIKE_MINUTES": 10,
+    "ALERT_ERROR_SPIKE_MIN_CALLS": 10,
+    "ALERT_REPEAT_MINUTES": 60,
+    "ALERT_SMTP_HOST": "localhost",
+    "ALERT_SMTP_PORT": 25,
+    "ALERT_EMAIL_FROM": "igny8-alerts@localhost",
+}
+
+
+def setting(name, config=None):
+    value = (config if config is not None else current_app.config).get(name)
+    return DEFAULTS.get(name) if value in (None, "") else value
+
+
+def channels(config=None) -> list[str]:
+    found = []
+    if setting("ALERT_WEBHOOK_URL", config):
+        found.append("webhook")
+    if setting("ALERT_EMAIL_TO", config):
+        found.append("email")
+    return found
+
+
+def enabled(config) -> bool:
+    """Loaded only with a channel to send to."""
+    return bool(channels(config))
+
+
+def low_balance(conn, usage) -> tuple[str, str] | None:
+    row = conn.execute(
+        select(Account.name, Account.credits, Account.is_internal).where(
+            Account.id == usage.account_id
+        )
+    ).one_or_none()
+    if row is None or row.is_internal:
+        return None
+    threshold = int(setting("ALERT_LOW_BALANCE_CREDITS"))
+    if row.credits >= threshold:
+        return None
+    return (
+        f"low_balance:{usage.account_id}",
+        f"account {row.name!r} has {row.credits} credits left (alert below {threshold})",
+    )
+
+
+def error_spike(conn, usage) -> tuple[str, str] | None:
+    if usage.status != "failed":
+        return None
+    minutes = int(setting("ALERT_ERROR_SPIKE_MINUTES"))
+    log_ = CreditUsageLog
+    calls, failed = conn.execute(
+        select(func.count(), func.sum(case((log_.status == "failed", 1), else_=0))).where(
+            log_.provider == usage.provider,
+            log_.created_at >= utcnow() - timedelta(minutes=minutes),
+        )
+    ).one()
+    failed = int(failed or 0)
+    rate = failed / calls if calls else 0
+    if calls < int(setting("ALERT_ERROR_SPIKE_MIN_CALLS")) or rate < float(
+        setting("ALERT_ERROR_SPIKE_RATE")
+    ):
+        return None
+    return (
+        f"error_spike:{usage.provider}",
+        f"provider {usage.provider}: {failed} of {calls} calls failed in the last "
+        f"{minutes} minutes ({rate:.0%}); latest error {usage.error_code}",
+    )
+
+
+def recently_sent(conn, key: str) -> bool:
+    since = utcnow() - timedelta(minutes=int(setting("ALERT_REPEAT_MINUTES")))
+    return bool(
+        conn.execute(
+            select(AlertLog.id).where(AlertLog.key == key, AlertLog.sent_at >= since).limit(1)
+        ).first()
+    )
+
+
+def send(kind: str, message: str, where: list[str]) -> bool:
+    delivered = True
+    if "webhook" in where:
+        try:
+            response = httpx.post(
+                setting("ALERT_WEBHOOK_URL"),
+                json={"alert": kind, "message": message, "at": utcnow().isoformat() + "Z"},
+                timeout=5.0,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            delivered = False
+            log.warning("alert webhook failed: %s", type(exc).__name__)
+    if "email" in where:
+        mail = EmailMessage()
+        mail["Subject"] = f"[igny8] {kind.replace('_', ' ')}"
+        mail["From"] = setting("ALERT_EMAIL_FROM")
+        mail["To"] = setting("ALERT_EMAIL_TO")
+        mail.set_content(message)
+        try:
+            with smtplib.SMTP(
+                setting("ALERT_SMTP_HOST"), int(setting("ALERT_SMTP_PORT")), timeout=5
+            ) as smtp:
+                smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            delivered = False
+            log.warning("alert e-mail failed: %s", type(exc).__name__)
+    return delivered
+
+
+@hookimpl
+def igny8_usage_recorded(usage_log):
+    where = channels()
+    if not where:
+        return
+    with db.engine.begin() as conn:
+        for check in (low_balance, error_spike):
+            found = check(conn, usage_log)
+            if found is None or recently_sent(conn, found[0]):
+                continue
+            key, message = found
+            kind = key.split(":", 1)[0]
+            delivered = send(kind, message, where)
+            conn.execute(
+                insert(AlertLog).values(
+                    key=key,
+                    kind=kind,
+                    message=message[:500],
+                    channels=",".join(where),
+                    delivered=delivered,
+                    sent_at=utcnow(),
+                )
+            )

@@ -8,17 +8,38 @@ from sqlalchemy import select
 from test_admin import admin, admin_user, csrf_from  # noqa: F401  (fixtures)
 
 from igny8 import prompts
-from igny8.admin.monitoring import percentile
+from igny8.admin.monitoring import latency_percentiles
 from igny8.extensions import db
 from igny8.models import Account, CreditUsageLog, IntegrationSettings, ProviderCredential
 from igny8.timeutil import utcnow
 
 
-def test_percentile():
-    assert percentile([], 50) is None
-    assert percentile([100], 95) == 100
-    assert percentile([10, 20, 30, 40], 50) == 25
-    assert percentile(list(range(1, 101)), 95) == 95.05
+def test_latency_percentiles_in_sql(app, tenant):
+    """percentile_cont on PostgreSQL, the same interpolation over a sample on SQLite."""
+    since = utcnow() - timedelta(hours=1)
+
+    def with_latencies(provider, values):
+        with app.app_context():
+            for n, ms in enumerate(values):
+                db.session.add(
+                    CreditUsageLog(
+                        account_id=tenant.account_id,
+                        operation="clustering",
+                        provider=provider,
+                        request_id=f"{provider}-{n}",
+                        latency_ms=ms,
+                    )
+                )
+            db.session.commit()
+
+    with app.app_context():
+        assert latency_percentiles(since) == {50: None, 95: None}
+    with_latencies("four", [40, 10, 30, 20])
+    with_latencies("hundred", list(range(1, 101)))
+    with app.app_context():
+        assert latency_percentiles(since, "four")[50] == 25
+        assert latency_percentiles(since, "hundred")[95] == 95.05
+        assert latency_percentiles(since, "hundred", quantiles=(0, 100)) == {0: 1, 100: 100}
 
 
 def test_api_monitor_error_rate_and_latency(app, admin, tenant):  # noqa: F811
@@ -221,8 +242,9 @@ def test_home_dashboard_has_the_day_the_month_balances_and_failing_providers(
         db.session.commit()
     html = admin.get("/admin/").get_data(as_text=True)
     today = html[html.index('id="dashboard-today"') : html.index('id="dashboard-month"')]
-    # cost 0.75; revenue 8 credits x 0.10 = 0.80; margin 0.05; 1 of 3 failed; p95 of 100, 200, 900
-    for figure in ("$0.75", "$0.80", "$0.05", ">3<", "33.3%", "900 ms"):
+    # cost 0.75; revenue 8 credits x 0.10 = 0.80; margin 0.05; 1 of 3 failed;
+    # p95 of 100, 200, 900 interpolated: 200 + 0.9 x 700 = 830
+    for figure in ("$0.75", "$0.80", "$0.05", ">3<", "33.3%", "830 ms"):
         assert figure in today, figure
     lowest = html[html.index('id="lowest-balances"') :]
     assert lowest.index("Poor Co") < lowest.index("Rich Co")

@@ -11,6 +11,7 @@ from .. import analytics
 from ..extensions import db
 from ..models import Account, CreditUsageLog
 from ..timeutil import utcnow
+from .monitoring import latency_percentiles
 
 LOG = CreditUsageLog
 LOWEST = 8
@@ -32,21 +33,8 @@ def period(since) -> dict:
         **figures,
         "calls": int(calls),
         "error_rate": int(failed) / calls if calls else None,
-        "p95_ms": latency_percentile(since, 95),
+        "p95_ms": latency_percentiles(since, quantiles=(95,))[95],
     }
-
-
-def latency_percentile(since, q: int) -> float | None:
-    """The q-th percentile latency since ``since``, ranked in SQL (an ORDER BY ... OFFSET
-    on the indexed time range: one row comes back, on every database)."""
-    window = (LOG.created_at >= since, LOG.latency_ms.is_not(None))
-    count = db.session.execute(select(func.count()).where(*window)).scalar()
-    if not count:
-        return None
-    rank = max(0, min(count - 1, round((count - 1) * q / 100)))
-    return db.session.execute(
-        select(LOG.latency_ms).where(*window).order_by(LOG.latency_ms).offset(rank).limit(1)
-    ).scalar()
 
 
 def lowest_balances(n: int = LOWEST) -> list[Account]:

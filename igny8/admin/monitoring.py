@@ -19,15 +19,50 @@ from ..timeutil import utcnow
 from . import security
 from .base import BulkForm
 
+# SQLite has no percentile function: there, latencies are ranked over the newest calls
+# of the window only (a bounded sample); PostgreSQL ranks them all with percentile_cont.
+SAMPLE = 10_000
 
-def percentile(values: list[int], q: float) -> float | None:
-    """The q-th percentile (0-100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+def latency_percentiles(since, provider=None, quantiles=(50, 95)) -> dict[int, float | None]:
+    """Latency percentiles (ms) of the calls since ``since``, computed in the database."""
+    log = CreditUsageLog
+    window = [log.created_at >= since, log.latency_ms.is_not(None)]
+    if provider is not None:
+        window.append(log.provider == provider)
+    if db.engine.dialect.name == "postgresql":
+        row = db.session.execute(
+            select(
+                *(
+                    func.percentile_cont(q / 100).within_group(log.latency_ms.asc())
+                    for q in quantiles
+                )
+            ).where(*window)
+        ).one()
+        return {
+            q: (float(v) if v is not None else None) for q, v in zip(quantiles, row, strict=True)
+        }
+    sample = (
+        select(log.latency_ms.label("ms")).where(*window).order_by(log.id.desc()).limit(SAMPLE)
+    ).subquery()
+    count = db.session.execute(select(func.count()).select_from(sample)).scalar()
+    found = {}
+    for q in quantiles:
+        if not count:
+            found[q] = None
+            continue
+        # linear interpolation between the two ranks around q, as percentile_cont does
+        k = (count - 1) * q / 100
+        low, high = int(k), min(int(k) + 1, count - 1)
+        values = (
+            db.session.execute(
+                select(sample.c.ms).order_by(sample.c.ms).offset(low).limit(high - low + 1)
+            )
+            .scalars()
+            .all()
+        )
+        found[q] = values[0] + (values[-1] - values[0]) * (k - low)
+    return found
 
 
 def provider_stats(since) -> list[dict]:
@@ -42,23 +77,15 @@ def provider_stats(since) -> list[dict]:
     ).all()
     stats = []
     for provider, calls, failed in counts:
-        # Latency percentiles: SQLite has no percentile function, so the latencies of the
-        # window (one integer column, bounded by the window) are ranked here.
-        latencies = list(
-            db.session.execute(
-                select(log.latency_ms).where(
-                    log.provider == provider, log.created_at >= since, log.latency_ms.is_not(None)
-                )
-            ).scalars()
-        )
+        p = latency_percentiles(since, provider)
         stats.append(
             {
                 "provider": provider,
                 "calls": calls,
                 "failed": int(failed or 0),
                 "error_rate": (failed or 0) / calls if calls else 0,
-                "p50_ms": percentile(latencies, 50),
-                "p95_ms": percentile(latencies, 95),
+                "p50_ms": p[50],
+                "p95_ms": p[95],
             }
         )
     return stats

@@ -318,3 +318,37 @@ def test_the_account_page_shows_the_account_whole(app, admin, history):  # noqa:
     assert "opening balance on plan starter" in page  # the ledger
     assert "echo" in page  # the recent run
     assert "No failed calls." in page
+
+
+def test_whole_list_exports_stream_every_row_and_search_finds_a_request_id(app, admin, history):  # noqa: F811
+    import csv
+    import io
+    import json
+
+    with app.app_context():
+        rows = (
+            db.session.execute(select(CreditUsageLog).order_by(CreditUsageLog.id.desc()))
+            .scalars()
+            .all()
+        )
+        account = db.session.get(Account, history.account_id).name
+        wanted = rows[-1].request_id
+    response = admin.get("/admin/creditusagelog/export/csv/", buffered=False)
+    assert response.is_streamed
+    lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["Request Id"] for r in lines] == [r.request_id for r in rows]
+    assert {r["Account"] for r in lines} == {account}
+    data = json.loads(admin.get("/admin/creditusagelog/export/json/").get_data(as_text=True))
+    assert [d["request_id"] for d in data] == [r.request_id for r in rows]
+    assert data[0]["account"] == account and data[0]["cost_usd_total"] == format(
+        rows[0].cost_usd_total, "f"
+    )
+    # Search is by request id, exactly.
+    found = admin.get(f"/admin/creditusagelog/?search={wanted}").get_data(as_text=True)
+    import re
+
+    assert re.findall(r'name="rowid"[^>]*value="(\d+)"', found) == [str(rows[-1].id)]
+    assert not re.findall(
+        r'name="rowid"',
+        admin.get(f"/admin/creditusagelog/?search={wanted[:8]}").get_data(as_text=True),
+    )

@@ -9,7 +9,7 @@ from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
 from . import audit_trail, auth, dashboard, monitoring, reports, security, views
-from .base import ReadOnlyModelView, SecuredModelView, add
+from .base import ReadOnlyModelView, SecuredModelView, UsageLogView, add
 
 
 class IndexView(security.SecuredView, AdminIndexView):
@@ -35,9 +35,9 @@ def _register_core_views(admin) -> None:
     )
     add(admin, m.CreditCostConfig, "AI & Billing", name="Operation Costs")
     # Money and history: read-only (written by the meter, the ledger, the CLI).
+    add(admin, m.CreditUsageLog, "AI & Billing", UsageLogView, name="Usage Log")
     for model, name in (
         (m.CreditTransaction, "Credit Ledger"),
-        (m.CreditUsageLog, "Usage Log"),
         (m.UsageCostRevision, "Cost Revisions"),
         (m.OperationRun, "Operation Runs"),
         (m.AdminAuditLog, "Admin Audit Log"),

@@ -3,13 +3,14 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from . import analytics
 from .extensions import db
-from .models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog
+from .models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog, UsageDaily
 
 LOG = CreditUsageLog
+R = UsageDaily
 TOKEN_SUMS = (
     "input_tokens",
     "cached_input_tokens",
@@ -35,36 +36,40 @@ CENTS = Decimal("0.00000001")
 
 def _key(group_by: str):
     return {
-        # date() is a date on PostgreSQL and 'YYYY-MM-DD' on SQLite: the same key either way.
-        "day": func.date(LOG.created_at),
+        "day": R.day,
         "model": func.coalesce(AIModelConfig.model_name, "(deleted model)"),
-        "operation": LOG.operation,
+        "operation": R.operation,
         "account": func.coalesce(Account.name, "(deleted account)"),
-        "provider": LOG.provider,
+        "provider": R.provider,
         # which prices applied: service tier, and a prompt-size tier when one was passed
-        "tier": func.coalesce(LOG.price_tier, "(not recorded)"),
+        "tier": case((R.price_tier == "", "(not recorded)"), else_=R.price_tier),
     }[group_by]
 
 
 FILTERS = ("account", "model", "operation", "provider")
 
 
-def _filtered(query, filters: dict | None):
+def _filtered(query, filters: dict | None, table=None):
     """Only the usage of one account (id), model (name), operation or provider."""
+    table = R if table is None else table
     filters = filters or {}
     if filters.get("account"):
-        query = query.where(LOG.account_id == filters["account"])
+        query = query.where(table.account_id == filters["account"])
     if filters.get("model"):
         query = query.where(
-            LOG.model_config_id.in_(
+            table.model_config_id.in_(
                 select(AIModelConfig.id).where(AIModelConfig.model_name == filters["model"])
             )
         )
     if filters.get("operation"):
-        query = query.where(LOG.operation == filters["operation"])
+        query = query.where(table.operation == filters["operation"])
     if filters.get("provider"):
-        query = query.where(LOG.provider == filters["provider"])
+        query = query.where(table.provider == filters["provider"])
     return query
+
+
+def _in_range(start: date, end: date):
+    return (R.day >= start, R.day <= end)
 
 
 def grouped(
@@ -74,33 +79,37 @@ def grouped(
     account_id: int | None = None,
     filters: dict | None = None,
 ) -> list[dict]:
-    """Calls, tokens, credits, unbilled credits, cost and successes per key, start to end inclusive."""
+    """Calls, tokens, credits, unbilled credits, cost and successes per key, start to end
+    inclusive, from the daily rollup (models.UsageDaily): a scan of days, not of calls."""
     key = _key(group_by).label("key")
     query = (
         select(
             key,
-            func.count(LOG.id).label("calls"),
-            *(func.coalesce(func.sum(getattr(LOG, c)), 0).label(c) for c in TOKEN_SUMS),
-            func.coalesce(func.sum(LOG.credits_used), 0).label("credits"),
-            func.coalesce(func.sum(LOG.credits_unbilled), 0).label("credits_unbilled"),
-            func.coalesce(func.sum(LOG.cost_usd_total), 0).label("cost_usd"),
-            *(func.coalesce(func.sum(getattr(LOG, c)), 0).label(c) for c in COST_PARTS),
-            func.sum(case((LOG.status == "success", 1), else_=0)).label("succeeded"),
+            func.coalesce(func.sum(R.calls), 0).label("calls"),
+            *(func.coalesce(func.sum(getattr(R, c)), 0).label(c) for c in TOKEN_SUMS),
+            func.coalesce(func.sum(R.credits_used), 0).label("credits"),
+            func.coalesce(func.sum(R.credits_unbilled), 0).label("credits_unbilled"),
+            func.coalesce(func.sum(R.cost_usd_total), 0).label("cost_usd"),
+            *(func.coalesce(func.sum(getattr(R, c)), 0).label(c) for c in COST_PARTS),
+            func.coalesce(func.sum(case((R.status == "success", R.calls), else_=0)), 0).label(
+                "succeeded"
+            ),
         )
-        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
+        .where(*_in_range(start, end))
         .group_by(key)
         .order_by(key)
     )
     if group_by == "model":
-        query = query.outerjoin(AIModelConfig, AIModelConfig.id == LOG.model_config_id)
+        query = query.outerjoin(AIModelConfig, AIModelConfig.id == R.model_config_id)
     if group_by == "account":
-        query = query.outerjoin(Account, Account.id == LOG.account_id)
+        query = query.outerjoin(Account, Account.id == R.account_id)
     if account_id is not None:
-        query = query.where(LOG.account_id == account_id)
+        query = query.where(R.account_id == account_id)
     query = _filtered(query, filters)
     rows = []
     for row in db.session.execute(query):
-        item = {"key": str(row.key), "calls": int(row.calls)}
+        key_value = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
+        item = {"key": key_value, "calls": int(row.calls)}
         item.update({c: int(getattr(row, c)) for c in TOKEN_SUMS})
         item.update(
             credits=int(row.credits),
@@ -149,21 +158,20 @@ def text_cost_per_1k(total: dict) -> Decimal | None:
 
 def cost_by_day_and_model(start: date, end: date, filters: dict | None = None) -> list[tuple]:
     """(day, model name, cost, credits) for each day and model with usage."""
-    day = func.date(LOG.created_at).label("day")
     model = func.coalesce(AIModelConfig.model_name, "(deleted model)").label("model")
     query = (
         select(
-            day,
+            R.day,
             model,
-            func.coalesce(func.sum(LOG.cost_usd_total), 0),
-            func.coalesce(func.sum(LOG.credits_used), 0),
+            func.coalesce(func.sum(R.cost_usd_total), 0),
+            func.coalesce(func.sum(R.credits_used), 0),
         )
-        .outerjoin(AIModelConfig, AIModelConfig.id == LOG.model_config_id)
-        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
-        .group_by(day, model)
+        .outerjoin(AIModelConfig, AIModelConfig.id == R.model_config_id)
+        .where(*_in_range(start, end))
+        .group_by(R.day, model)
     )
     return [
-        (date.fromisoformat(str(d)), m, Decimal(c), int(k))
+        (d if isinstance(d, date) else date.fromisoformat(str(d)), m, Decimal(c), int(k))
         for d, m, c, k in db.session.execute(_filtered(query, filters))
     ]
 
@@ -190,9 +198,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
 
 def cost_between(start: date, end: date, filters: dict | None = None) -> Decimal:
     """All usage cost from start to end inclusive."""
-    query = select(func.coalesce(func.sum(LOG.cost_usd_total), 0)).where(
-        LOG.created_at >= start, LOG.created_at < end + timedelta(days=1)
-    )
+    query = select(func.coalesce(func.sum(R.cost_usd_total), 0)).where(*_in_range(start, end))
     total = db.session.execute(_filtered(query, filters)).scalar()
     return Decimal(total).quantize(CENTS)
 
@@ -202,30 +208,43 @@ def top(rows: list[dict], n: int = 10, by: str = "cost_usd") -> list[dict]:
 
 
 def expensive_calls(
-    start: date, end: date, factor: int = analytics.EXPENSIVE_CALL_FACTOR, limit=50
+    start: date,
+    end: date,
+    factor: int = analytics.EXPENSIVE_CALL_FACTOR,
+    limit=50,
+    filters: dict | None = None,
 ):
-    """Calls costing more than ``factor`` times their operation's mean cost in the range."""
-    window = (LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
-    means = (
-        select(LOG.operation, func.avg(LOG.cost_usd_total).label("mean"))
-        .where(*window)
-        .group_by(LOG.operation)
-        .subquery()
-    )
-    query = (
-        select(
-            LOG.id,
-            LOG.created_at,
-            LOG.operation,
-            LOG.provider,
-            LOG.request_id,
-            LOG.cost_usd_total,
-            means.c.mean,
+    """Calls costing more than ``factor`` times their operation's mean cost in the range
+    (the means from the rollup; then only the calls above them are read)."""
+    means = {
+        op: Decimal(cost) / calls
+        for op, cost, calls in db.session.execute(
+            _filtered(
+                select(R.operation, func.sum(R.cost_usd_total), func.sum(R.calls))
+                .where(*_in_range(start, end))
+                .group_by(R.operation),
+                filters,
+            )
         )
-        .join(means, means.c.operation == LOG.operation)
-        .where(*window, LOG.cost_usd_total > means.c.mean * factor)
+        if calls
+    }
+    if not means:
+        return []
+    above = or_(
+        *(
+            and_(LOG.operation == op, LOG.cost_usd_total > mean * factor)
+            for op, mean in means.items()
+        )
+    )
+    query = _filtered(
+        select(
+            LOG.id, LOG.created_at, LOG.operation, LOG.provider, LOG.request_id, LOG.cost_usd_total
+        )
+        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1), above)
         .order_by(LOG.cost_usd_total.desc())
-        .limit(limit)
+        .limit(limit),
+        filters,
+        table=LOG,
     )
     return [
         {
@@ -235,7 +254,7 @@ def expensive_calls(
             "provider": r.provider,
             "request_id": r.request_id,
             "cost_usd": Decimal(r.cost_usd_total),
-            "operation_mean_usd": Decimal(r.mean).quantize(Decimal("0.00000001")),
+            "operation_mean_usd": means[r.operation].quantize(CENTS),
         }
         for r in db.session.execute(query)
     ]

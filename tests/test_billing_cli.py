@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from igny8.ai.engine import run_operation
+from igny8.ai.provider import ProviderError
 from igny8.billing import ledger
 from igny8.extensions import db
 from igny8.models import (
@@ -281,4 +282,30 @@ def test_reprice_corrects_costs_with_a_trail_and_never_credits(app, tenant, prov
     assert (
         "re-priced 0 row(s)" in invoke(app, "backfill-costs", "--reprice", "--since", since).output
     )
+    assert invoke(app, "audit-ledger").exit_code == 0
+
+
+def test_the_daily_rollup_follows_the_log_and_the_audit_checks_it(app, tenant, provider):
+    from igny8.billing import rollup
+    from igny8.models import UsageDaily
+
+    provider.script = [provider.default, ProviderError("invalid_request", "no")] * 2
+    with app.app_context():
+        run_operation(tenant.account_id, "echo", ["a", "b", "c", "d"])
+        rows = db.session.execute(select(UsageDaily).order_by(UsageDaily.status)).scalars().all()
+        # the meter's calls, summed per day and outcome: 2 failed, 2 succeeded
+        assert [(r.status, r.calls) for r in rows] == [("failed", 2), ("success", 2)]
+        ok = rows[1]
+        assert (ok.input_tokens, ok.output_tokens, ok.cost_usd_total) == (
+            2000,
+            1000,
+            Decimal("0.012"),
+        )
+        assert rollup.differences(db.session) == []
+        # Tampered with, the audit says so; a rebuild makes it right again.
+        ok.calls = 5
+        db.session.commit()
+    result = invoke(app, "audit-ledger")
+    assert result.exit_code == 1 and "rollup_mismatch" in result.output
+    assert "rebuilt the daily usage rollup: 2 row(s)" in invoke(app, "rebuild-rollup").output
     assert invoke(app, "audit-ledger").exit_code == 0

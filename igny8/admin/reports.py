@@ -216,7 +216,7 @@ class CostAnalysisView(security.SecuredView, BaseView):
             "anomalous_days": [
                 {"day": d.isoformat(), "cost_usd": v, "modified_z": z} for d, v, z in outliers
             ],
-            "expensive_calls": reports.expensive_calls(start, end),
+            "expensive_calls": reports.expensive_calls(start, end, filters=filters),
         }
         return _tables_response(tables, "ai-cost-analysis") or self.render(
             "admin/reports/cost_analysis.html",

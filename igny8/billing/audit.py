@@ -24,13 +24,14 @@ from ..models import (
     UsageCostRevision,
 )
 from ..timeutil import utcnow
-from . import ledger
+from . import ledger, rollup
 from .pricing import PriceCard, bill_columns, price
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # balance_mismatch | charged_twice | charge_mismatch | hold_not_released
+    # balance_mismatch | charged_twice | charge_mismatch | hold_not_released | rollup_mismatch
+    kind: str
     account_id: int
     detail: str
 
@@ -112,6 +113,14 @@ def audit(grace: timedelta = timedelta(minutes=30)) -> list[Finding]:
                 hold.account_id,
                 f"hold of {-hold.amount} for call {hold.reference} "
                 f"since {hold.created_at:%Y-%m-%d %H:%M} never released",
+            )
+        )
+    for account_id, problem in rollup.differences(db.session):
+        findings.append(
+            Finding(
+                "rollup_mismatch",
+                account_id,
+                f"daily rollup {problem} (`flask igny8 rebuild-rollup` rebuilds it)",
             )
         )
     return findings
@@ -280,3 +289,9 @@ def reprice_row(row: CreditUsageLog, history: PriceHistory) -> UsageCostRevision
         setattr(row, column, after[column])
     db.session.add(revision)
     return revision
+
+
+def roll_up_again(rows) -> int:
+    """Rebuild the rollup of the days these usage rows fall on (their costs changed)."""
+    days = {row.created_at.date() for row in rows}
+    return rollup.rebuild(db.session, days) if days else 0

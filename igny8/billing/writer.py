@@ -17,7 +17,7 @@ from sqlalchemy import Integer, String, bindparam, insert, text
 
 from ..models import CreditUsageLog
 from ..timeutil import utcnow
-from . import ledger
+from . import ledger, rollup
 
 USAGE = CreditUsageLog.__table__
 USAGE_COLUMNS = [c for c in USAGE.c if c.name != "id"]
@@ -48,7 +48,10 @@ class TransactionalWriter:
             return self._insert_usage(usage)
 
     def _insert_usage(self, usage: dict) -> int:
-        return self.conn.execute(_INSERT_USAGE, usage).scalar_one()
+        """The call's usage row, and its share of the daily rollup, in one transaction."""
+        row_id = self.conn.execute(_INSERT_USAGE, usage).scalar_one()
+        self.conn.execute(rollup.UPSERT, rollup.params(usage))
+        return row_id
 
 
 def _typed(sql: str, *names_and_types):
@@ -96,14 +99,35 @@ _RETURN_PARAMS = (
     ("settle_note", String()),
 )
 _PG_RETURN_ONLY = _typed(_PG_RETURN + " SELECT credits FROM balance", *_RETURN_PARAMS)
+# The usage row and its share of the daily rollup go in the same statement.
 _PG_RETURN_AND_LOG = _typed(
     _PG_RETURN
-    + f"""
-    INSERT INTO credit_usage_logs ({", ".join(c.name for c in USAGE_COLUMNS)})
-    SELECT {", ".join(":u_" + c.name for c in USAGE_COLUMNS)} FROM balance
-    RETURNING id""",
+    + f""",
+    usage_row AS (
+        INSERT INTO credit_usage_logs ({", ".join(c.name for c in USAGE_COLUMNS)})
+        SELECT {", ".join(":u_" + c.name for c in USAGE_COLUMNS)} FROM balance
+        RETURNING id),
+    rolled_up AS (
+        {rollup.upsert_sql(f"SELECT {rollup.PLACEHOLDERS} FROM usage_row")})
+    SELECT id FROM usage_row""",
     *_RETURN_PARAMS,
     *(("u_" + c.name, c.type) for c in USAGE_COLUMNS),
+    *rollup.PARAMS.items(),
+)
+
+# A usage row with no ledger change (a late settlement): the row and its rollup share, one
+# statement (the connection autocommits).
+_PG_LOG = _typed(
+    f"""
+    WITH usage_row AS (
+        INSERT INTO credit_usage_logs ({", ".join(c.name for c in USAGE_COLUMNS)})
+        VALUES ({", ".join(":u_" + c.name for c in USAGE_COLUMNS)})
+        RETURNING id),
+    rolled_up AS (
+        {rollup.upsert_sql(f"SELECT {rollup.PLACEHOLDERS} FROM usage_row")})
+    SELECT id FROM usage_row""",
+    *(("u_" + c.name, c.type) for c in USAGE_COLUMNS),
+    *rollup.PARAMS.items(),
 )
 
 
@@ -154,6 +178,7 @@ class PostgresWriter(TransactionalWriter):
             self.conn.execute(_PG_RETURN_ONLY, params)
             return None
         params.update({"u_" + k: v for k, v in usage.items()})
+        params.update(rollup.params(usage))
         return self.conn.execute(_PG_RETURN_AND_LOG, params).scalar_one()
 
     def settle(self, account_id, held, charged, reference, description, usage) -> int:
@@ -167,7 +192,9 @@ class PostgresWriter(TransactionalWriter):
         return self._return(account_id, held, 0, reference, description, None, usage)
 
     def log(self, usage) -> int:
-        return self.conn.execute(_INSERT_USAGE, usage).scalar_one()
+        params = {"u_" + k: v for k, v in usage.items()}
+        params.update(rollup.params(usage))
+        return self.conn.execute(_PG_LOG, params).scalar_one()
 
 
 def writer_for(conn) -> TransactionalWriter:

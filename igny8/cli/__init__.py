@@ -16,6 +16,7 @@ COMMANDS = (
     billing.audit_ledger,
     billing.release_stale_holds,
     billing.backfill_costs,
+    billing.rebuild_rollup,
     pipeline.pipeline_command,
     prices.prices,
 )

@@ -1,4 +1,4 @@
-"""`audit-ledger`, `release-stale-holds`, `backfill-costs`."""
+"""`audit-ledger`, `release-stale-holds`, `backfill-costs`, `rebuild-rollup`."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import click
 from flask.cli import with_appcontext
 
-from ..billing import audit
+from ..billing import audit, rollup
 from ..extensions import db
 
 
@@ -70,14 +70,18 @@ def backfill_costs(dry_run, reprice, since):
         return _reprice(since, dry_run)
     priced = skipped = 0
     rows = db.session.execute(audit.unpriced_usage()).scalars().all()
+    changed = []
     with click.progressbar(rows, label=f"pricing {len(rows)} usage row(s)", show_pos=True) as bar:
         for row in bar:
             if audit.backfill_row(row):
                 priced += 1
+                changed.append(row)
             else:
                 skipped += 1
             if not dry_run and priced % 500 == 0:
                 db.session.commit()
+    if not dry_run:
+        audit.roll_up_again(changed)
     if dry_run:
         db.session.rollback()
         click.echo(f"dry run: would price {priced} row(s); {skipped} have no price in force")
@@ -91,15 +95,18 @@ def backfill_costs(dry_run, reprice, since):
 def _reprice(since, dry_run):
     history = audit.PriceHistory()
     rows = db.session.execute(audit.repriced_usage(since)).scalars().all()
-    revised, old, new = 0, Decimal(0), Decimal(0)
+    revised, old, new, changed = 0, Decimal(0), Decimal(0), []
     label = f"re-pricing {len(rows)} usage row(s) since {since.date()}"
     with click.progressbar(rows, label=label, show_pos=True) as bar:
         for row in bar:
             revision = audit.reprice_row(row, history)
             if revision is not None:
                 revised += 1
+                changed.append(row)
                 old += revision.old_cost_usd_total or 0
                 new += revision.new_cost_usd_total
+    if not dry_run:
+        audit.roll_up_again(changed)
     change = f"cost {old:f} -> {new:f} USD"
     if dry_run:
         db.session.rollback()
@@ -110,3 +117,12 @@ def _reprice(since, dry_run):
             f"re-priced {revised} row(s), {change}; old figures kept in usage_cost_revisions; "
             "credits unchanged"
         )
+
+
+@click.command("rebuild-rollup")
+@with_appcontext
+def rebuild_rollup():
+    """Rebuild the daily usage rollup the reports read, from the usage log."""
+    rows = rollup.rebuild(db.session)
+    db.session.commit()
+    click.echo(f"rebuilt the daily usage rollup: {rows} row(s)")

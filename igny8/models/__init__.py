@@ -1,7 +1,13 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
 from .admin_audit import AdminAuditLog, AlertLog
-from .billing import CreditCostConfig, CreditTransaction, CreditUsageLog, UsageCostRevision
+from .billing import (
+    CreditCostConfig,
+    CreditTransaction,
+    CreditUsageLog,
+    UsageCostRevision,
+    UsageDaily,
+)
 from .catalog import AIModelConfig, ModelPrice
 from .content import (
     Cluster,
@@ -52,5 +58,9 @@ __all__ = [
     "Site",
     "Task",
     "UsageCostRevision",
+    "UsageDaily",
     "User",
 ]
+
+# The daily rollup follows the usage log whoever writes it (its listener lives there).
+from ..billing import rollup as _rollup  # noqa: E402, F401

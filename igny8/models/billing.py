@@ -1,11 +1,12 @@
 """Credits: per-operation costs, the ledger, and one usage row per metered provider call."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -149,6 +150,77 @@ class CreditUsageLog(db.Model):
     account: Mapped[Account] = relationship(viewonly=True)
 
 
+ROLLUP_KEYS = (
+    "day",
+    "account_id",
+    "model_config_id",
+    "operation",
+    "provider",
+    "price_tier",
+    "status",
+)
+ROLLUP_COUNTS = (
+    "calls",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "image_input_tokens",
+    "image_output_tokens",
+    "images",
+    "credits_used",
+    "credits_unbilled",
+)
+ROLLUP_MONEY = (
+    "cost_usd_total",
+    "cost_usd_input",
+    "cost_usd_cached",
+    "cost_usd_cache_write",
+    "cost_usd_output",
+    "cost_usd_images",
+)
+
+
+class UsageDaily(db.Model):
+    """The usage log summed per day, account, model, operation, provider, price tier and
+    outcome: what reports read. The meter adds each call to it in the same transaction as
+    the call's usage row; `flask igny8 audit-ledger` checks it against the log and
+    `flask igny8 rebuild-rollup` rebuilds it."""
+
+    __tablename__ = "usage_daily"
+    __table_args__ = (
+        db.UniqueConstraint(*ROLLUP_KEYS, name="uq_usage_daily_key"),
+        Index("ix_usage_daily_day", "day"),
+    )
+
+    id: Mapped[int] = pk()
+    day: Mapped[date] = mapped_column(Date)
+    account_id: Mapped[int] = mapped_column(Integer)  # no foreign keys: a summary
+    model_config_id: Mapped[int] = mapped_column(Integer, default=0)  # 0: none
+    operation: Mapped[str] = mapped_column(String(60))
+    provider: Mapped[str] = mapped_column(String(40))
+    price_tier: Mapped[str] = mapped_column(String(80), default="")  # "": not recorded
+    status: Mapped[str] = mapped_column(String(20))
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    image_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0)
+    credits_used: Mapped[int] = mapped_column(Integer, default=0)
+    credits_unbilled: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd_total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_input: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_cached: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_cache_write: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_output: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_images: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+
+
 class UsageCostRevision(db.Model):
     """A usage row's cost re-priced after its price was corrected (`backfill-costs
     --reprice`): the figures before and after. Credits charged are never revised."""
@@ -170,4 +242,11 @@ class UsageCostRevision(db.Model):
     usage: Mapped[CreditUsageLog] = relationship()
 
 
-__all__ = ["CreditCostConfig", "CreditTransaction", "CreditUsageLog", "UsageCostRevision", "ZERO"]
+__all__ = [
+    "CreditCostConfig",
+    "CreditTransaction",
+    "CreditUsageLog",
+    "UsageCostRevision",
+    "UsageDaily",
+    "ZERO",
+]

@@ -1,5 +1,6 @@
-"""A real headless Chromium signs in to the admin, opens both reports and checks the
-charts drew. Screenshots are kept in test-artifacts/."""
+"""A real headless Chromium signs in to the admin, opens Home, both reports (with a filter),
+an account page and the audit log, and checks each chart drew with titled axes.
+Screenshots are kept in test-artifacts/."""
 
 import os
 import shutil
@@ -94,7 +95,7 @@ return Object.fromEntries(Object.entries(chart.scales).map(
 """
 
 
-def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser):
+def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser, app, tenant):
     os.makedirs(ARTIFACTS, exist_ok=True)
     browser.get(f"{live_server}/admin/")
     assert "/admin/login" in browser.current_url
@@ -105,24 +106,49 @@ def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser)
     WebDriverWait(browser, 30).until(lambda b: "/admin/login" not in b.current_url)
     assert browser.current_url.rstrip("/").endswith("/admin"), browser.page_source[:500]
     assert "browser@igny8.test" in browser.page_source
-    for path, canvas, axes in (
+    browser.save_screenshot(os.path.join(ARTIFACTS, "home.png"))
+    home = browser.find_element(By.ID, "dashboard-today").text
+    assert "Calls" in home and "Provider cost" in home
+    assert "Tenant" in browser.find_element(By.ID, "lowest-balances").text
+    one_op = f"account={tenant.account_id}&operation=content_generation"
+    for name, path, canvas, axes in (
         (
+            "token-usage",
             "/admin/reports/token-usage/?days=7",
             "#daily-chart",
             {"x": "Day (UTC)", "tokens": "Tokens", "calls": "Calls"},
         ),
         (
+            "ai-cost-analysis",
             "/admin/reports/ai-cost-analysis/?days=7",
             "#cost-chart",
+            {"x": "Day (UTC)", "usd": "USD"},
+        ),
+        (
+            "ai-cost-analysis-filtered",
+            f"/admin/reports/ai-cost-analysis/?days=30&{one_op}",
+            "#cost-chart",
+            {"x": "Day (UTC)", "usd": "USD"},
+        ),
+        (
+            "account",
+            f"/admin/account/details/?id={tenant.account_id}",
+            "#account-chart",
             {"x": "Day (UTC)", "usd": "USD"},
         ),
     ):
         browser.get(live_server + path)
         painted = browser.execute_script(DRAWN_PIXELS, canvas)
-        name = path.split("/")[3]
         browser.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
         assert painted > 500, f"{path}: the chart drew {painted} pixels"
         assert browser.execute_script(AXIS_TITLES, canvas) == axes
+    # The filter holds: the report shows one operation of one account.
+    browser.get(f"{live_server}/admin/reports/ai-cost-analysis/?days=30&{one_op}")
+    selected = browser.find_element(By.CSS_SELECTOR, "select[name=operation] option[selected]")
+    assert selected.get_attribute("value") == "content_generation"
+    browser.get(live_server + "/admin/adminauditlog/")
+    browser.save_screenshot(os.path.join(ARTIFACTS, "audit-log.png"))
+    assert "Admin Audit Log" in browser.title
     browser.get(f"{live_server}/admin/monitoring/health/")
     browser.save_screenshot(os.path.join(ARTIFACTS, "system-health.png"))
     assert "all green" in browser.find_element(By.ID, "overall").text

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from .. import analytics
 from ..extensions import db
-from ..models import Account, CreditUsageLog
+from ..models import Account, CreditUsageLog, UsageDaily
 from ..timeutil import utcnow
 from .monitoring import latency_percentiles
 
@@ -18,15 +18,17 @@ LOWEST = 8
 
 
 def period(since) -> dict:
-    """Cost, revenue, margin, calls, error rate and p95 latency since ``since``."""
+    """Cost, revenue, margin, calls, error rate and p95 latency since the start of the
+    day ``since`` (from the daily rollup; the latency from the calls themselves)."""
     usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
+    R = UsageDaily
     calls, failed, credits, cost = db.session.execute(
         select(
-            func.count(LOG.id),
-            func.coalesce(func.sum(case((LOG.status == "failed", 1), else_=0)), 0),
-            func.coalesce(func.sum(LOG.credits_used), 0),
-            func.coalesce(func.sum(LOG.cost_usd_total), 0),
-        ).where(LOG.created_at >= since)
+            func.coalesce(func.sum(R.calls), 0),
+            func.coalesce(func.sum(case((R.status == "failed", R.calls), else_=0)), 0),
+            func.coalesce(func.sum(R.credits_used), 0),
+            func.coalesce(func.sum(R.cost_usd_total), 0),
+        ).where(R.day >= since.date())
     ).one()
     figures = analytics.margin(int(credits), Decimal(cost), usd_per_credit)
     return {

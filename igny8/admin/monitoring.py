@@ -96,8 +96,9 @@ class ApiMonitorView(security.SecuredView, BaseView):
     def index(self):
         now = utcnow()
         recent = db.session.execute(
-            select(CreditUsageLog, AIModelConfig.model_name)
+            select(CreditUsageLog, AIModelConfig.model_name, Account.name)
             .outerjoin(AIModelConfig, AIModelConfig.id == CreditUsageLog.model_config_id)
+            .outerjoin(Account, Account.id == CreditUsageLog.account_id)
             .order_by(CreditUsageLog.id.desc())
             .limit(100)
         ).all()

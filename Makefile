@@ -26,6 +26,7 @@ browser:
 bench: install
 	$(BIN)/python bench/metering.py
 	$(BIN)/python bench/phases.py
+	$(BIN)/python bench/reports.py
 
 install: $(VENV)/.installed node_modules/.installed
 

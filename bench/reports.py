@@ -202,6 +202,14 @@ def postgres(url: str, rows: int):
         return run(scoped.render_as_string(hide_password=False), rows)
     finally:
         with admin.begin() as conn:
+            # A connection the measured app left open must not keep the schema locked.
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                    "pg_backend_pid() AND datname = current_database() AND query LIKE :mark"
+                ),
+                {"mark": "%" + "c\\_%"},
+            )
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
@@ -219,12 +227,15 @@ def main(argv=None):
         if args.only in (None, "sqlite"):
             print("SQLite:", file=sys.stderr)
             results["SQLite"] = run(f"sqlite:///{folder}/bench.db", args.rows)
+            report(results, args.rows)
     if args.only in (None, "postgresql"):
         print("PostgreSQL:", file=sys.stderr)
         results["PostgreSQL"] = postgres(url, args.rows)
-    print(
-        f"\nreports at {args.rows:,} usage rows (best of 3, ms; exports: first byte / all / peak MiB)"
-    )
+        report(results, args.rows)
+
+
+def report(results: dict, rows: int) -> None:
+    print(f"\nreports at {rows:,} usage rows (best of 3, ms; exports: first byte / all / peak MiB)")
     names = next(r for r in results.values() if r)
     print(f"{'':<28}" + "".join(f"{db_name:>24}" for db_name in results))
     for name in names:
@@ -237,7 +248,7 @@ def main(argv=None):
                 cells.append(f"{value[0]:>7.0f} /{value[1]:>7.0f} /{value[2]:>5.0f}")
             else:
                 cells.append(f"{value:>24.0f}")
-        print(f"{name:<28}" + "".join(f"{c:>24}" for c in cells))
+        print(f"{name:<28}" + "".join(f"{c:>24}" for c in cells), flush=True)
 
 
 if __name__ == "__main__":

@@ -352,3 +352,27 @@ def test_whole_list_exports_stream_every_row_and_search_finds_a_request_id(app, 
         r'name="rowid"',
         admin.get(f"/admin/creditusagelog/?search={wanted[:8]}").get_data(as_text=True),
     )
+
+
+def test_a_streamed_export_leaves_no_transaction_open(app, admin, history):  # noqa: F811
+    from sqlalchemy import text
+
+    response = admin.get("/admin/creditusagelog/export/json/", buffered=False)
+    assert b"".join(response.response).startswith(b"[")
+    response.close()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            states = (
+                db.session.execute(
+                    text(
+                        "SELECT state || ': ' || left(query, 80) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid()"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            assert not [s for s in states if s.startswith("idle in transaction")], states
+        else:  # SQLite: a write goes through at once, so no reader holds the database
+            db.session.execute(text("UPDATE accounts SET name = name"))
+            db.session.commit()

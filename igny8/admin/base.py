@@ -137,8 +137,9 @@ class SecuredModelView(security.SecuredView, ModelView):
 
     def _streamed_rows(self):
         """The list's rows as its filters, search and sort select them, as plain value
-        tuples in export-column order, streamed: never all in memory, and the first byte
-        goes out before the last row is read. (The account is its name.)"""
+        tuples in export-column order, read in batches: never all in memory, and the first
+        byte goes out before the last row is read. (The account is its name.) Batches
+        follow the id (keyset) in the default newest-first order, else an offset."""
         args = self._get_list_extra_args()
         sort = self._get_column_by_idx(args.sort)
         _count, query = self.get_list(
@@ -164,9 +165,12 @@ class SecuredModelView(security.SecuredView, ModelView):
             else:  # anything else (a relationship's own formatting): through the ORM
                 return (
                     [self.get_export_value(row, c) for c, _ in self._export_columns]
-                    for row in query.yield_per(self.export_batch)
+                    for row in _batches(query, self.export_batch, None)
                 )
-        return query.with_entities(*entities).yield_per(self.export_batch)
+        key = self.model.id if sort is None and "id" in table else None
+        rows = query.with_entities(*((key,) if key is not None else ()), *entities)
+        batches = _batches(rows, self.export_batch, key)
+        return (row[1:] for row in batches) if key is not None else batches
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -180,8 +184,18 @@ class SecuredModelView(security.SecuredView, ModelView):
             body = _csv_lines([label for _, label in self._export_columns], rows)
             mimetype = "text/csv"
         name = secure_filename(self.get_export_name(export_type))
+
+        def streamed():
+            try:
+                yield from body
+            finally:
+                # The rows were read through a cursor of the session's transaction: end
+                # it here, or the connection idles in that transaction (holding locks)
+                # after the download.
+                db.session.remove()
+
         return Response(
-            stream_with_context(body),
+            stream_with_context(streamed()),
             mimetype=mimetype,
             headers={"Content-Disposition": f"attachment; filename={name}"},
         )
@@ -365,6 +379,26 @@ class UsageLogView(ReadOnlyModelView):
         if count_query is not None:
             count_query = count_query.filter(self.model.request_id == term)
         return query, count_query, joins, count_joins
+
+
+def _batches(query, size: int, key):
+    """Every row of ``query``, ``size`` at a time: after the last id seen when ``key`` (the
+    id, newest first) orders it, else by offset. Plain reads in the session's transaction
+    (no server-side cursor left open after the download)."""
+    # The query was built in the view, whose session is gone by the time the download
+    # streams: read through the session of the streaming context, which the export ends.
+    query = query.with_session(db.session())
+    last, offset = None, 0
+    while True:
+        if key is not None:
+            page = (query.filter(key < last) if last is not None else query).limit(size)
+        else:
+            page = query.limit(size).offset(offset)
+        rows = page.all()
+        if not rows:
+            return
+        yield from rows
+        last, offset = (rows[-1][0] if key is not None else None), offset + len(rows)
 
 
 def _csv_lines(titles, rows):

@@ -43,7 +43,10 @@ def latency_percentiles(since, provider=None, quantiles=(50, 95)) -> dict[int, f
             q: (float(v) if v is not None else None) for q, v in zip(quantiles, row, strict=True)
         }
     sample = (
-        select(log.latency_ms.label("ms")).where(*window).order_by(log.id.desc()).limit(SAMPLE)
+        select(log.latency_ms.label("ms"))
+        .where(*window)
+        .order_by(log.created_at.desc())  # the time index: the newest calls of the window
+        .limit(SAMPLE)
     ).subquery()
     count = db.session.execute(select(func.count()).select_from(sample)).scalar()
     found = {}

@@ -19,43 +19,40 @@ from ..timeutil import utcnow
 from . import security
 from .base import BulkForm
 
-# SQLite has no percentile function: there, latencies are ranked over the newest calls
-# of the window only (a bounded sample); PostgreSQL ranks them all with percentile_cont.
+# Latencies are ranked over the newest calls of the window only (a bounded sample, along
+# the time index), so a busy day or month costs no more than a quiet one: percentile_cont
+# on PostgreSQL, the same linear interpolation on SQLite (which has no percentile function).
 SAMPLE = 10_000
 
 
 def latency_percentiles(since, provider=None, quantiles=(50, 95)) -> dict[int, float | None]:
-    """Latency percentiles (ms) of the calls since ``since``, computed in the database."""
+    """Latency percentiles (ms) of the newest SAMPLE calls since ``since``, in the database."""
     log = CreditUsageLog
     window = [log.created_at >= since, log.latency_ms.is_not(None)]
     if provider is not None:
         window.append(log.provider == provider)
+    sample = (
+        select(log.latency_ms.label("ms"))
+        .where(*window)
+        .order_by(log.created_at.desc())
+        .limit(SAMPLE)
+    ).subquery()
     if db.engine.dialect.name == "postgresql":
         row = db.session.execute(
             select(
-                *(
-                    func.percentile_cont(q / 100).within_group(log.latency_ms.asc())
-                    for q in quantiles
-                )
-            ).where(*window)
+                *(func.percentile_cont(q / 100).within_group(sample.c.ms.asc()) for q in quantiles)
+            )
         ).one()
         return {
             q: (float(v) if v is not None else None) for q, v in zip(quantiles, row, strict=True)
         }
-    sample = (
-        select(log.latency_ms.label("ms"))
-        .where(*window)
-        .order_by(log.created_at.desc())  # the time index: the newest calls of the window
-        .limit(SAMPLE)
-    ).subquery()
     count = db.session.execute(select(func.count()).select_from(sample)).scalar()
     found = {}
     for q in quantiles:
         if not count:
             found[q] = None
             continue
-        # linear interpolation between the two ranks around q, as percentile_cont does
-        k = (count - 1) * q / 100
+        k = (count - 1) * q / 100  # between the two ranks around q, as percentile_cont does
         low, high = int(k), min(int(k) + 1, count - 1)
         values = (
             db.session.execute(

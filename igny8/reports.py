@@ -8,28 +8,11 @@ from sqlalchemy import and_, case, func, or_, select
 from . import analytics
 from .extensions import db
 from .models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog, UsageDaily
+from .models.billing import COST_PARTS, TOKEN_COUNTS
 
 LOG = CreditUsageLog
 R = UsageDaily
-TOKEN_SUMS = (
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "image_input_tokens",
-    "image_output_tokens",
-    "images",
-)
-# The five disjoint parts of the catalog cost (a provider's reported cost, where there is
-# one, is the total instead: docs/metering.md).
-COST_PARTS = (
-    "cost_usd_input",
-    "cost_usd_cached",
-    "cost_usd_cache_write",
-    "cost_usd_output",
-    "cost_usd_images",
-)
+TOKEN_SUMS = TOKEN_COUNTS
 GROUPS = ("day", "model", "operation", "account", "provider", "tier")
 CENTS = Decimal("0.00000001")
 

@@ -30,12 +30,19 @@ def date_range() -> tuple[date, date, int | None]:
                 "dates are YYYY-MM-DD, e.g. 2026-11-01; "
                 f"got start={request.args.get('start')!r} end={request.args.get('end')!r}"
             ) from None
-        analytics.report_range(start, end)
         return start, end, None
     days = request.args.get("days", "30")
     if not days.isdigit() or int(days) not in PRESETS:
         raise analytics.RangeError(f"days is one of {', '.join(map(str, PRESETS))}, not {days!r}")
     return today - timedelta(days=int(days) - 1), today, int(days)
+
+
+def report_args():
+    """(start, end, days, grouping, filters) of the request; analytics.RangeError when the
+    range or a filter cannot be shown."""
+    start, end, days = date_range()
+    grouping = analytics.report_range(start, end)
+    return start, end, days, grouping, report_filters()
 
 
 def report_filters() -> dict:
@@ -117,11 +124,9 @@ class TokenUsageView(security.SecuredView, BaseView):
     @expose("/")
     def index(self):
         try:
-            start, end, days = date_range()
-            filters = report_filters()
+            start, end, days, grouping, filters = report_args()
         except analytics.RangeError as error:
             return _range_error(self, error)
-        grouping = analytics.report_range(start, end)
         by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
         per_day = {date.fromisoformat(r["key"]): r for r in by["day"]}
         daily = []
@@ -156,11 +161,9 @@ class CostAnalysisView(security.SecuredView, BaseView):
     @expose("/")
     def index(self):
         try:
-            start, end, days = date_range()
-            filters = report_filters()
+            start, end, days, grouping, filters = report_args()
         except analytics.RangeError as error:
             return _range_error(self, error)
-        grouping = analytics.report_range(start, end)
         usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
         by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
         costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in by["day"]}

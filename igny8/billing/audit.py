@@ -23,6 +23,7 @@ from ..models import (
     OperationRun,
     UsageCostRevision,
 )
+from ..models.billing import COST_PARTS
 from ..timeutil import utcnow
 from . import ledger, rollup
 from .pricing import PriceCard, bill_columns, price
@@ -214,15 +215,7 @@ def backfill_row(row: CreditUsageLog) -> bool:
     return True
 
 
-COST_COLUMNS = (
-    "cost_usd_input",
-    "cost_usd_cached",
-    "cost_usd_cache_write",
-    "cost_usd_output",
-    "cost_usd_images",
-    "cost_usd_reported",
-    "cost_usd_total",
-)
+COST_COLUMNS = (*COST_PARTS, "cost_usd_reported", "cost_usd_total")
 TRAIL_COLUMNS = (*COST_COLUMNS, "prices_used", "price_tier", "price_note")
 
 

@@ -1,5 +1,7 @@
 """`flask igny8 prices sync [--dry-run] [--force]`: catalog prices from genai-prices."""
 
+from types import SimpleNamespace
+
 import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
@@ -60,7 +62,10 @@ def sync_command(dry_run, force, effective_from):
                 continue
             proposed = genai_price(info, now, keep=model.pricing)
             current = PriceCard.of(model)
-            found = differences(current, PriceCard.of(_ProposedRow(model, proposed)))
+            as_row = SimpleNamespace(
+                **proposed.columns, pricing=proposed.pricing, cost_per_image=model.cost_per_image
+            )
+            found = differences(current, PriceCard.of(as_row))
             if not found:
                 continue
             name = f"{model.provider}/{model.model_name}"
@@ -88,13 +93,3 @@ def sync_command(dry_run, force, effective_from):
     verb = "would change" if dry_run else "changed"
     summary = f"{verb} {changed} model(s)" if changed else "no differences"
     click.echo(f"{summary}; {kept} kept as an admin set them; {unknown} unknown to genai-prices")
-
-
-class _ProposedRow:
-    """A model's per-image price with proposed token prices, to compare as one card."""
-
-    def __init__(self, model, proposed):
-        self.cost_per_image = model.cost_per_image
-        self.pricing = proposed.pricing
-        for column, value in proposed.columns.items():
-            setattr(self, column, value)

@@ -159,8 +159,8 @@ ROLLUP_KEYS = (
     "price_tier",
     "status",
 )
-ROLLUP_COUNTS = (
-    "calls",
+# A usage row's token and image counts, summed by reports and the rollup alike.
+TOKEN_COUNTS = (
     "input_tokens",
     "cached_input_tokens",
     "cache_write_tokens",
@@ -169,17 +169,18 @@ ROLLUP_COUNTS = (
     "image_input_tokens",
     "image_output_tokens",
     "images",
-    "credits_used",
-    "credits_unbilled",
 )
-ROLLUP_MONEY = (
-    "cost_usd_total",
+# The five disjoint parts of the catalog cost (a provider's reported cost, where there is
+# one, is the total instead: docs/metering.md).
+COST_PARTS = (
     "cost_usd_input",
     "cost_usd_cached",
     "cost_usd_cache_write",
     "cost_usd_output",
     "cost_usd_images",
 )
+ROLLUP_COUNTS = ("calls", *TOKEN_COUNTS, "credits_used", "credits_unbilled")
+ROLLUP_MONEY = ("cost_usd_total", *COST_PARTS)
 
 
 class UsageDaily(db.Model):

@@ -4,10 +4,16 @@
 
 Loads N synthetic usage rows (default 1,000,000: 20 accounts, the seeded models, every
 operation, 90 days, 3% failed) into a fresh database (SQLite in a temporary folder; a
-throw-away schema on PostgreSQL when it answers), signs in as an admin and times what an
-admin opens: both reports (30 days, 365 days, one account), API Monitor, Home, a search by
+throw-away schema on PostgreSQL when it answers), analyses it (as autovacuum would after
+a bulk load), signs in as an admin and times what an admin opens: both reports (30 days, 365 days, one account), API Monitor, Home, a search by
 request id, and the whole-list CSV and JSON exports (time to first byte, total time, and
 the peak memory Python allocated while streaming). Figures are printed, not asserted.
+
+Which model a call used (``--spread``): "cascade" (the default) as the model cascade
+picks it, each account's operation on one model of its kind, 5% of calls on a second one
+(overrides, fallbacks); "uniform" any seeded model for any operation, the worst case for
+the daily rollup (about 2.7 times the rollup rows per day, 17 models in every account's
+every operation).
 """
 
 import argparse
@@ -45,7 +51,7 @@ PASSWORD = "bench-password-1"
 BATCH = 20_000
 
 
-def build(url: str, folder: str, rows: int):
+def build(url: str, folder: str, rows: int, spread: str = "cascade"):
     import flask_migrate
 
     app = create_app(
@@ -62,30 +68,54 @@ def build(url: str, folder: str, rows: int):
         plan = accounts.find_plan("scale")
         tenants = [accounts.create_account(f"Bench {n:02d}", plan, 100_000).id for n in range(20)]
         accounts.create_user("bench-admin@igny8.test", PASSWORD, is_superuser=True)
-        models = db.session.execute(select(AIModelConfig.id, AIModelConfig.provider)).all()
+        models = db.session.execute(
+            select(AIModelConfig.id, AIModelConfig.provider, AIModelConfig.model_type)
+        ).all()
         db.session.commit()
-        load(tenants, models, rows)
+        load(tenants, models, rows, spread)
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
         request_id = db.session.execute(
             select(CreditUsageLog.request_id).order_by(CreditUsageLog.id.desc()).limit(1)
         ).scalar()
     return app, tenants, request_id
 
 
-def load(tenants, models, rows):
+def model_choice(rng, tenants, models, spread: str):
+    """A function (account, operation) -> (model id, provider) for the calls of the load."""
+    if spread == "uniform":
+        return lambda account, operation: rng.choice(models)[:2]
+    kinds = {kind: [m[:2] for m in models if m[2] == kind] for kind in {m[2] for m in models}}
+    picked = {}
+    for account in tenants:
+        for operation in OPERATIONS:
+            choices = kinds["image" if operation == "image_generation" else "text"]
+            picked[account, operation] = rng.sample(choices, 2) if len(choices) > 1 else choices * 2
+
+    def choose(account, operation):
+        primary, second = picked[account, operation]
+        return second if rng.random() < 0.05 else primary
+
+    return choose
+
+
+def load(tenants, models, rows, spread="cascade"):
     rng = random.Random(1)
     now = utcnow()
+    choose = model_choice(rng, tenants, models, spread)
     started = time.perf_counter()
     for first in range(0, rows, BATCH):
         batch = []
         for n in range(first, min(rows, first + BATCH)):
-            model_id, provider = rng.choice(models)
+            account, operation = rng.choice(tenants), rng.choice(OPERATIONS)
+            model_id, provider = choose(account, operation)
             failed = rng.random() < 0.03
             inp, out = rng.randint(100, 4000), rng.randint(50, 3000)
             cost = Decimal(rng.randint(1, 200_000)) / Decimal(100_000_000)
             batch.append(
                 {
-                    "account_id": rng.choice(tenants),
-                    "operation": rng.choice(OPERATIONS),
+                    "account_id": account,
+                    "operation": operation,
                     "provider": provider,
                     "model_config_id": model_id,
                     "request_id": f"bench{n:012d}",
@@ -178,9 +208,9 @@ def measure(app, tenants, request_id) -> dict:
     return figures
 
 
-def run(url: str, rows: int):
+def run(url: str, rows: int, spread: str):
     with tempfile.TemporaryDirectory() as folder:
-        app, tenants, request_id = build(url, folder, rows)
+        app, tenants, request_id = build(url, folder, rows, spread)
         try:
             return measure(app, tenants, request_id)
         finally:
@@ -188,7 +218,7 @@ def run(url: str, rows: int):
                 db.engine.dispose()
 
 
-def postgres(url: str, rows: int):
+def postgres(url: str, rows: int, spread: str):
     schema = f"igny8_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)
     try:
@@ -199,7 +229,7 @@ def postgres(url: str, rows: int):
         return None
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        return run(scoped.render_as_string(hide_password=False), rows)
+        return run(scoped.render_as_string(hide_password=False), rows, spread)
     finally:
         with admin.begin() as conn:
             # A connection the measured app left open must not keep the schema locked.
@@ -218,6 +248,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--spread", choices=("cascade", "uniform"), default="cascade")
     args = parser.parse_args(argv)
     url = os.environ.get("IGNY8_BENCH_DATABASE_URL") or os.environ.get(
         "IGNY8_TEST_DATABASE_URL", DEFAULT_PG
@@ -226,16 +257,19 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         if args.only in (None, "sqlite"):
             print("SQLite:", file=sys.stderr)
-            results["SQLite"] = run(f"sqlite:///{folder}/bench.db", args.rows)
-            report(results, args.rows)
+            results["SQLite"] = run(f"sqlite:///{folder}/bench.db", args.rows, args.spread)
+            report(results, args.rows, args.spread)
     if args.only in (None, "postgresql"):
         print("PostgreSQL:", file=sys.stderr)
-        results["PostgreSQL"] = postgres(url, args.rows)
-        report(results, args.rows)
+        results["PostgreSQL"] = postgres(url, args.rows, args.spread)
+        report(results, args.rows, args.spread)
 
 
-def report(results: dict, rows: int) -> None:
-    print(f"\nreports at {rows:,} usage rows (best of 3, ms; exports: first byte / all / peak MiB)")
+def report(results: dict, rows: int, spread: str) -> None:
+    print(
+        f"\nreports at {rows:,} usage rows, models spread {spread} "
+        "(best of 3, ms; exports: first byte / all / peak MiB)"
+    )
     names = next(r for r in results.values() if r)
     print(f"{'':<28}" + "".join(f"{db_name:>24}" for db_name in results))
     for name in names:

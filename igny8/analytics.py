@@ -149,6 +149,17 @@ def grouped_series(series: list[tuple[date, float]], grouping: str) -> list[tupl
     return sorted(totals.items())
 
 
+def percentile(ordered: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100) of ascending values, interpolated linearly between the
+    two ranks around it, as PostgreSQL's percentile_cont does; None for no values."""
+    if not ordered:
+        return None
+    k = (len(ordered) - 1) * q / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
 def margin(credits: int, cost: Decimal, usd_per_credit: Decimal) -> dict:
     revenue = Decimal(credits) * usd_per_credit
     profit = revenue - cost

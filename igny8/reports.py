@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from . import analytics
 from .extensions import db
@@ -15,18 +15,6 @@ R = UsageDaily
 TOKEN_SUMS = TOKEN_COUNTS
 GROUPS = ("day", "model", "operation", "account", "provider", "tier")
 CENTS = Decimal("0.00000001")
-
-
-def _key(group_by: str):
-    return {
-        "day": R.day,
-        "model": func.coalesce(AIModelConfig.model_name, "(deleted model)"),
-        "operation": R.operation,
-        "account": func.coalesce(Account.name, "(deleted account)"),
-        "provider": R.provider,
-        # which prices applied: service tier, and a prompt-size tier when one was passed
-        "tier": case((R.price_tier == "", "(not recorded)"), else_=R.price_tier),
-    }[group_by]
 
 
 FILTERS = ("account", "model", "operation", "provider")
@@ -55,6 +43,125 @@ def _in_range(start: date, end: date):
     return (R.day >= start, R.day <= end)
 
 
+SUMS = ("calls", *TOKEN_SUMS, "credits", "credits_unbilled", "cost_usd", *COST_PARTS, "succeeded")
+MONEY_SUMS = ("cost_usd", *COST_PARTS)
+# What each rollup column is summed as (the rollup's own names where they differ).
+_SOURCE = {"credits": "credits_used", "cost_usd": "cost_usd_total"}
+
+
+def _rollup_sums():
+    sums = [func.sum(getattr(R, _SOURCE.get(c, c))).label(c) for c in SUMS if c != "succeeded"]
+    sums.append(func.sum(case((R.status == "success", R.calls), else_=0)).label("succeeded"))
+    return sums
+
+
+def _resummed(table):
+    return [func.sum(table.c[c]).label(c) for c in SUMS]
+
+
+def _names(table, group_by: str):
+    """The display key of a grouping over ``table`` (a subquery of the rollup's columns)."""
+    if group_by == "model":
+        return func.coalesce(AIModelConfig.model_name, "(deleted model)")
+    if group_by == "account":
+        return func.coalesce(Account.name, "(deleted account)")
+    if group_by == "tier":  # which prices applied: service tier, and a prompt-size tier
+        return case((table.c.price_tier == "", "(not recorded)"), else_=table.c.price_tier)
+    return table.c[group_by]
+
+
+def _joined(query, table, group_by: str):
+    if group_by == "model":
+        return query.outerjoin(AIModelConfig, AIModelConfig.id == table.c.model_config_id)
+    if group_by == "account":
+        return query.outerjoin(Account, Account.id == table.c.account_id)
+    return query
+
+
+def breakdown(
+    start: date, end: date, groups=GROUPS, filters: dict | None = None
+) -> dict[str, list[dict]]:
+    """Calls, tokens, credits, unbilled credits, cost (and its parts) and successes per key
+    of each grouping in ``groups``, start to end inclusive, from the daily rollup in one
+    statement that reads the range at most twice: once by day and model (giving "day" and
+    "day_model", the cost per day and model, keyed "YYYY-MM-DD model"), once by the other
+    dimensions (account, model, operation, provider, tier), summed again per grouping."""
+    groups = set(groups)
+    day_part = groups & {"day", "day_model"}
+    other = [g for g in GROUPS if g != "day" and g in groups]
+    parts = []
+    if day_part:
+        # Model names are looked up afterwards: grouped by id, the range is read once.
+        parts.append(
+            _filtered(
+                select(
+                    literal("day_model").label("grouping"),
+                    cast(R.day, String).label("key"),
+                    cast(R.model_config_id, String).label("sub"),
+                    *_rollup_sums(),
+                )
+                .where(*_in_range(start, end))
+                .group_by(R.day, R.model_config_id),
+                filters,
+            )
+        )
+    if other:
+        dims = (R.model_config_id, R.account_id, R.operation, R.provider, R.price_tier)
+        keyed = (
+            _filtered(
+                select(*dims, *_rollup_sums()).where(*_in_range(start, end)).group_by(*dims),
+                filters,
+            )
+            .cte("keyed")
+            .prefix_with("MATERIALIZED")  # read once, summed again per grouping
+        )
+        for group_by in other:
+            key = _names(keyed, group_by)
+            parts.append(
+                _joined(
+                    select(
+                        literal(group_by).label("grouping"),
+                        cast(key, String).label("key"),
+                        literal("").label("sub"),
+                        *_resummed(keyed),
+                    ),
+                    keyed,
+                    group_by,
+                ).group_by(key)
+            )
+    found: dict[str, list[dict]] = {g: [] for g in groups}
+    if not parts:
+        return found
+    days: dict[str, dict] = {}
+    names = dict(db.session.execute(select(AIModelConfig.id, AIModelConfig.model_name)).all())
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    for row in db.session.execute(statement).mappings():
+        item = _sums(row)
+        if row["grouping"] != "day_model":
+            found[row["grouping"]].append({"key": str(row["key"]), **item})
+            continue
+        day = date.fromisoformat(row["key"])
+        if "day_model" in found:
+            model = names.get(int(row["sub"]), "(deleted model)")
+            found["day_model"].append(
+                {"key": f"{day.isoformat()} {model}", "day": day, "model": model, **item}
+            )
+        total = days.setdefault(day.isoformat(), dict.fromkeys(SUMS, 0))
+        for c in SUMS:
+            total[c] += item[c]
+    if "day" in found:
+        found["day"] = [{"key": key, **sums} for key, sums in days.items()]
+    for rows in found.values():
+        rows.sort(key=lambda r: r["key"])
+    return found
+
+
+def _sums(row) -> dict:
+    item = {c: int(row[c] or 0) for c in SUMS if c not in MONEY_SUMS}
+    item.update({c: Decimal(row[c] or 0).quantize(CENTS) for c in MONEY_SUMS})
+    return item
+
+
 def grouped(
     start: date,
     end: date,
@@ -62,47 +169,11 @@ def grouped(
     account_id: int | None = None,
     filters: dict | None = None,
 ) -> list[dict]:
-    """Calls, tokens, credits, unbilled credits, cost and successes per key, start to end
-    inclusive, from the daily rollup (models.UsageDaily): a scan of days, not of calls."""
-    key = _key(group_by).label("key")
-    query = (
-        select(
-            key,
-            func.coalesce(func.sum(R.calls), 0).label("calls"),
-            *(func.coalesce(func.sum(getattr(R, c)), 0).label(c) for c in TOKEN_SUMS),
-            func.coalesce(func.sum(R.credits_used), 0).label("credits"),
-            func.coalesce(func.sum(R.credits_unbilled), 0).label("credits_unbilled"),
-            func.coalesce(func.sum(R.cost_usd_total), 0).label("cost_usd"),
-            *(func.coalesce(func.sum(getattr(R, c)), 0).label(c) for c in COST_PARTS),
-            func.coalesce(func.sum(case((R.status == "success", R.calls), else_=0)), 0).label(
-                "succeeded"
-            ),
-        )
-        .where(*_in_range(start, end))
-        .group_by(key)
-        .order_by(key)
-    )
-    if group_by == "model":
-        query = query.outerjoin(AIModelConfig, AIModelConfig.id == R.model_config_id)
-    if group_by == "account":
-        query = query.outerjoin(Account, Account.id == R.account_id)
+    """One grouping of ``breakdown`` (for one account when ``account_id`` is given)."""
+    filters = dict(filters or {})
     if account_id is not None:
-        query = query.where(R.account_id == account_id)
-    query = _filtered(query, filters)
-    rows = []
-    for row in db.session.execute(query):
-        key_value = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
-        item = {"key": key_value, "calls": int(row.calls)}
-        item.update({c: int(getattr(row, c)) for c in TOKEN_SUMS})
-        item.update(
-            credits=int(row.credits),
-            credits_unbilled=int(row.credits_unbilled),
-            cost_usd=Decimal(row.cost_usd).quantize(CENTS),
-            succeeded=int(row.succeeded or 0),
-        )
-        item.update({c: Decimal(getattr(row, c)).quantize(CENTS) for c in COST_PARTS})
-        rows.append(item)
-    return rows
+        filters["account"] = account_id
+    return breakdown(start, end, (group_by,), filters)[group_by]
 
 
 def totals(rows: list[dict]) -> dict:
@@ -139,26 +210,6 @@ def text_cost_per_1k(total: dict) -> Decimal | None:
     return (cost / tokens * 1000).quantize(CENTS) if tokens else None
 
 
-def cost_by_day_and_model(start: date, end: date, filters: dict | None = None) -> list[tuple]:
-    """(day, model name, cost, credits) for each day and model with usage."""
-    model = func.coalesce(AIModelConfig.model_name, "(deleted model)").label("model")
-    query = (
-        select(
-            R.day,
-            model,
-            func.coalesce(func.sum(R.cost_usd_total), 0),
-            func.coalesce(func.sum(R.credits_used), 0),
-        )
-        .outerjoin(AIModelConfig, AIModelConfig.id == R.model_config_id)
-        .where(*_in_range(start, end))
-        .group_by(R.day, model)
-    )
-    return [
-        (d if isinstance(d, date) else date.fromisoformat(str(d)), m, Decimal(c), int(k))
-        for d, m, c, k in db.session.execute(_filtered(query, filters))
-    ]
-
-
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """What each report filter offers: (value, label)."""
     accounts = db.session.execute(select(Account.id, Account.name).order_by(Account.name)).all()
@@ -193,42 +244,48 @@ def top(rows: list[dict], n: int = 10, by: str = "cost_usd") -> list[dict]:
 def expensive_calls(
     start: date,
     end: date,
+    by_operation: list[dict],
     factor: int = analytics.EXPENSIVE_CALL_FACTOR,
     limit=50,
     filters: dict | None = None,
 ):
     """Calls costing more than ``factor`` times their operation's mean cost in the range
-    (the means from the rollup; then only the calls above them are read)."""
-    means = {
-        op: Decimal(cost) / calls
-        for op, cost, calls in db.session.execute(
+    (the means from ``breakdown``'s "operation" rows; then only the calls above them are
+    read)."""
+    means = {r["key"]: r["cost_usd"] / r["calls"] for r in by_operation if r["calls"]}
+    filters = dict(filters or {})
+    account = filters.pop("account", None)
+    found = []
+    for operation, mean in means.items():
+        # Read from the top of ix_credit_usage_logs_operation_cost: only calls above the bar.
+        found += db.session.execute(
             _filtered(
-                select(R.operation, func.sum(R.cost_usd_total), func.sum(R.calls))
-                .where(*_in_range(start, end))
-                .group_by(R.operation),
+                select(
+                    LOG.id,
+                    LOG.created_at,
+                    LOG.operation,
+                    LOG.provider,
+                    LOG.request_id,
+                    LOG.cost_usd_total,
+                )
+                .where(
+                    LOG.operation == operation,
+                    LOG.cost_usd_total > mean * factor,
+                    LOG.created_at >= start,
+                    LOG.created_at < end + timedelta(days=1),
+                )
+                .where(
+                    # "+ 0": filtered as read, so the planner keeps to the cost index rather
+                    # than reading every call the account made in the range.
+                    (LOG.account_id + 0 == account) if account else True
+                )
+                .order_by(LOG.cost_usd_total.desc())
+                .limit(limit),
                 filters,
+                table=LOG,
             )
-        )
-        if calls
-    }
-    if not means:
-        return []
-    above = or_(
-        *(
-            and_(LOG.operation == op, LOG.cost_usd_total > mean * factor)
-            for op, mean in means.items()
-        )
-    )
-    query = _filtered(
-        select(
-            LOG.id, LOG.created_at, LOG.operation, LOG.provider, LOG.request_id, LOG.cost_usd_total
-        )
-        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1), above)
-        .order_by(LOG.cost_usd_total.desc())
-        .limit(limit),
-        filters,
-        table=LOG,
-    )
+        ).all()
+    found = sorted(found, key=lambda r: (r.cost_usd_total, r.id), reverse=True)[:limit]
     return [
         {
             "id": r.id,
@@ -239,5 +296,5 @@ def expensive_calls(
             "cost_usd": Decimal(r.cost_usd_total),
             "operation_mean_usd": means[r.operation].quantize(CENTS),
         }
-        for r in db.session.execute(query)
+        for r in found
     ]

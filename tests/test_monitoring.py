@@ -8,7 +8,7 @@ from sqlalchemy import select
 from test_admin import admin, admin_user, csrf_from  # noqa: F401  (fixtures)
 
 from igny8 import prompts
-from igny8.admin.monitoring import latency_percentiles
+from igny8.admin.monitoring import latency_by_provider, latency_percentiles
 from igny8.extensions import db
 from igny8.models import Account, CreditUsageLog, IntegrationSettings, ProviderCredential
 from igny8.timeutil import utcnow
@@ -40,6 +40,12 @@ def test_latency_percentiles_in_sql(app, tenant):
         assert latency_percentiles(since, "four")[50] == 25
         assert latency_percentiles(since, "hundred")[95] == 95.05
         assert latency_percentiles(since, "hundred", quantiles=(0, 100)) == {0: 1, 100: 100}
+        # every provider from one shared sample: 10..40 gives p95 at rank 2.85 -> 38.5
+        assert latency_by_provider(since) == {
+            "four": {50: 25, 95: 38.5},
+            "hundred": {50: 50.5, 95: 95.05},
+        }
+        assert latency_by_provider(utcnow()) == {}
 
 
 def test_api_monitor_error_rate_and_latency(app, admin, tenant):  # noqa: F811

@@ -320,3 +320,50 @@ def test_report_pages_read_as_people_read(admin, usage):  # noqa: F811
     cost = admin.get("/admin/reports/ai-cost-analysis/?days=30").get_data(as_text=True)
     assert "Credit revenue" in cost and "title: {display: true, text: 'USD'}" in cost
     assert "No anomalous day in this range." in cost  # usage, but no anomaly
+
+
+def test_percentile_interpolates_like_percentile_cont():
+    # ranks 0..4 of [10, 20, 30, 40, 50]: p50 is rank 2; p95 is 3.8 -> 40 + 0.8 x 10
+    assert analytics.percentile([10, 20, 30, 40, 50], 50) == 30
+    assert analytics.percentile([10, 20, 30, 40, 50], 95) == pytest.approx(48.0)
+    assert analytics.percentile([7], 95) == 7
+    assert analytics.percentile([], 50) is None
+
+
+def test_expensive_calls_cost_over_3x_their_operation_mean(admin, app, make_tenant):  # noqa: F811
+    t = make_tenant()
+    now = utcnow()
+    with app.app_context():
+        model = model_named("gpt-4o-mini")
+        # nine calls at 0.01 and one at 1.00: mean 0.109, bar 0.327
+        costs = [("clustering", "0.01", 1)] * 9 + [("clustering", "1.00", 1)]
+        costs += [("clustering", "5.00", 100)]  # outside the 30 days shown
+        costs += [("linking", "0.30", 1)]  # the only linking call: its own mean
+        for n, (op, cost, ago) in enumerate(costs):
+            db.session.add(
+                CreditUsageLog(
+                    account_id=t.account_id,
+                    operation=op,
+                    provider=model.provider,
+                    model_config_id=model.id,
+                    request_id=f"x{n}",
+                    status="success",
+                    cost_usd_input=Decimal(cost),
+                    cost_usd_total=Decimal(cost),
+                    created_at=now - timedelta(days=ago),
+                )
+            )
+        db.session.commit()
+    data = admin.get("/admin/reports/ai-cost-analysis/?days=30&format=json").json
+    found = [
+        (r["request_id"], r["cost_usd"], r["operation_mean_usd"]) for r in data["expensive_calls"]
+    ]
+    assert found == [("x9", "1.00000000", "0.10900000")]
+    mine = admin.get(
+        f"/admin/reports/ai-cost-analysis/?days=30&account={t.account_id}&format=json"
+    ).json["expensive_calls"]
+    other = make_tenant()
+    theirs = admin.get(
+        f"/admin/reports/ai-cost-analysis/?days=30&account={other.account_id}&format=json"
+    ).json["expensive_calls"]
+    assert [r["request_id"] for r in mine] == ["x9"] and theirs == []

@@ -421,11 +421,15 @@ def _csv_lines(titles, rows):
 
 
 def _json_lines(columns, rows):
-    yield "["
+    chunk = ["["]
     for n, row in enumerate(rows):
         item = dict(zip(columns, (_jsonable(v) for v in row), strict=True))
-        yield ("," if n else "") + "\n" + json.dumps(item, default=str)
-    yield "\n]\n"
+        chunk.append(("," if n else "") + "\n" + json.dumps(item, default=str))
+        if len(chunk) == 500:  # a chunk per 500 rows, as for CSV: not one per row
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("\n]\n")
+    yield "".join(chunk)
 
 
 def _account_link(view, context, model, name):

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from flask import flash, redirect, request
 from flask_admin import BaseView, expose
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
-from .. import accounts, prompts, registry
+from .. import accounts, analytics, prompts, registry
 from ..ai.engine import OperationContext
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
@@ -22,47 +22,52 @@ from .base import BulkForm
 # Latencies are ranked over the newest calls of the window only (a bounded sample, along
 # the time index), so a busy day or month costs no more than a quiet one: percentile_cont
 # on PostgreSQL, the same linear interpolation on SQLite (which has no percentile function).
+# Per provider, the providers share one sample.
 SAMPLE = 10_000
 
 
 def latency_percentiles(since, provider=None, quantiles=(50, 95)) -> dict[int, float | None]:
-    """Latency percentiles (ms) of the newest SAMPLE calls since ``since``, in the database."""
+    """Latency percentiles (ms) of the newest SAMPLE calls since ``since`` (of one provider
+    when given)."""
+    found = _ranked(since, quantiles, provider=provider)
+    return found.get(provider) or dict.fromkeys(quantiles)
+
+
+def latency_by_provider(since, quantiles=(50, 95)) -> dict[str, dict[int, float | None]]:
+    """Latency percentiles per provider over the window's newest SAMPLE calls (one read for
+    every provider; a quiet provider is ranked over its calls among them)."""
+    return _ranked(since, quantiles, by_provider=True)
+
+
+def _ranked(since, quantiles, provider=None, by_provider=False) -> dict:
+    """{provider (None when not grouped): {q: ms}}: ranked by the database on PostgreSQL,
+    the sorted sample ranked by ``analytics.percentile`` on SQLite."""
     log = CreditUsageLog
     window = [log.created_at >= since, log.latency_ms.is_not(None)]
     if provider is not None:
         window.append(log.provider == provider)
     sample = (
-        select(log.latency_ms.label("ms"))
+        select(log.provider.label("provider"), log.latency_ms.label("ms"))
         .where(*window)
         .order_by(log.created_at.desc())
         .limit(SAMPLE)
     ).subquery()
+    key = sample.c.provider if by_provider else literal(provider)
     if db.engine.dialect.name == "postgresql":
-        row = db.session.execute(
-            select(
-                *(func.percentile_cont(q / 100).within_group(sample.c.ms.asc()) for q in quantiles)
-            )
-        ).one()
+        ranks = [func.percentile_cont(q / 100).within_group(sample.c.ms.asc()) for q in quantiles]
+        query = select(key, *ranks).having(func.count() > 0)
+        rows = db.session.execute(query.group_by(key) if by_provider else query)
         return {
-            q: (float(v) if v is not None else None) for q, v in zip(quantiles, row, strict=True)
+            name: {q: float(v) for q, v in zip(quantiles, values, strict=True)}
+            for name, *values in rows
         }
-    count = db.session.execute(select(func.count()).select_from(sample)).scalar()
-    found = {}
-    for q in quantiles:
-        if not count:
-            found[q] = None
-            continue
-        k = (count - 1) * q / 100  # between the two ranks around q, as percentile_cont does
-        low, high = int(k), min(int(k) + 1, count - 1)
-        values = (
-            db.session.execute(
-                select(sample.c.ms).order_by(sample.c.ms).offset(low).limit(high - low + 1)
-            )
-            .scalars()
-            .all()
-        )
-        found[q] = values[0] + (values[-1] - values[0]) * (k - low)
-    return found
+    ordered: dict = {}
+    for name, ms in db.session.execute(select(key, sample.c.ms).order_by(sample.c.ms)):
+        ordered.setdefault(name, []).append(ms)
+    return {
+        name: {q: analytics.percentile(values, q) for q in quantiles}
+        for name, values in ordered.items()
+    }
 
 
 def provider_stats(since) -> list[dict]:
@@ -75,9 +80,10 @@ def provider_stats(since) -> list[dict]:
         .group_by(log.provider)
         .order_by(log.provider)
     ).all()
+    latency = latency_by_provider(since)
     stats = []
     for provider, calls, failed in counts:
-        p = latency_percentiles(since, provider)
+        p = latency.get(provider) or {50: None, 95: None}
         stats.append(
             {
                 "provider": provider,

@@ -127,7 +127,9 @@ class TokenUsageView(security.SecuredView, BaseView):
             start, end, days, grouping, filters = report_args()
         except analytics.RangeError as error:
             return _range_error(self, error)
-        by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
+        by = reports.breakdown(
+            start, end, ("day", "model", "operation", "account", "provider"), filters
+        )
         per_day = {date.fromisoformat(r["key"]): r for r in by["day"]}
         daily = []
         for counter in DAILY_COUNTS:
@@ -165,20 +167,17 @@ class CostAnalysisView(security.SecuredView, BaseView):
         except analytics.RangeError as error:
             return _range_error(self, error)
         usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
-        by = {g: reports.grouped(start, end, g, filters=filters) for g in reports.GROUPS}
+        by = reports.breakdown(start, end, (*reports.GROUPS, "day_model"), filters)
         costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in by["day"]}
         series = analytics.daily_series(costs, start, end)
-        # The forecast and month to date do not depend on the range shown.
+        # The forecast and month to date do not depend on the range shown (the range's own
+        # days are reused when they cover the forecast's window).
         today = utcnow().date()
         window_start, _ = analytics.forecast_window(today)
-        trailing = analytics.daily_series(
-            {
-                date.fromisoformat(r["key"]): float(r["cost_usd"])
-                for r in reports.grouped(window_start, today, "day", filters=filters)
-            },
-            window_start,
-            today,
-        )
+        if not (start <= window_start and today <= end):
+            trailing_days = reports.breakdown(window_start, today, ("day",), filters)["day"]
+            costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in trailing_days}
+        trailing = analytics.daily_series(costs, window_start, today)
         month_to_date = float(reports.cost_between(today.replace(day=1), today, filters))
         prediction = analytics.forecast(trailing, today, month_to_date)
         outliers = analytics.robust_outliers(series)
@@ -219,7 +218,9 @@ class CostAnalysisView(security.SecuredView, BaseView):
             "anomalous_days": [
                 {"day": d.isoformat(), "cost_usd": v, "modified_z": z} for d, v, z in outliers
             ],
-            "expensive_calls": reports.expensive_calls(start, end, filters=filters),
+            "expensive_calls": reports.expensive_calls(
+                start, end, by["operation"], filters=filters
+            ),
         }
         return _tables_response(tables, "ai-cost-analysis") or self.render(
             "admin/reports/cost_analysis.html",
@@ -232,22 +233,23 @@ class CostAnalysisView(security.SecuredView, BaseView):
             grouping=grouping,
             filters=filters,
             choices=reports.filter_choices(),
-            stacked=cost_chart(start, end, grouping, filters, usd_per_credit),
+            stacked=cost_chart(by["day_model"], start, end, grouping, usd_per_credit),
         )
 
 
-def cost_chart(start, end, grouping, filters, usd_per_credit) -> dict:
-    """Cost per model per day (week, month), stacked, with revenue and margin lines."""
+def cost_chart(day_model, start, end, grouping, usd_per_credit) -> dict:
+    """Cost per model per day (week, month), stacked, with revenue and margin lines, from
+    the rows of ``reports.breakdown``'s "day_model" grouping."""
     buckets = [
         b for b, _ in analytics.grouped_series(analytics.daily_series({}, start, end), grouping)
     ]
     index = {b: i for i, b in enumerate(buckets)}
     per_model: dict[str, list[float]] = {}
     credits = [0] * len(buckets)
-    for day, model, cost, used in reports.cost_by_day_and_model(start, end, filters):
-        i = index[analytics.bucket_start(day, grouping)]
-        per_model.setdefault(model, [0.0] * len(buckets))[i] += float(cost)
-        credits[i] += used
+    for row in day_model:
+        i = index[analytics.bucket_start(row["day"], grouping)]
+        per_model.setdefault(row["model"], [0.0] * len(buckets))[i] += float(row["cost_usd"])
+        credits[i] += row["credits"]
     revenue = [float(c * usd_per_credit) for c in credits]
     cost = [sum(series[i] for series in per_model.values()) for i in range(len(buckets))]
     return {

@@ -84,6 +84,8 @@ class CreditUsageLog(db.Model):
         CheckConstraint("credits_unbilled >= 0", name="credits_unbilled_non_negative"),
         Index("ix_credit_usage_logs_account_created", "account_id", "created_at"),
         Index("ix_credit_usage_logs_created", "created_at"),
+        # The most expensive calls of an operation, read from the top (Cost Analysis).
+        Index("ix_credit_usage_logs_operation_cost", "operation", "cost_usd_total"),
     )
 
     id: Mapped[int] = pk()
@@ -192,7 +194,8 @@ class UsageDaily(db.Model):
     __tablename__ = "usage_daily"
     __table_args__ = (
         db.UniqueConstraint(*ROLLUP_KEYS, name="uq_usage_daily_key"),
-        Index("ix_usage_daily_day", "day"),
+        # Reports group a range by day and model: read in this order, without a sort.
+        Index("ix_usage_daily_day_model", "day", "model_config_id"),
     )
 
     id: Mapped[int] = pk()

@@ -17,6 +17,9 @@ DEFAULTS = {
     "REPORT_USD_PER_CREDIT": "0.10",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Hosts, addresses or networks publishing may reach although they are not public
+    # (comma-separated in IGNY8_OUTBOUND_ALLOW_HOSTS), e.g. "127.0.0.1" for a local demo.
+    "OUTBOUND_ALLOW_HOSTS": (),
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -7,3 +7,5 @@
 # LOAD_PLUGINS = "openai,clustering"   # only these plugins (unset: all installed)
 # DISABLE_PLUGINS = "publisher"        # block some plugins
 # MEDIA_DIR = "/var/lib/igny8/media"   # default: <instance>/media
+# OUTBOUND_ALLOW_HOSTS = "127.0.0.1,wp.internal,10.20.0.0/16"  # publishing may reach these
+#                                      # although they are not public (default: public only)

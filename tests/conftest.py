@@ -43,6 +43,8 @@ def app_config(database_url, instance_path, **extra):
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": "test-secret",
         "ENCRYPTION_KEY": ENCRYPTION_KEY,
+        # The local provider, WordPress and webhook servers of the tests listen here.
+        "OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
     }
     config.update(extra)
     return config

@@ -1,6 +1,9 @@
 """Request schemas: they validate requests and describe them in the OpenAPI document."""
 
+from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .. import outbound
 
 IMAGE_SIZES = (
     "256x256",
@@ -21,29 +24,49 @@ class Strict(Schema):
         unknown = "raise"
 
 
+def publishing_target(url: str) -> None:
+    """Where publishing may send requests: not inside the server's network (igny8.outbound)."""
+    reason = outbound.refusal(url, outbound.Allowed(current_app.config["OUTBOUND_ALLOW_HOSTS"]))
+    if reason:
+        raise ValidationError(reason)
+
+
+def target_url(**kwargs) -> fields.Url:
+    return fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=[validate.Length(max=500), publishing_target],
+        **kwargs,
+    )
+
+
+SITE_URL = {
+    "schemes": {"http", "https"},
+    "require_tld": False,
+    "validate": validate.Length(max=500),
+}
+
+
 class SiteIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
-    wp_url = fields.Url(
-        load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False
-    )
+    url = fields.Url(required=True, **SITE_URL)
+    wp_url = target_url(load_default=None)
     wp_username = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=200)
     )
     wp_app_password = fields.String(load_default=None, allow_none=True, load_only=True)
-    webhook_url = fields.Url(
-        load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False
-    )
+    webhook_url = target_url(load_default=None)
     webhook_secret = fields.String(load_default=None, allow_none=True, load_only=True)
 
 
 class SiteUpdateIn(Strict):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    url = fields.Url(schemes={"http", "https"}, require_tld=False)
-    wp_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    url = fields.Url(**SITE_URL)
+    wp_url = target_url()
     wp_username = fields.String(allow_none=True, validate=validate.Length(max=200))
     wp_app_password = fields.String(allow_none=True, load_only=True)
-    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    webhook_url = target_url()
     webhook_secret = fields.String(allow_none=True, load_only=True)
 
 

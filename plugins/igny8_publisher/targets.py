@@ -6,7 +6,9 @@ import json
 import os
 
 import httpx
+from flask import current_app
 
+from igny8 import outbound
 from igny8.api import serialize
 
 SIGNATURE_HEADER = "X-Igny8-Signature"
@@ -22,17 +24,22 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _client(**kwargs) -> httpx.Client:
+    """Public hosts only, each redirect vetted (igny8.outbound), plus what the operator allows."""
+    return outbound.client(current_app.config["OUTBOUND_ALLOW_HOSTS"], timeout=TIMEOUT, **kwargs)
+
+
 def _check(response: httpx.Response, what: str) -> dict:
-    if response.status_code >= 400:
-        try:
-            message = response.json().get("message") or response.text[:200]
-        except ValueError:
-            message = response.text[:200]
-        raise PublishError(f"{what} failed with HTTP {response.status_code}: {message}")
+    """The answer's JSON object; its status code, never its body, in any error."""
+    if response.status_code >= 300:
+        raise PublishError(f"{what} failed with HTTP {response.status_code}")
     try:
-        return response.json()
+        answer = response.json()
     except ValueError:
-        raise PublishError(f"{what}: the server did not answer with JSON") from None
+        answer = None
+    if not isinstance(answer, dict):
+        raise PublishError(f"{what}: the server did not answer with a JSON object") from None
+    return answer
 
 
 def to_wordpress(site, content, publication) -> tuple[str, str]:
@@ -43,7 +50,7 @@ def to_wordpress(site, content, publication) -> tuple[str, str]:
     payload = {"title": content.title, "content": content.html, "status": "publish"}
     if content.meta_description:
         payload["excerpt"] = content.meta_description
-    with httpx.Client(timeout=TIMEOUT, auth=auth) as client:
+    with _client(auth=auth) as client:
         featured = next(
             (i for i in content.images if i.kind == "featured" and i.status == "generated"), None
         )
@@ -73,7 +80,7 @@ def to_wordpress(site, content, publication) -> tuple[str, str]:
             )
         else:
             post = _check(client.post(f"{api}/posts", json=payload), "creating the post")
-    return str(post["id"]), post.get("link")
+    return _remote(post, "link")
 
 
 def to_webhook(site, content, publication) -> tuple[str | None, str | None]:
@@ -89,9 +96,22 @@ def to_webhook(site, content, publication) -> tuple[str | None, str | None]:
     headers = {"Content-Type": "application/json", "User-Agent": "igny8-publisher"}
     if site.webhook_secret:
         headers[SIGNATURE_HEADER] = signature(site.webhook_secret, body)
-    with httpx.Client(timeout=TIMEOUT) as client:
+    with _client() as client:
         answer = _check(client.post(site.webhook_url, content=body, headers=headers), "the webhook")
-    return (str(answer["id"]) if answer.get("id") is not None else None), answer.get("url")
+    return _remote(answer, "url")
+
+
+def _remote(answer: dict, url_field: str) -> tuple[str | None, str | None]:
+    """The post's id and address as the target reported them: an id is a short string or
+    number, an address an http(s) URL; anything else is not kept."""
+    remote_id, url = answer.get("id"), answer.get(url_field)
+    if isinstance(remote_id, bool) or not isinstance(remote_id, str | int):
+        remote_id = None
+    elif len(str(remote_id)) > 120:
+        remote_id = None
+    if not (isinstance(url, str) and len(url) <= 1000 and url.startswith(("http://", "https://"))):
+        url = None
+    return (str(remote_id) if remote_id is not None else None), url
 
 
 def _reachable(publish):
@@ -100,6 +120,8 @@ def _reachable(publish):
     def wrapper(site, content, publication):
         try:
             return publish(site, content, publication)
+        except outbound.BlockedAddress as exc:
+            raise PublishError(f"refused: {exc}") from None
         except httpx.HTTPError as exc:
             raise PublishError(f"could not reach the target: {type(exc).__name__}") from None
 

@@ -20,6 +20,10 @@ DEFAULTS = {
     # Hosts, addresses or networks publishing may reach although they are not public
     # (comma-separated in IGNY8_OUTBOUND_ALLOW_HOSTS), e.g. "127.0.0.1" for a local demo.
     "OUTBOUND_ALLOW_HOSTS": (),
+    # Bounds on rendering a prompt template: its length, and the steps it may take (loop
+    # turns, calls, lookups, operators, output pieces). docs/security.md.
+    "PROMPT_MAX_CHARS": 200_000,
+    "PROMPT_MAX_STEPS": 100_000,
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -5,16 +5,17 @@ error, is refused when saved."""
 
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from . import registry
 from .extensions import db
 from .models import Prompt
 from .plugins import current_plugins
+from .sandbox import LOOP, BoundedEnvironment, LimitExceeded, Limits
 
-_ENV = SandboxedEnvironment(
+_ENV = BoundedEnvironment(
     undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
 )
 
@@ -46,7 +47,7 @@ def defaults() -> dict[str, DefaultPrompt]:
 
 def variables_of(template: str) -> set[str]:
     try:
-        return meta.find_undeclared_variables(_ENV.parse(template))
+        return meta.find_undeclared_variables(_ENV.parse(template)) - {LOOP}
     except TemplateSyntaxError as exc:
         raise PromptError(
             f"template syntax error on line {exc.lineno}: {exc.message}", {"line": exc.lineno}
@@ -87,9 +88,26 @@ def template_for(key: str, account_id: int | None) -> tuple[str, str]:
     return default.template, "default"
 
 
+def limits() -> Limits:
+    """PROMPT_MAX_CHARS and PROMPT_MAX_STEPS from the config (docs/security.md)."""
+    if not has_app_context():
+        return Limits()
+    config = current_app.config
+    return Limits(int(config["PROMPT_MAX_CHARS"]), int(config["PROMPT_MAX_STEPS"]))
+
+
 def render(key: str, account_id: int | None, **variables) -> str:
-    template, _source = template_for(key, account_id)
-    return _ENV.from_string(template).render(**variables)
+    """The prompt rendered within its limits; PromptError naming the template (and whose it
+    is) when it cannot be: a bound exceeded, or an error the template raised."""
+    template, source = template_for(key, account_id)
+    try:
+        return _ENV.render(template, limits(), **variables)
+    except Exception as exc:  # noqa: BLE001 - whatever a template raises is its error
+        reason = str(exc) if isinstance(exc, LimitExceeded) else f"{type(exc).__name__}: {exc}"
+        raise PromptError(
+            f"prompt {key!r} ({source} template) could not be rendered: {reason}",
+            {"prompt": key, "source": source},
+        ) from None
 
 
 def populate(reset: bool = False) -> tuple[int, int]:

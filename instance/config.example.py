@@ -9,3 +9,5 @@
 # MEDIA_DIR = "/var/lib/igny8/media"   # default: <instance>/media
 # OUTBOUND_ALLOW_HOSTS = "127.0.0.1,wp.internal,10.20.0.0/16"  # publishing may reach these
 #                                      # although they are not public (default: public only)
+# PROMPT_MAX_CHARS = 200000            # longest prompt a template may render
+# PROMPT_MAX_STEPS = 100000            # loop turns, calls, lookups a render may take

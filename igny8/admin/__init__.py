@@ -64,7 +64,7 @@ def _register_core_views(admin) -> None:
         views.IntegrationSettingsView,
         name="Account Integration Settings",
     )
-    add(admin, m.Prompt, "Settings")
+    add(admin, m.Prompt, "Settings", views.PromptView)
     for view, name, endpoint, url in (
         (monitoring.ApiMonitorView, "API Monitor", "api_monitor", "/admin/monitoring/api"),
         (monitoring.DebugConsoleView, "Debug Console", "debug_console", "/admin/monitoring/debug"),

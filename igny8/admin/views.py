@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from wtforms import FloatField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from .. import accounts, modules
+from .. import accounts, modules, prompts
 from ..ai.resolve import PARAMETERS
 from ..api.schemas import IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES, IntegrationSettingsIn
 from ..billing import ledger
@@ -324,6 +324,22 @@ class IntegrationSettingsView(SecuredModelView):
                 f"config: {image_model.model_name} takes image sizes "
                 f"{', '.join(image_sizes_of(image_model))}, not {size}"
             )
+
+
+class PromptView(SecuredModelView):
+    """Prompt templates, global and per account: checked as the API checks a tenant's."""
+
+    column_list = ("key", "account_id", "template", "updated_at")
+    column_descriptions = {
+        "template": "Jinja; only the variables the prompt declares (Debug Console shows them)",
+        "account_id": "Empty: the global template every account without its own uses",
+    }
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            prompts.validate(model.key, model.template)
+        except prompts.PromptError as exc:
+            raise ValueError(f"template: {exc.message}") from None
 
 
 class GlobalSettingsView(SingletonView):

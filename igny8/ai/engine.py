@@ -276,6 +276,12 @@ def run_operation(
     )
     try:
         return _run_items(run, operation, ctx, meter, items, progress)
+    except Exception:
+        # Whatever escaped a handler: the run is not left "running", and keeps what it cost.
+        db.session.rollback()
+        run = db.session.get(OperationRun, run.id)
+        _finish(run, meter, [], error="the run stopped on an internal error")
+        raise
     finally:
         meter.close()
 
@@ -306,6 +312,10 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
                 "code": "insufficient_credits",
                 "message": f"the balance does not cover this call (needs {exc.needed})",
             }
+            results.append({"item": item, "status": "failed", "error": stopped})
+        except prompts.PromptError as exc:  # the template, not the item: stop here
+            db.session.rollback()
+            stopped = {"code": "prompt_error", "message": exc.message, **exc.details}
             results.append({"item": item, "status": "failed", "error": stopped})
         except (ProviderError, ItemError) as exc:
             db.session.rollback()

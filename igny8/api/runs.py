@@ -55,6 +55,9 @@ def execute(operation: str, items: list, *, site_id: int | None = None, status: 
         raise ApiError(
             402, "Not enough credits for this operation", code="insufficient_credits", details=body
         )
+    if outcome.run.status == "failed" and "prompt_error" in codes:
+        message = next(r["error"]["message"] for r in outcome.results if r["status"] == "failed")
+        raise ApiError(422, message, code="prompt_error", details=body)
     response = jsonify(body)
     response.status_code = status
     if outcome.replayed:

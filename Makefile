@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 run: install
 	$(FLASK) igny8 init --demo
 	$(FLASK) igny8 pipeline --demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	IGNY8_SESSION_COOKIE_SECURE=false $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -59,6 +59,7 @@ def build(url: str, folder: str, rows: int, spread: str = "cascade"):
             "DATABASE_URL": url,
             "INSTANCE_PATH": folder,
             "SECRET_KEY": "bench",
+            "SESSION_COOKIE_SECURE": False,  # signed in over plain http
             "ENCRYPTION_KEY": generate_key(),
         }
     )

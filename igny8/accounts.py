@@ -19,6 +19,12 @@ def hash_token(token: str) -> str:
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every admin session of the user stops working (their ids carry the old nonce)."""
+    user.session_nonce = secrets.token_hex(16)
 
 
 def check_password(user: User, password: str) -> bool:

@@ -17,6 +17,8 @@ DEFAULTS = {
     "REPORT_USD_PER_CREDIT": "0.10",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Sent over HTTPS only; `make run` (local development over http) turns it off.
+    "SESSION_COOKIE_SECURE": True,
     # Hosts, addresses or networks publishing may reach although they are not public
     # (comma-separated in IGNY8_OUTBOUND_ALLOW_HOSTS), e.g. "127.0.0.1" for a local demo.
     "OUTBOUND_ALLOW_HOSTS": (),
@@ -29,12 +31,51 @@ DEFAULTS = {
 ENV_PREFIX = "IGNY8_"
 # Read before the app exists (it decides where the instance folder is) or by tests only.
 ENV_NOT_CONFIG = {"INSTANCE_PATH", "TEST_DATABASE_URL"}
+# What an environment variable's text becomes: the type of the key's default above, or
+# the type given here for keys whose default lives with the code that reads them.
+TYPES = {
+    "PROVIDER_TIMEOUT": float,
+    "PROVIDER_MAX_ATTEMPTS": int,
+    "PROVIDER_RETRY_BASE_DELAY": float,
+    "PROVIDER_RETRY_MAX_DELAY": float,
+    "PROVIDER_MAX_RETRY_AFTER": float,
+    "ALERT_LOW_BALANCE_CREDITS": int,
+    "ALERT_ERROR_SPIKE_RATE": float,
+    "ALERT_ERROR_SPIKE_MINUTES": int,
+    "ALERT_ERROR_SPIKE_MIN_CALLS": int,
+    "ALERT_REPEAT_MINUTES": int,
+    "ALERT_SMTP_PORT": int,
+}
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+BOOLEANS.update({"0": False, "false": False, "no": False, "off": False})
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be read as its type; the message names the variable."""
+
+
+def _typed(name: str, text: str):
+    kind = TYPES.get(name) or type(DEFAULTS.get(name))
+    try:
+        if kind is bool:
+            return BOOLEANS[text.strip().lower()]
+        if kind is int:
+            return int(text.strip())
+        if kind is float:
+            return float(text.strip())
+        if kind in (tuple, list):
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+    except (KeyError, ValueError):
+        expected = {bool: "true or false", int: "a whole number", float: "a number"}[kind]
+        raise ConfigError(f"{ENV_PREFIX}{name} must be {expected}, not {text!r}") from None
+    return text
 
 
 def from_environment(environ=os.environ) -> dict:
-    """Every IGNY8_X variable as config key X (values stay strings)."""
+    """Every IGNY8_X variable as config key X, read as the key's type (a number, a flag
+    "true"/"false", a comma-separated list); ConfigError when it cannot be."""
     return {
-        key[len(ENV_PREFIX) :]: value
+        key[len(ENV_PREFIX) :]: _typed(key[len(ENV_PREFIX) :], value)
         for key, value in environ.items()
         if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in ENV_NOT_CONFIG
     }

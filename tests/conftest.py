@@ -45,6 +45,7 @@ def app_config(database_url, instance_path, **extra):
         "ENCRYPTION_KEY": ENCRYPTION_KEY,
         # The local provider, WordPress and webhook servers of the tests listen here.
         "OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
+        "SESSION_COOKIE_SECURE": False,  # the test client and browser speak plain http
     }
     config.update(extra)
     return config

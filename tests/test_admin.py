@@ -94,7 +94,7 @@ def test_every_admin_url_refuses_anonymous_and_non_superusers(app, admin_user):
     with app.app_context():
         user = accounts.find_user("plain@igny8.test")
     with plain.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     for url in ADMIN_URLS:
         assert plain.get(url).status_code == 403, url
@@ -117,11 +117,41 @@ def test_login_needs_csrf_and_the_right_password(app, admin_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_session_cookies_are_secure_outside_local_development(tmp_path):
+    from igny8 import create_app
+
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SESSION_COOKIE_SECURE"] is True
+
+
 def test_logout_needs_csrf(admin):
     assert admin.post("/admin/logout").status_code == 400
     token = csrf_from(admin.get("/admin/").get_data(as_text=True))
     assert admin.post("/admin/logout", data={"csrf_token": token}).status_code == 302
     assert admin.get("/admin/").status_code == 302
+
+
+def test_signing_out_ends_the_session_on_the_server(app, admin):
+    session_cookie = admin.get_cookie("session").value
+    copy = app.test_client()  # the same cookie, copied before signing out
+    copy.set_cookie("session", session_cookie)
+    assert copy.get("/admin/").status_code == 200
+    token = csrf_from(admin.get("/admin/").get_data(as_text=True))
+    admin.post("/admin/logout", data={"csrf_token": token})
+    assert copy.get("/admin/").status_code == 302  # back to the login page
+
+
+def test_a_new_password_ends_the_other_sessions(app, admin):
+    with app.app_context():
+        user = accounts.find_user("root@igny8.test")
+        accounts.set_password(user, "another-password-1")
+        db.session.commit()
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_admin_email_is_case_insensitive(app, admin_user):
+    client = app.test_client()
+    assert sign_in(client, email="  Root@IGNY8.test ").status_code == 302
+    assert client.get("/admin/").status_code == 200
 
 
 def test_a_post_without_csrf_is_refused(app, admin, make_tenant):
@@ -448,3 +478,24 @@ def test_admin_edits_the_pricing_structure_and_bad_prices_write_nothing(app, adm
         )
         assert newest.source == "admin"
         assert newest.pricing["service_tiers"]["flex"]["rates"]["input"] == "0.5"
+
+
+@pytest.mark.parametrize(
+    "next_url, lands_on",
+    [
+        ("/admin/\r\nSet-Cookie: x=1", "/admin/"),  # a header split: refused
+        ("/admin\\evil.test", "/admin/"),  # browsers read "\\" as "/"
+        ("//evil.test/admin", "/admin/"),
+        ("https://evil.test/admin", "/admin/"),
+        ("/admin/account/?page=2", "/admin/account/?page=2"),  # a real one is kept
+    ],
+)
+def test_login_next_only_leads_inside_the_admin(app, admin_user, next_url, lands_on):
+    client = app.test_client()
+    token = csrf_from(client.get("/admin/login").get_data(as_text=True))
+    response = client.post(
+        "/admin/login",
+        query_string={"next": next_url},
+        data={"email": "root@igny8.test", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == lands_on

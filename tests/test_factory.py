@@ -2,9 +2,12 @@
 
 import os
 
+import pytest
+
 from sqlalchemy import text
 
 from igny8 import create_app
+from igny8.config import ConfigError
 from igny8.extensions import db
 
 
@@ -65,3 +68,47 @@ def test_session_cookie_is_httponly_and_samesite(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_environment_settings_are_read_as_their_types(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGNY8_API_PER_PAGE_MAX", "50")
+    monkeypatch.setenv("IGNY8_SESSION_COOKIE_HTTPONLY", "false")
+    monkeypatch.setenv("IGNY8_PROMPT_MAX_CHARS", " 5000 ")
+    monkeypatch.setenv("IGNY8_PROVIDER_TIMEOUT", "7.5")
+    monkeypatch.setenv("IGNY8_OUTBOUND_ALLOW_HOSTS", "127.0.0.1, wp.internal")
+    monkeypatch.setenv("IGNY8_REPORT_USD_PER_CREDIT", "0.12")
+    config = create_app({"INSTANCE_PATH": str(tmp_path)}).config
+    assert config["API_PER_PAGE_MAX"] == 50
+    assert config["SESSION_COOKIE_HTTPONLY"] is False  # "false" is no longer a true string
+    assert (config["PROMPT_MAX_CHARS"], config["PROVIDER_TIMEOUT"]) == (5000, 7.5)
+    assert config["OUTBOUND_ALLOW_HOSTS"] == ("127.0.0.1", "wp.internal")
+    assert config["REPORT_USD_PER_CREDIT"] == "0.12"  # read as a Decimal where it is used
+
+
+def test_a_list_endpoint_honours_a_per_page_limit_from_the_environment(
+    monkeypatch, make_app, tenant_factory_for
+):
+    monkeypatch.setenv("IGNY8_API_PER_PAGE_MAX", "50")
+    app = make_app()
+    tenant = tenant_factory_for(app)
+    client = app.test_client()
+    answer = client.get("/api/v1/sites?per_page=50", headers=tenant.headers)
+    assert answer.status_code == 200 and answer.json["per_page"] == 50
+    too_many = client.get("/api/v1/sites?per_page=51", headers=tenant.headers)
+    assert too_many.status_code == 422 and "50" in too_many.json["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("IGNY8_API_PER_PAGE_MAX", "fifty", "must be a whole number, not 'fifty'"),
+        ("IGNY8_SESSION_COOKIE_HTTPONLY", "maybe", "must be true or false, not 'maybe'"),
+        ("IGNY8_PROVIDER_TIMEOUT", "soon", "must be a number, not 'soon'"),
+    ],
+)
+def test_a_setting_that_is_not_its_type_stops_the_app_with_its_name(
+    tmp_path, monkeypatch, name, value, expected
+):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name} {expected}"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})

@@ -3,12 +3,13 @@
 from urllib.parse import urlparse
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from .. import accounts
+from ..extensions import db
 
 
 class LoginForm(FlaskForm):
@@ -17,8 +18,15 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a local path under /admin, never another host."""
-    if target and target.startswith("/admin") and not urlparse(target).netloc:
+    """Only a local path under /admin, never another host (nor a header broken by a newline
+    or a browser's reading of "\\" as "/")."""
+    if (
+        target
+        and target.startswith("/admin")
+        and target.isprintable()
+        and "\\" not in target
+        and not urlparse(target).netloc
+    ):
         return target
     return url_for("admin.index")
 
@@ -38,6 +46,9 @@ def blueprint() -> Blueprint:
                 and user.is_superuser
                 and accounts.check_password(user, form.password.data)
             ):
+                if not user.session_nonce:
+                    accounts.end_sessions(user)  # a first nonce
+                    db.session.commit()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             error = "Wrong email or password, or not a platform admin."
@@ -52,6 +63,9 @@ def blueprint() -> Blueprint:
     def logout():
         if not FlaskForm().validate_on_submit():  # CSRF: only our own sign-out button
             abort(400)
+        if current_user.is_authenticated:
+            accounts.end_sessions(current_user)  # a copied cookie stops working too
+            db.session.commit()
         logout_user()
         return redirect(url_for("admin_auth.login"))
 

@@ -8,8 +8,13 @@ from ..models import User
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+def load_user(session_id: str):
+    """The user of a session id "<user id>.<nonce>", while the nonce is the user's current one."""
+    user_id, _, nonce = str(session_id).partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not nonce or nonce != (user.session_nonce or ""):
+        return None
+    return user
 
 
 def is_admin() -> bool:

@@ -69,9 +69,15 @@ class User(UserMixin, db.Model):
     account_id: Mapped[int | None] = account_fk(nullable=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the id an admin session carries: a new one (sign-out, new password) ends
+    # every session, copied cookies included.
+    session_nonce: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = created_at()
 
     account: Mapped[Account | None] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_nonce or ''}"
 
     def __str__(self):
         return self.email

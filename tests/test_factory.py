@@ -3,7 +3,6 @@
 import os
 
 import pytest
-
 from sqlalchemy import text
 
 from igny8 import create_app

@@ -5,6 +5,7 @@ from flask import Blueprint, request
 from metering_support import ScriptedProvider, add_model, scripted_plugin
 
 from igny8 import hookimpl, modules
+from igny8.ai.provider import ProviderError
 from igny8.api.runs import execute
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings
@@ -70,6 +71,21 @@ def test_insufficient_credits_is_402_and_calls_nobody(api, tenant_factory_for):
     assert response.json["error"]["code"] == "insufficient_credits"
     assert response.json["error"]["details"]["run"]["status"] == "failed"
     assert scripted.calls == []
+
+
+def test_a_run_that_failed_at_the_provider_is_502(api, tenant_factory_for):
+    app, scripted = api
+    tenant = tenant_factory_for(app)
+    scripted.script = [ProviderError("invalid_request", "no"), ProviderError("auth_failed", "key")]
+    response = post(app, tenant, ["a", "b"])
+    assert response.status_code == 502
+    error = response.json["error"]
+    assert error["code"] == "provider_error" and "auth_failed, invalid_request" in error["message"]
+    assert error["details"]["run"]["status"] == "failed"
+    # one item through: the run is partial, and that is a 200 with both results
+    scripted.script = [ProviderError("invalid_request", "no")]
+    partial = post(app, tenant, ["a", "b"])
+    assert partial.status_code == 200 and partial.json["run"]["status"] == "partial"
 
 
 def test_idempotency_key_replays_the_stored_run(api, tenant_factory_for):

@@ -197,3 +197,22 @@ def test_module_switched_off_answers_403_on_its_endpoints(app, api, runner):
         assert db.session.execute(select(Keyword.cluster_id)).scalars().all() == [None] * len(
             KEYWORDS
         )
+
+
+def test_clustering_fewer_keywords_than_a_cluster_needs_is_422(app, client, api):
+    api("post", "/api/v1/sites/{site}/keywords", {"keywords": ["one keyword", "two keywords"]}, 201)
+    refused = api("post", "/api/v1/sites/{site}/keywords/cluster", {}, 422)
+    assert refused["error"]["message"] == (
+        "a cluster needs at least 3 keywords; 2 unclustered keywords were given"
+    )
+    assert api("get", "/api/v1/runs")["items"] == []  # no run was started
+
+
+def test_an_empty_body_is_an_empty_object_where_every_field_is_optional(app, client, api):
+    api("post", "/api/v1/sites/{site}/keywords", {"keywords": KEYWORDS}, 201)
+    answer = client.post(
+        f"/api/v1/sites/{api.site}/keywords/cluster", headers=api.tenant.headers
+    )  # no body, no Content-Type
+    assert answer.status_code == 200 and answer.json["run"]["status"] == "succeeded"
+    required = client.post(f"/api/v1/sites/{api.site}/keywords", headers=api.tenant.headers)
+    assert required.status_code == 400  # "keywords" is required: a body is

@@ -7,6 +7,7 @@ honours the Idempotency-Key header and answers ``{"run": {...}, "results": [...]
 from flask import jsonify, request
 
 from ..ai.engine import run_operation
+from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..models import OperationRun
 from . import serialize
 from .auth import current_account
@@ -58,6 +59,13 @@ def execute(operation: str, items: list, *, site_id: int | None = None, status: 
     if outcome.run.status == "failed" and "prompt_error" in codes:
         message = next(r["error"]["message"] for r in outcome.results if r["status"] == "failed")
         raise ApiError(422, message, code="prompt_error", details=body)
+    if outcome.run.status == "failed" and codes and codes <= set(PROVIDER_ERRORS):
+        raise ApiError(
+            502,
+            "Every item failed at the AI provider: " + ", ".join(sorted(codes)),
+            code="provider_error",
+            details=body,
+        )
     response = jsonify(body)
     response.status_code = status
     if outcome.replayed:

@@ -35,12 +35,18 @@ def documented(
     and describe the route for /api/v1/openapi.json."""
     body_schema = body() if body else None
     query_schema = query() if query else None
+    # No body at all is an empty object where every field is optional.
+    body_optional = body_schema is not None and not any(
+        f.required for f in body_schema.fields.values()
+    )
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if body_schema is not None:
                 payload = request.get_json(silent=False) if request.data else None
+                if payload is None and body_optional and not request.data:
+                    payload = {}
                 if payload is None:
                     raise ApiError(400, "This endpoint takes a JSON object body")
                 kwargs["data"] = _load(body_schema, payload, "request body")

@@ -13,6 +13,8 @@ from igny8.api.validation import documented
 from igny8.extensions import db
 from igny8.models import Cluster, Keyword
 
+from .operation import MIN_KEYWORDS
+
 
 def blueprint() -> Blueprint:
     bp = Blueprint("clustering", __name__, url_prefix="/api/v1/sites/<int:site_id>")
@@ -39,6 +41,12 @@ def blueprint() -> Blueprint:
             )
         if not ids:
             raise ApiError(422, "this site has no unclustered keywords")
+        if len(ids) < MIN_KEYWORDS:
+            raise ApiError(
+                422,
+                f"a cluster needs at least {MIN_KEYWORDS} keywords; "
+                f"{len(ids)} unclustered {'keyword was' if len(ids) == 1 else 'keywords were'} given",
+            )
         return execute("clustering", ids, site_id=site_id)
 
     @bp.get("/clusters")

@@ -26,6 +26,8 @@ DEFAULTS = {
     # turns, calls, lookups, operators, output pieces). docs/security.md.
     "PROMPT_MAX_CHARS": 200_000,
     "PROMPT_MAX_STEPS": 100_000,
+    # How long a request waits for a duplicate (same Idempotency-Key) that is still running.
+    "IDEMPOTENCY_WAIT_SECONDS": 60.0,
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -136,8 +136,10 @@ def test_ideas_and_content_with_the_tasks_model_override(app, api, openai_server
         "target_word_count": 900,
     }
     openai_server.reply_json = {"ideas": [idea, {**idea, "title": "B"}]}  # too few ideas
-    failed = api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
-    assert failed["results"][0]["error"]["code"] == "bad_response"
+    # every item's output unusable: the run failed at the provider, a 502 with the run
+    failed = api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 502)
+    assert failed["error"]["code"] == "provider_error"
+    assert failed["error"]["details"]["results"][0]["error"]["code"] == "bad_response"
     openai_server.reply_json = {"ideas": [idea, {**idea, "title": "B"}, {**idea, "title": "C"}]}
     api("post", "/api/v1/sites/{site}/clusters/ideas", {"cluster_ids": [cluster_id]}, 200)
     ideas = api("get", "/api/v1/sites/{site}/ideas")["items"]

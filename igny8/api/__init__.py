@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from . import auth, billing, errors, openapi, runs, settings, sites, views
+from . import auth, billing, errors, idempotency, openapi, runs, settings, sites, views
 
 
 def init_app(app) -> None:
@@ -16,5 +16,8 @@ def init_app(app) -> None:
         return jsonify(openapi.build())
 
     app.before_request(auth.authenticate)
+    app.before_request(idempotency.claim_or_replay)  # after authenticate: keys are per account
+    app.after_request(idempotency.store)
+    app.teardown_request(idempotency.release)
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -21,7 +21,7 @@ from .content import (
     Task,
 )
 from .prompts import Prompt
-from .runs import OperationRun
+from .runs import IdempotentRequest, OperationRun
 from .settings import (
     GlobalIntegrationSettings,
     IntegrationSettings,
@@ -50,6 +50,7 @@ __all__ = [
     "Keyword",
     "ModelPrice",
     "ModuleSetting",
+    "IdempotentRequest",
     "OperationRun",
     "Plan",
     "Prompt",

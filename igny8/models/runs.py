@@ -53,3 +53,24 @@ class OperationRun(db.Model):
     finished_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship(viewonly=True)
+
+
+class IdempotentRequest(db.Model):
+    """A write request sent with an Idempotency-Key: claimed while it runs, then its answer,
+    replayed to any retry of the same request with the same key (igny8/api/idempotency.py)."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (
+        UniqueConstraint("account_id", "key"),
+        CheckConstraint(one_of("state", ("pending", "done")), name="state"),
+    )
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk(index=False)
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the request
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()

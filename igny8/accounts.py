@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .billing import ledger
@@ -15,6 +15,17 @@ TOKEN_PREFIX = "igny8_"
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lock(account_id: int) -> None:
+    """Start a transaction that writes for the account alone until it commits, so a plan
+    limit counted in it holds against concurrent requests in any process: the account's
+    row lock on PostgreSQL; on SQLite (one writer at a time) a write taken first."""
+    db.session.commit()  # the lock must be the new transaction's first statement
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    else:
+        db.session.execute(text("UPDATE accounts SET id = id WHERE id = :id"), {"id": account_id})
 
 
 def set_password(user: User, password: str) -> None:

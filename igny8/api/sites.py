@@ -3,6 +3,7 @@
 from flask import jsonify
 from sqlalchemy import func, select
 
+from .. import accounts
 from ..extensions import db
 from ..models import Content, Keyword, Site
 from ..text import normalise_keyword
@@ -35,6 +36,7 @@ def register(bp):
     @documented("Create a site", tags=["sites"], body=SiteIn, status=201)
     def create_site(data):
         account = current_account()
+        accounts.lock(account.id)  # two requests at once must not both pass the limit
         count = db.session.execute(
             select(func.count(Site.id)).where(Site.account_id == account.id)
         ).scalar_one()
@@ -86,6 +88,7 @@ def register(bp):
     def add_keywords(site_id, data):
         site = owned_site(site_id)
         account = current_account()
+        accounts.lock(account.id)  # counted and added as one, whatever else is running
         existing = set(
             db.session.execute(select(Keyword.keyword).where(Keyword.site_id == site.id)).scalars()
         )

@@ -14,7 +14,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(test_config=None):
     """The app factory: config, database, plugins, API, admin and CLI, nothing shared between apps."""
-    from . import admin, api, assets, cli, config, database, models  # noqa: F401  (models registers tables)
+    from . import admin, api, assets, cli, config, database, models, ratelimits  # noqa: F401  (models registers tables)
     from .extensions import db, login_manager, migrate
     from .plugins import Plugins
 
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     database.init_app(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
     login_manager.init_app(app)
+    ratelimits.init_app(app)  # before the API's own checks: a flood is refused first
 
     plugins = Plugins(
         load=app.config["LOAD_PLUGINS"],

@@ -28,6 +28,12 @@ DEFAULTS = {
     "PROMPT_MAX_STEPS": 100_000,
     # How long a request waits for a duplicate (same Idempotency-Key) that is still running.
     "IDEMPOTENCY_WAIT_SECONDS": 60.0,
+    # Rate limits (Flask-Limiter notation): every API token across the whole API, and
+    # sign-in attempts per address. Counts live in memory unless a storage URI is given
+    # (redis://127.0.0.1:6379/0 shares them between processes).
+    "API_RATE_LIMIT": "300 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -11,3 +11,6 @@
 #                                      # although they are not public (default: public only)
 # PROMPT_MAX_CHARS = 200000            # longest prompt a template may render
 # PROMPT_MAX_STEPS = 100000            # loop turns, calls, lookups a render may take
+# API_RATE_LIMIT = "300 per minute"    # per API token, across the API
+# LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"   # admin sign-in POSTs per address
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"  # share counts between processes

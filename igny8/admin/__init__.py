@@ -102,7 +102,7 @@ def _register_core_views(admin) -> None:
 
 
 def init_app(app) -> Admin:
-    app.register_blueprint(auth.blueprint())
+    app.register_blueprint(auth.blueprint(app.extensions["igny8_limiter"]))
     admin = Admin(
         app,
         name="igny8",

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from .. import accounts
+from .. import accounts, ratelimits
 from ..extensions import db
 
 
@@ -31,10 +31,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
-def blueprint() -> Blueprint:
+def blueprint(limiter) -> Blueprint:
     bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
     @bp.route("/login", methods=["GET", "POST"])
+    @ratelimits.login_limit(limiter)  # wrong passwords cannot be tried without end
     def login():
         form = LoginForm()
         error = None

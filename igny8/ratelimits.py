@@ -1,0 +1,48 @@
+"""Request rate limits (Flask-Limiter): per API token across the whole API, and per
+address on the admin sign-in form. In-memory by default; RATELIMIT_STORAGE_URI (e.g.
+redis://127.0.0.1:6379/0) shares the counts between processes. docs/security.md."""
+
+import hashlib
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .api.auth import API_PREFIX
+
+
+def client_key() -> str:
+    """Who is counted: the API token sent (hashed, never stored as sent), else the address."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def _outside_the_api() -> bool:
+    return not request.path.startswith(API_PREFIX + "/")
+
+
+def init_app(app) -> Limiter:
+    """This app's limiter (app.extensions["igny8_limiter"]): API_RATE_LIMIT shared by every
+    route under /api/v1 for each token; routes add their own with ``limiter.limit``."""
+    limiter = Limiter(
+        client_key,
+        app=app,
+        application_limits=[lambda: current_app.config["API_RATE_LIMIT"]],
+        application_limits_exempt_when=_outside_the_api,
+        headers_enabled=True,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        key_prefix="igny8",
+    )
+    app.extensions["igny8_limiter"] = limiter
+    return limiter
+
+
+def login_limit(limiter: Limiter):
+    """The admin sign-in form's limit, per address (POSTs only: showing the form is free)."""
+    return limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"],
+        key_func=lambda: "login:" + (get_remote_address() or "unknown"),
+        methods=["POST"],
+    )

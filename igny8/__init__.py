@@ -28,6 +28,9 @@ def create_app(test_config=None):
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
     )
     config.load(app, test_config)
+    from .api.guard import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route: ids a column can hold
     app.json.sort_keys = False  # keep the documented field order in responses
     os.makedirs(app.instance_path, exist_ok=True)
 

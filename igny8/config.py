@@ -13,6 +13,8 @@ DEFAULTS = {
     "MEDIA_DIR": None,  # default: <instance>/media
     "API_PER_PAGE_DEFAULT": 20,
     "API_PER_PAGE_MAX": 100,
+    # The largest request body (bytes); larger ones are refused with 413 before parsing.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Credit revenue in the cost reports: USD a customer pays per credit.
     "REPORT_USD_PER_CREDIT": "0.10",
     "SESSION_COOKIE_HTTPONLY": True,

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from . import auth, billing, errors, idempotency, openapi, runs, settings, sites, views
+from . import auth, billing, errors, guard, idempotency, openapi, runs, settings, sites, views
 
 
 def init_app(app) -> None:
@@ -15,6 +15,7 @@ def init_app(app) -> None:
     def openapi_document():
         return jsonify(openapi.build())
 
+    app.before_request(guard.check_request)  # every path: the admin's sign-in form too
     app.before_request(auth.authenticate)
     app.before_request(idempotency.claim_or_replay)  # after authenticate: keys are per account
     app.after_request(idempotency.store)

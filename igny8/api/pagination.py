@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from .errors import ApiError
 
+MAX_PAGE = 1_000_000  # past any list; keeps the offset inside what SQL can take
+
 
 def page_args() -> tuple[int, int]:
     limit = current_app.config["API_PER_PAGE_MAX"]
@@ -16,8 +18,10 @@ def page_args() -> tuple[int, int]:
             values[name] = int(raw)
         except (TypeError, ValueError):
             raise ApiError(422, f"{name} must be an integer", details={name: raw}) from None
-    if values["page"] < 1:
-        raise ApiError(422, "page must be 1 or more", details={"page": values["page"]})
+    if not 1 <= values["page"] <= MAX_PAGE:
+        raise ApiError(
+            422, f"page must be between 1 and {MAX_PAGE}", details={"page": values["page"]}
+        )
     if not 1 <= values["per_page"] <= limit:
         raise ApiError(
             422, f"per_page must be between 1 and {limit}", details={"per_page": values["per_page"]}

@@ -1,9 +1,13 @@
 """Request schemas: they validate requests and describe them in the OpenAPI document."""
 
+from datetime import date
+
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from .. import outbound
+from .auth import current_account
+from .errors import ApiError
 
 IMAGE_SIZES = (
     "256x256",
@@ -89,8 +93,32 @@ class KeywordIn(Strict):
     )
 
 
+MAX_KEYWORDS_PER_REQUEST = 5000
+
+
 class KeywordsIn(Strict):
-    keywords = fields.List(KeywordField(), required=True, validate=validate.Length(min=1, max=5000))
+    keywords = fields.List(
+        KeywordField(), required=True, validate=validate.Length(min=1, max=MAX_KEYWORDS_PER_REQUEST)
+    )
+
+    @pre_load
+    def within_limits(self, data, **kwargs):
+        """A list longer than a request or the plan allows is refused before each keyword
+        is parsed (a 100,000-keyword list would take seconds to read, only to be refused)."""
+        keywords = data.get("keywords") if isinstance(data, dict) else None
+        if isinstance(keywords, list):
+            plan = current_account().plan
+            if len(keywords) > plan.max_keywords:
+                raise ApiError(
+                    403,
+                    f"the {plan.name} plan allows {plan.max_keywords} keywords per site",
+                    details={"sent": len(keywords)},
+                )
+            if len(keywords) > MAX_KEYWORDS_PER_REQUEST:
+                raise ValidationError(
+                    f"at most {MAX_KEYWORDS_PER_REQUEST} keywords per request", "keywords"
+                )
+        return data
 
 
 class KeywordIdsIn(Strict):
@@ -149,9 +177,13 @@ class PromptIn(Strict):
     template = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
 
 
+# Report dates a calendar can step around (a range of 30 days before 0001-01-05 cannot).
+DATES = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+
+
 class UsageQuery(Strict):
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = fields.Date(load_default=None, validate=DATES)
+    end = fields.Date(load_default=None, validate=DATES)
     group_by = fields.String(
         load_default="day", validate=validate.OneOf(("day", "model", "operation", "tier"))
     )

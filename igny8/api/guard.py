@@ -1,0 +1,68 @@
+"""Input no database can store is refused before any view sees it: NUL characters and
+lone surrogates in any string, integers beyond what an integer column holds, ids in paths
+past that range (404). Bodies are capped by MAX_CONTENT_LENGTH (413)."""
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+from .errors import ApiError
+
+# An INTEGER column on PostgreSQL holds 32 bits (SQLite's hold 64): the narrower rules.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> in a route: an id no column can hold matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def problem(value, where: str = "") -> str | None:
+    """Why a value parsed from a request cannot be stored, or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{where or 'a string'} contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where or 'a string'} is not valid Unicode (a lone surrogate)"
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        return f"{where or 'a number'} is out of range ({INT_MIN} to {INT_MAX})"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = problem(key, where) or problem(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found = problem(item, f"{where}[{n}]")
+            if found:
+                return found
+    return None
+
+
+def check_request() -> None:
+    """Before every request: its query string and form fields (admin sign-in included)
+    and, under /api/v1, its JSON body; a 422 validation_error."""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for source in sources:
+        for key, values in source.lists():
+            for value in (key, *values):
+                found = problem(value, key)
+                if found:
+                    raise ApiError(422, found)
+    if request.path.startswith("/api/") and request.is_json and request.content_length:
+        try:
+            body = request.get_json(silent=True)
+        except Exception:  # noqa: BLE001 - malformed JSON is the view's 400 to give
+            return
+        found = problem(body, "body")
+        if found:
+            raise ApiError(422, found)

@@ -74,9 +74,8 @@ class _Budget:
 
 def _budget() -> _Budget:
     budget = _BUDGET.get(None)
-    if budget is None:  # rendered outside ``render`` (e.g. by Jinja's own API): default bounds
-        budget = _Budget(Limits())
-        _BUDGET.set(budget)
+    if budget is None:  # rendered outside ``render`` (Jinja's own API): sizes are still
+        return _Budget(Limits())  # bounded; steps are counted per render only in ``render``
     return budget
 
 

@@ -113,3 +113,11 @@ def test_an_admin_saved_global_prompt_is_checked_like_a_tenants(app, admin):  # 
     assert "unknown variable(s) secret_sauce" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Prompt).filter_by(template="{{ secret_sauce }}").count() == 0
+
+
+def test_renders_outside_render_are_still_size_bounded_and_do_not_share_a_budget():
+    template = ENV.from_string("{{ x * n }}")
+    for _ in range(3):  # steps are not carried from one render to the next
+        assert template.render(x="ab", n=2) == "abab"
+    with pytest.raises(LimitExceeded):
+        template.render(x="ab", n=10**8)

@@ -15,6 +15,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(test_config=None):
     """The app factory: config, database, plugins, API, admin and CLI, nothing shared between apps."""
     from . import admin, api, assets, cli, config, database, models, ratelimits  # noqa: F401  (models registers tables)
+    from .api.guard import BoundedInt
     from .extensions import db, login_manager, migrate
     from .plugins import Plugins
 
@@ -28,8 +29,6 @@ def create_app(test_config=None):
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
     )
     config.load(app, test_config)
-    from .api.guard import BoundedInt
-
     app.url_map.converters["int"] = BoundedInt  # before any route: ids a column can hold
     app.json.sort_keys = False  # keep the documented field order in responses
     os.makedirs(app.instance_path, exist_ok=True)

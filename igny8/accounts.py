@@ -17,6 +17,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def normal_email(email: str) -> str:
+    """E-mails are stored and compared as this: trimmed, lower-case."""
+    return email.strip().lower()
+
+
 def lock(account_id: int) -> None:
     """Start a transaction that writes for the account alone until it commits, so a plan
     limit counted in it holds against concurrent requests in any process: the account's
@@ -57,7 +62,7 @@ def active_token(token: str) -> ApiToken | None:
 
 def find_user(email: str) -> User | None:
     return db.session.execute(
-        select(User).where(User.email == email.strip().lower())
+        select(User).where(User.email == normal_email(email))
     ).scalar_one_or_none()
 
 
@@ -97,7 +102,7 @@ def create_user(
     account: Account | None = None,
     is_superuser: bool = False,
 ) -> User:
-    user = User(email=email.strip().lower(), account=account, is_superuser=is_superuser)
+    user = User(email=normal_email(email), account=account, is_superuser=is_superuser)
     if password:
         set_password(user, password)
     db.session.add(user)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpx
+from flask import current_app
 
 MAX_REDIRECTS = 5
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -63,10 +64,22 @@ def _literal(host: str) -> Address | None:
         return None
 
 
-def refusal(url: str, allowed: Allowed) -> str | None:
+NOT_PUBLIC = (
+    "points at a loopback, private, link-local, multicast or reserved address; "
+    "publishing only reaches public hosts"
+)
+
+
+def configured() -> Allowed:
+    """The app's allow-list (OUTBOUND_ALLOW_HOSTS)."""
+    return Allowed(current_app.config["OUTBOUND_ALLOW_HOSTS"])
+
+
+def refusal(url: str, allowed: Allowed | None = None) -> str | None:
     """Why a URL given by a tenant cannot be a target, judged without DNS (its host is an
     address that is not public, or a name no DNS answer may make public, like localhost);
     None when it may be. The address is checked again, resolved, when it is used."""
+    allowed = allowed if allowed is not None else configured()
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
@@ -79,12 +92,6 @@ def refusal(url: str, allowed: Allowed) -> str | None:
     if ip is None and (host.lower().rstrip(".") == "localhost" or host.endswith(".localhost")):
         return NOT_PUBLIC
     return None
-
-
-NOT_PUBLIC = (
-    "points at a loopback, private, link-local, multicast or reserved address; "
-    "publishing only reaches public hosts"
-)
 
 
 def vet(host: str, port: int, allowed: Allowed, resolve: Callable = socket.getaddrinfo) -> str:
@@ -129,11 +136,13 @@ class GuardedTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def client(allow_hosts: Iterable[str] | str = (), **kwargs) -> httpx.Client:
-    """An httpx.Client for tenant-chosen URLs: public hosts only (plus ``allow_hosts``),
-    redirects followed (each one vetted), at most MAX_REDIRECTS of them."""
+def client(allow_hosts: Iterable[str] | str | None = None, **kwargs) -> httpx.Client:
+    """An httpx.Client for tenant-chosen URLs: public hosts only (plus ``allow_hosts``, by
+    default the app's OUTBOUND_ALLOW_HOSTS), redirects followed (each one vetted), at most
+    MAX_REDIRECTS of them."""
+    allowed = Allowed(allow_hosts) if allow_hosts is not None else configured()
     return httpx.Client(
-        transport=GuardedTransport(Allowed(allow_hosts)),
+        transport=GuardedTransport(allowed),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         **kwargs,

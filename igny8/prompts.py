@@ -5,7 +5,7 @@ error, is refused when saved."""
 
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import current_app
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from sqlalchemy import select
 
@@ -90,8 +90,6 @@ def template_for(key: str, account_id: int | None) -> tuple[str, str]:
 
 def limits() -> Limits:
     """PROMPT_MAX_CHARS and PROMPT_MAX_STEPS from the config (docs/security.md)."""
-    if not has_app_context():
-        return Limits()
     config = current_app.config
     return Limits(int(config["PROMPT_MAX_CHARS"]), int(config["PROMPT_MAX_STEPS"]))
 

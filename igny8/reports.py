@@ -133,7 +133,11 @@ def breakdown(
     if not parts:
         return found
     days: dict[str, dict] = {}
-    names = dict(db.session.execute(select(AIModelConfig.id, AIModelConfig.model_name)).all())
+    names = (
+        dict(db.session.execute(select(AIModelConfig.id, AIModelConfig.model_name)).all())
+        if "day_model" in groups
+        else {}
+    )
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
     for row in db.session.execute(statement).mappings():
         item = _sums(row)
@@ -254,7 +258,10 @@ def expensive_calls(
     read)."""
     means = {r["key"]: r["cost_usd"] / r["calls"] for r in by_operation if r["calls"]}
     filters = dict(filters or {})
+    # "+ 0": the account is filtered as rows are read, so the planner keeps to the cost
+    # index rather than reading every call the account made in the range.
     account = filters.pop("account", None)
+    mine = [LOG.account_id + 0 == account] if account else []
     found = []
     for operation, mean in means.items():
         # Read from the top of ix_credit_usage_logs_operation_cost: only calls above the bar.
@@ -273,11 +280,7 @@ def expensive_calls(
                     LOG.cost_usd_total > mean * factor,
                     LOG.created_at >= start,
                     LOG.created_at < end + timedelta(days=1),
-                )
-                .where(
-                    # "+ 0": filtered as read, so the planner keeps to the cost index rather
-                    # than reading every call the account made in the range.
-                    (LOG.account_id + 0 == account) if account else True
+                    *mine,
                 )
                 .order_by(LOG.cost_usd_total.desc())
                 .limit(limit),

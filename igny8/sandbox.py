@@ -37,7 +37,7 @@ _SEQUENCES = (str, list, tuple)
 
 class _Budget:
     def __init__(self, limits: Limits):
-        self.limits, self.steps, self.chars = limits, 0, 0
+        self.limits, self.steps = limits, 0
 
     def step(self) -> None:
         self.steps += 1

@@ -5,11 +5,9 @@ import threading
 
 import pytest
 from content_support import KEYWORDS, Api, use_offline
-from flask import Blueprint, request
 from metering_support import ScriptedProvider, add_model, scripted_plugin
+from test_api_runs import EchoRoute
 
-from igny8 import hookimpl
-from igny8.api.runs import execute
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings, OperationRun, Task
 
@@ -73,18 +71,6 @@ class Gate(ScriptedProvider):
         self.entered.set()
         assert self.gate.wait(10)
         return super().complete(request, credential)
-
-
-class EchoRoute:
-    @hookimpl
-    def igny8_register_blueprints(self, app):
-        bp = Blueprint("echo_route", __name__, url_prefix="/api/v1/echo")
-
-        @bp.post("/")
-        def echo():
-            return execute("echo", request.get_json()["items"])
-
-        app.register_blueprint(bp)
 
 
 def test_a_duplicate_mid_run_waits_for_the_first_answer(make_app, tenant_factory_for):

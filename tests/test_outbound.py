@@ -146,7 +146,7 @@ def test_every_redirect_is_vetted(redirector):
 
 
 def test_without_the_allow_list_loopback_is_refused_before_connecting(redirector):
-    with outbound.client(timeout=5) as client, pytest.raises(outbound.BlockedAddress):
+    with outbound.client((), timeout=5) as client, pytest.raises(outbound.BlockedAddress):
         client.get(redirector.url)
     assert redirector.hits == []
 

@@ -401,6 +401,9 @@ def _batches(query, size: int, key):
         last, offset = (rows[-1][0] if key is not None else None), offset + len(rows)
 
 
+CHUNK_ROWS = 500  # rows per piece of a streamed download (not one piece per row)
+
+
 def _csv_lines(titles, rows):
     out = io.StringIO()
     writer = csv.writer(out)
@@ -415,7 +418,7 @@ def _csv_lines(titles, rows):
     yield flush()
     for n, row in enumerate(rows, 1):
         writer.writerow(["" if v is None else _jsonable(v) for v in row])
-        if n % 500 == 0:
+        if n % CHUNK_ROWS == 0:
             yield flush()
     yield flush()
 
@@ -425,7 +428,7 @@ def _json_lines(columns, rows):
     for n, row in enumerate(rows):
         item = dict(zip(columns, (_jsonable(v) for v in row), strict=True))
         chunk.append(("," if n else "") + "\n" + json.dumps(item, default=str))
-        if len(chunk) == 500:  # a chunk per 500 rows, as for CSV: not one per row
+        if len(chunk) == CHUNK_ROWS:
             yield "".join(chunk)
             chunk.clear()
     chunk.append("\n]\n")

@@ -160,7 +160,7 @@ class UserView(SecuredModelView):
     form_extra_fields = {"password": PasswordField("Password (leave blank to keep)")}
 
     def on_model_change(self, form, model, is_created):
-        model.email = model.email.strip().lower()  # e-mails are compared lower-case
+        model.email = accounts.normal_email(model.email)
         if form.password.data:
             accounts.set_password(model, form.password.data)
         elif not model.is_active:

@@ -30,11 +30,8 @@ POLL_SECONDS = 0.1
 
 def fingerprint() -> str:
     """sha256 of the request as the client sent it: method, route, path parameters, body."""
-    try:
-        body = request.get_json(silent=True) if request.data else None
-    except Exception:  # noqa: BLE001 - an unreadable body is fingerprinted as its bytes
-        body = None
-    if body is None and request.data:
+    body = request.get_json(silent=True) if request.data else None
+    if body is None and request.data:  # not JSON: fingerprinted as its text
         body = request.get_data(as_text=True)
     canonical = json.dumps(
         {
@@ -77,9 +74,7 @@ def claim_or_replay():
     deadline = time.monotonic() + float(current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
     while True:
         row = db.session.execute(
-            select(IdempotentRequest).where(
-                IdempotentRequest.account_id == account_id, IdempotentRequest.key == key
-            )
+            select(IdempotentRequest).where(_claimed(key))
         ).scalar_one_or_none()
         if row is None:
             db.session.add(IdempotentRequest(account_id=account_id, key=key, fingerprint=mine))
@@ -107,14 +102,13 @@ def store(response: Response) -> Response:
     key = g.pop("idempotency_key", None)
     if key is None:
         return response
-    db.session.rollback()  # nothing half-done of the view's may ride along
-    claimed = (IdempotentRequest.account_id == g.account.id) & (IdempotentRequest.key == key)
     if response.status_code >= 500:
-        db.session.execute(delete(IdempotentRequest).where(claimed))
-    else:
-        row = db.session.execute(select(IdempotentRequest).where(claimed)).scalar_one()
-        row.state, row.status_code = "done", response.status_code
-        row.content_type, row.body = response.content_type, response.get_data(as_text=True)
+        _free(key)
+        return response
+    db.session.rollback()  # nothing half-done of the view's may ride along
+    row = db.session.execute(select(IdempotentRequest).where(_claimed(key))).scalar_one()
+    row.state, row.status_code = "done", response.status_code
+    row.content_type, row.body = response.content_type, response.get_data(as_text=True)
     db.session.commit()
     return response
 
@@ -122,12 +116,16 @@ def store(response: Response) -> Response:
 def release(error=None) -> None:
     """When the request ended in an exception no response was made from: free the key."""
     key = g.pop("idempotency_key", None)
-    if key is None:
-        return
+    if key is not None:
+        _free(key)
+
+
+def _claimed(key: str):
+    return (IdempotentRequest.account_id == g.account.id) & (IdempotentRequest.key == key)
+
+
+def _free(key: str) -> None:
+    """Give the key back (the request it was claimed for did not finish)."""
     db.session.rollback()
-    db.session.execute(
-        delete(IdempotentRequest).where(
-            IdempotentRequest.account_id == g.account.id, IdempotentRequest.key == key
-        )
-    )
+    db.session.execute(delete(IdempotentRequest).where(_claimed(key)))
     db.session.commit()

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from .. import outbound
@@ -30,47 +29,47 @@ class Strict(Schema):
 
 def publishing_target(url: str) -> None:
     """Where publishing may send requests: not inside the server's network (igny8.outbound)."""
-    reason = outbound.refusal(url, outbound.Allowed(current_app.config["OUTBOUND_ALLOW_HOSTS"]))
+    reason = outbound.refusal(url)
     if reason:
         raise ValidationError(reason)
 
 
-def target_url(**kwargs) -> fields.Url:
+def url_field(*checks, **kwargs) -> fields.Url:
+    """An http(s) URL that fits its 500-character column, and passes ``checks``."""
     return fields.Url(
-        allow_none=True,
         schemes={"http", "https"},
         require_tld=False,
-        validate=[validate.Length(max=500), publishing_target],
+        validate=[validate.Length(max=500), *checks],
         **kwargs,
     )
 
 
-SITE_URL = {
-    "schemes": {"http", "https"},
-    "require_tld": False,
-    "validate": validate.Length(max=500),
-}
+def too_many_keywords(plan, **details) -> ApiError:
+    """The plan's keyword limit, as the API refuses a request past it."""
+    return ApiError(
+        403, f"the {plan.name} plan allows {plan.max_keywords} keywords per site", details=details
+    )
 
 
 class SiteIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    url = fields.Url(required=True, **SITE_URL)
-    wp_url = target_url(load_default=None)
+    url = url_field(required=True)
+    wp_url = url_field(publishing_target, allow_none=True, load_default=None)
     wp_username = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=200)
     )
     wp_app_password = fields.String(load_default=None, allow_none=True, load_only=True)
-    webhook_url = target_url(load_default=None)
+    webhook_url = url_field(publishing_target, allow_none=True, load_default=None)
     webhook_secret = fields.String(load_default=None, allow_none=True, load_only=True)
 
 
 class SiteUpdateIn(Strict):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    url = fields.Url(**SITE_URL)
-    wp_url = target_url()
+    url = url_field()
+    wp_url = url_field(publishing_target, allow_none=True)
     wp_username = fields.String(allow_none=True, validate=validate.Length(max=200))
     wp_app_password = fields.String(allow_none=True, load_only=True)
-    webhook_url = target_url()
+    webhook_url = url_field(publishing_target, allow_none=True)
     webhook_secret = fields.String(allow_none=True, load_only=True)
 
 
@@ -109,11 +108,7 @@ class KeywordsIn(Strict):
         if isinstance(keywords, list):
             plan = current_account().plan
             if len(keywords) > plan.max_keywords:
-                raise ApiError(
-                    403,
-                    f"the {plan.name} plan allows {plan.max_keywords} keywords per site",
-                    details={"sent": len(keywords)},
-                )
+                raise too_many_keywords(plan, sent=len(keywords))
             if len(keywords) > MAX_KEYWORDS_PER_REQUEST:
                 raise ValidationError(
                     f"at most {MAX_KEYWORDS_PER_REQUEST} keywords per request", "keywords"

@@ -11,7 +11,7 @@ from . import serialize
 from .auth import current_account
 from .errors import ApiError
 from .pagination import paginate
-from .schemas import KeywordsIn, PageQuery, SiteIn, SiteUpdateIn
+from .schemas import KeywordsIn, PageQuery, SiteIn, SiteUpdateIn, too_many_keywords
 from .scoping import get_owned, owned, owned_site
 from .validation import documented
 
@@ -109,12 +109,7 @@ def register(bp):
                 )
             )
         if len(existing) > account.plan.max_keywords:
-            raise ApiError(
-                403,
-                f"the {account.plan.name} plan allows {account.plan.max_keywords} "
-                f"keywords per site",
-                details={"would_have": len(existing)},
-            )
+            raise too_many_keywords(account.plan, would_have=len(existing))
         db.session.add_all(created)
         db.session.commit()
         return jsonify(

@@ -6,7 +6,6 @@ import json
 import os
 
 import httpx
-from flask import current_app
 
 from igny8 import outbound
 from igny8.api import serialize
@@ -26,7 +25,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def _client(**kwargs) -> httpx.Client:
     """Public hosts only, each redirect vetted (igny8.outbound), plus what the operator allows."""
-    return outbound.client(current_app.config["OUTBOUND_ALLOW_HOSTS"], timeout=TIMEOUT, **kwargs)
+    return outbound.client(timeout=TIMEOUT, **kwargs)
 
 
 def _check(response: httpx.Response, what: str) -> dict:
@@ -38,7 +37,7 @@ def _check(response: httpx.Response, what: str) -> dict:
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        raise PublishError(f"{what}: the server did not answer with a JSON object") from None
+        raise PublishError(f"{what}: the server did not answer with a JSON object")
     return answer
 
 

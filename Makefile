@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test bench install browser clean
 
@@ -15,7 +17,7 @@ run: install
 	IGNY8_SESSION_COOKIE_SECURE=false $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium and ChromeDriver for the admin browser test (no browser download).
 browser:

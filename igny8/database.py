@@ -1,8 +1,29 @@
-"""Database set-up per app: SQLite pragmas (WAL, foreign keys, busy timeout)."""
+"""Database set-up per app: SQLite pragmas (WAL, foreign keys, busy timeout); whether a
+session's transaction has written anything yet."""
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .extensions import db
+
+_WROTE = "igny8_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, _flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def holds_writes(session) -> bool:
+    """Whether the session's open transaction has flushed a write (so ending it is a commit
+    of real work, not just of reads)."""
+    return bool(session.info.get(_WROTE))
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

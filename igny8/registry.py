@@ -54,6 +54,9 @@ class Operation:
     # prepare(items) -> work items: how the caller's items (e.g. keyword ids) become units of
     # work (e.g. batches). Every path (API, CLI, automation) passes plain items.
     prepare: Callable | None = field(default=None, compare=False, hash=False)
+    # on_failure(ctx, item, error) -> None: records a failed item (error: {"code", "message"})
+    # after the engine rolled the item's writes back; the engine commits what it writes.
+    on_failure: Callable | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self):
         _check_key("operation", self.key)

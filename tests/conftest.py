@@ -1,13 +1,13 @@
 """Fixtures after Flask's tutorial (app, client, runner), run on SQLite and on PostgreSQL.
 
-Every test that uses ``app`` runs twice: ``[sqlite]`` on a copy of a migrated template
-file, ``[postgresql]`` in a schema of its own created for this test session (from
-IGNY8_TEST_DATABASE_URL) and truncated after each test. Without that variable the
-PostgreSQL runs are skipped with the reason.
+Every test that uses ``app`` runs twice: ``[sqlite]`` on a migrated file and
+``[postgresql]`` in a schema of its own (from IGNY8_TEST_DATABASE_URL), each created once
+per test session, with one app built on it; before each test the database is put back
+to its seeded state and the app's config and plugins to what they were when built.
+Without that variable the PostgreSQL runs are skipped with the reason.
 """
 
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 
@@ -58,57 +58,139 @@ def migrate(database_url, instance_path):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("template")
-    path = folder / "template.db"
-    migrate(f"sqlite:///{path}", folder)
-    return path
+class TestDatabase:
+    """A migrated database shared by a whole test session, put back to its seeded state
+    (a snapshot of every table's rows, taken once) before each test: deleting and
+    re-inserting a few dozen rows is far cheaper than migrating or copying a database."""
 
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url)
+        self.snapshot: dict = {}
 
-@dataclass
-class PostgresSchema:
-    url: str
-    engine: object
+    def take_snapshot(self) -> None:
+        with self.engine.connect() as conn:
+            self.snapshot = {
+                t.name: [dict(r._mapping) for r in conn.execute(t.select())]
+                for t in db.metadata.sorted_tables
+            }
 
-    def truncate(self):
-        # DELETE is much faster than TRUNCATE on tables this small.
+    def reset(self, seeded: bool = True) -> None:
         with self.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            if seeded:
+                for table in db.metadata.sorted_tables:
+                    if self.snapshot.get(table.name):
+                        conn.execute(table.insert(), self.snapshot[table.name])
+                if conn.dialect.name == "postgresql":  # a test may have recreated a sequence
+                    conn.execute(text(self._sequences_past_snapshot))
+
+    @property
+    def _sequences_past_snapshot(self) -> str:
+        last = {
+            name: max(r["id"] for r in rows)
+            for name, rows in self.snapshot.items()
+            if rows and "id" in rows[0]
+        }
+        calls = ", ".join(
+            f"setval(pg_get_serial_sequence('{name}', 'id'), {n})" for name, n in last.items()
+        )
+        return f"SELECT {calls}"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class SharedApp:
+    """One app per database for the whole session, built and seeded once. Before each
+    test its config and plugins are put back as built and its rate-limit counts cleared,
+    so a test sees the same app a fresh one would be."""
+
+    def __init__(self, database: TestDatabase, instance_path):
+        self.database = database
+        self.app = create_app(app_config(database.url, instance_path))
+        with self.app.app_context():
+            seed.seed_catalog()
+            db.session.commit()
+        database.take_snapshot()
+        self.config = dict(self.app.config)
+        manager = self.app.extensions["igny8"]
+        self.plugins = {
+            name: (plugin, manager.info[name]) for name, plugin in manager.pm.list_name_plugin()
+        }
+
+    def restore(self) -> None:
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config)
+        manager = app.extensions["igny8"]
+        for name, _plugin in manager.pm.list_name_plugin():
+            if name not in self.plugins:
+                manager.unregister(name)
+        for name, (plugin, info) in self.plugins.items():
+            if not manager.pm.has_plugin(name):
+                manager.pm.register(plugin, name=name)
+                manager.info[name] = info
+        app.extensions["igny8_limiter"].reset()
+
+    def close(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+        self.database.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgres_schema(tmp_path_factory):
+def sqlite_shared(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sqlite")
+    url = f"sqlite:///{folder / 'igny8.db'}"
+    migrate(url, folder)
+    shared = SharedApp(TestDatabase(url), folder)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_shared(tmp_path_factory):
     if not PG_URL:
         pytest.skip("IGNY8_TEST_DATABASE_URL is not set: PostgreSQL runs skipped")
     schema = f"igny8_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    # Named after the schema, so a test can tell this session's connections from another's.
+    url = make_url(PG_URL).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
     url = url.render_as_string(hide_password=False)
-    migrate(url, tmp_path_factory.mktemp("pg-instance"))
-    engine = create_engine(url)
+    folder = tmp_path_factory.mktemp("pg-instance")
     try:
-        yield PostgresSchema(url, engine)
+        migrate(url, folder)
+        shared = SharedApp(TestDatabase(url), folder)
+        yield shared
+        shared.close()
     finally:
-        engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        path = tmp_path / "igny8.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        schema = request.getfixturevalue("postgres_schema")
-        yield schema.url
-        schema.truncate()
+def shared(request):
+    """This test's database (reset to its seeded state) and the session's app on it."""
+    shared = request.getfixturevalue(f"{request.param}_shared")
+    shared.database.reset()
+    shared.restore()
+    yield shared
+    with shared.app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def database_url(shared):
+    return shared.database.url
 
 
 @pytest.fixture
@@ -119,12 +201,16 @@ def instance_path(tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url, instance_path):
-    """Build an app on this test's database (extra config as keyword arguments)."""
+def make_app(request, shared, instance_path):
+    """Build a new app on this test's database (extra config as keyword arguments); for
+    tests that change what only a new app reads. A test's first app made with
+    ``seeded=False`` (and no ``app``) starts from an empty database, as after migrating."""
     built = []
 
     def make(seeded=True, **extra):
-        app = create_app(app_config(database_url, instance_path, **extra))
+        if not seeded and not built and "app" not in request.fixturenames:
+            shared.database.reset(seeded=False)
+        app = create_app(app_config(shared.database.url, instance_path, **extra))
         if seeded:
             with app.app_context():
                 seed.seed_catalog()
@@ -141,8 +227,8 @@ def make_app(database_url, instance_path):
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app()
+def app(shared):
+    return shared.app
 
 
 @pytest.fixture

@@ -366,7 +366,8 @@ def test_a_streamed_export_leaves_no_transaction_open(app, admin, history):  # n
                 db.session.execute(
                     text(
                         "SELECT state || ': ' || left(query, 80) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid()"
+                        "AND pid <> pg_backend_pid() "
+                        "AND application_name = current_setting('application_name')"
                     )
                 )
                 .scalars()

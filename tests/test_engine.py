@@ -6,7 +6,7 @@ import pytest
 from metering_support import ScriptedProvider, add_model, scripted_plugin
 from sqlalchemy import func, select
 
-from igny8 import modules
+from igny8 import hookimpl, modules
 from igny8.ai.engine import IdempotencyConflict, OperationRefused, run_operation
 from igny8.ai.provider import ProviderError
 from igny8.ai.usage import Usage
@@ -17,8 +17,10 @@ from igny8.models import (
     CreditTransaction,
     CreditUsageLog,
     GlobalIntegrationSettings,
+    Keyword,
     OperationRun,
 )
+from igny8.registry import Operation
 
 
 @pytest.fixture
@@ -263,3 +265,58 @@ def test_more_usage_than_held_is_unbilled(app, make_tenant, provider):
         assert (log.credits_used, log.credits_unbilled) == (3, 4)
         assert balance(tenant.account_id) == 0
         assert audit.audit() == []
+
+
+def test_the_engine_owns_each_items_transaction(app, tenant, provider, plugins):
+    """Writes before a metered call stay in the item's transaction (committed first only on
+    SQLite, one writer at a time), reads-only transactions end before the call; a failed
+    item's writes are rolled back and on_failure's are committed."""
+    seen = []
+    provider.complete = _watching(provider.complete, seen)
+    provider.script = [provider.default, ProviderError("invalid_request", "refused")]
+
+    def handler(ctx, item):
+        if item == "write":
+            db.session.add(keyword(ctx, "written by the handler"))
+            db.session.flush()
+        return {"text": ctx.text([{"role": "user", "content": item}]).output}
+
+    def on_failure(ctx, item, error):
+        db.session.add(keyword(ctx, f"failed {error['code']}"))
+
+    plugins.register(
+        _operation_plugin(
+            Operation("tx", "writer", "text", "Tx", handler=handler, on_failure=on_failure)
+        ),
+        "tx_plugin",
+    )
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+        outcome = run_operation(tenant.account_id, "tx", ["read", "write"], site_id=tenant.site_id)
+        assert [r["status"] for r in outcome.results] == ["succeeded", "failed"]
+        names = set(db.session.execute(select(Keyword.keyword)).scalars())
+    # read-only: no transaction over the call; writes: kept open except on SQLite
+    assert seen == [False, not sqlite]
+    assert "failed invalid_request" in names
+    assert ("written by the handler" in names) == sqlite
+
+
+def keyword(ctx, text):
+    return Keyword(account_id=ctx.account_id, site_id=ctx.site_id, keyword=text)
+
+
+def _watching(complete, seen):
+    def watched(request, credential):
+        seen.append(db.session().in_transaction())
+        return complete(request, credential)
+
+    return watched
+
+
+def _operation_plugin(operation):
+    class Plugin:
+        @hookimpl
+        def igny8_register_operations(self, register):
+            register(operation)
+
+    return Plugin()

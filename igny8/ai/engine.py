@@ -3,6 +3,11 @@
 ``run_operation`` records an OperationRun, refuses a switched-off module, replays a
 seen Idempotency-Key, resolves the model, and runs the operation's handler for each
 item; one item's failure does not stop the others (the run is then ``partial``).
+
+The engine owns the session's transactions: each item's writes are committed when its
+handler returns and rolled back when it raises, after which the operation's
+``on_failure(ctx, item, error)`` records the failure (e.g. a task marked ``failed`` so
+that it is retried) in a transaction of its own. Handlers and the meter never commit.
 """
 
 import logging
@@ -16,6 +21,7 @@ from .. import modules, prompts, registry
 from ..billing import ledger
 from ..billing.credits import CreditRate
 from ..billing.pricing import PriceCard
+from ..database import holds_writes
 from ..extensions import db
 from ..models import (
     Account,
@@ -152,12 +158,25 @@ class OperationContext:
         """The operation's prompt (the account's override, else the global one), rendered."""
         return prompts.render(key, self.account_id, **variables)
 
+    def _before_call(self) -> None:
+        """No transaction is left open over a provider call unless it holds the item's
+        writes: those stay in the item's transaction until the handler returns, except
+        on SQLite, which allows one writer at a time while the meter writes on a
+        connection of its own, so there they are committed first."""
+        session = db.session()
+        if session.in_transaction() and (
+            not holds_writes(session) or session.get_bind().dialect.name == "sqlite"
+        ):
+            session.commit()
+
     def text(
         self, messages, *, json=False, schema=None, parse=None, model=None, max_tokens=None
     ) -> CallResult:
         p = self.parameters
+        choice = self.choice(model)
+        self._before_call()
         return self.meter.text(
-            self.choice(model),
+            choice,
             messages,
             temperature=p.temperature,
             max_tokens=max_tokens or p.max_tokens,
@@ -168,8 +187,10 @@ class OperationContext:
 
     def images(self, prompt, *, n=1, model=None) -> CallResult:
         p = self.parameters
+        choice = self.choice(model)
+        self._before_call()
         return self.meter.images(
-            self.choice(model),
+            choice,
             prompt,
             n=n,
             size=p.image_size,
@@ -303,41 +324,45 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
             continue
         try:
             result = operation.handler(ctx, item) or {}
-            if db.session().in_transaction():
-                db.session.commit()
+            db.session.commit()
             results.append({"item": item, "status": "succeeded", **result})
+            continue
         except ledger.InsufficientCredits as exc:
-            db.session.rollback()
-            stopped = {
+            error = stopped = {
                 "code": "insufficient_credits",
                 "message": f"the balance does not cover this call (needs {exc.needed})",
             }
-            results.append({"item": item, "status": "failed", "error": stopped})
         except prompts.PromptError as exc:  # the template, not the item: stop here
-            db.session.rollback()
-            stopped = {"code": "prompt_error", "message": exc.message, **exc.details}
-            results.append({"item": item, "status": "failed", "error": stopped})
+            error = stopped = {"code": "prompt_error", "message": exc.message, **exc.details}
         except (ProviderError, ItemError) as exc:
-            db.session.rollback()
-            results.append(
-                {
-                    "item": item,
-                    "status": "failed",
-                    "error": {"code": exc.code, "message": exc.message},
-                }
-            )
+            error = {"code": exc.code, "message": exc.message}
         except OutputError as exc:
+            error = {"code": "bad_response", "message": str(exc)}
+        except Exception:
             db.session.rollback()
-            results.append(
-                {
-                    "item": item,
-                    "status": "failed",
-                    "error": {"code": "bad_response", "message": str(exc)},
-                }
+            _record_failure(
+                operation, ctx, item, {"code": "internal_error", "message": "internal error"}
             )
+            raise
+        db.session.rollback()
+        _record_failure(operation, ctx, item, error)
+        results.append({"item": item, "status": "failed", "error": error})
     if progress is not None and items:
         progress(len(items), len(items))
     return _finish(run, meter, results)
+
+
+def _record_failure(operation, ctx, item, error: dict) -> None:
+    """The operation's own record of a failed item, committed on its own; a failure of
+    on_failure itself is logged and never hides the item's error."""
+    if operation.on_failure is None:
+        return
+    try:
+        operation.on_failure(ctx, item, error)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("on_failure of %s failed for item %r", operation.key, item)
 
 
 def _finish(run, meter, results, error=None) -> RunOutcome:

@@ -5,8 +5,8 @@ transaction is held while the provider works; a process killed in between leaves
 a hold that `flask igny8 release-stale-holds` gives back.
 
 The meter writes through a database connection of its own (igny8.billing.writer):
-this is the hot path of the product (see bench/metering.py). The session is committed
-before each call, so the request never holds two write transactions.
+this is the hot path of the product (see bench/metering.py). It never commits or rolls
+back the caller's session: the engine owns that transaction (igny8.ai.engine).
 """
 
 import logging
@@ -119,9 +119,14 @@ class Meter:
             ledger.forget_balance(self.account_id)
 
     def credential(self, provider: Provider):
-        """The provider's key, looked up once per run."""
+        """The provider's key, looked up once per run. A read transaction the look-up
+        begins is ended, so none stays open over the provider call."""
         if provider.name not in self._credentials:
+            session = db.session()
+            began = not session.in_transaction()
             self._credentials[provider.name] = credential_for(provider)
+            if began:
+                session.commit()
         return self._credentials[provider.name]
 
     def text(
@@ -213,8 +218,6 @@ class Meter:
         self, choice: ModelChoice, worst_case: int, invoke, estimate, parse, fits=None
     ) -> CallResult:
         request_id = uuid.uuid4().hex
-        if db.session().in_transaction():
-            db.session.commit()  # the handler's own writes first: one writer at a time
         held = self.writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
         if fits is not None and not fits(held):
             # Not even the prompt fits in the balance: refuse before calling anyone.
@@ -297,7 +300,6 @@ class Meter:
         return CallResult(output, usage, charged, cost, request_id, row_id)
 
     def _fail(self, choice, request_id, held, started, usage, code) -> None:
-        db.session.rollback()
         usage = usage or Usage()
         cost = price(usage, choice.card)
         values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)

@@ -64,7 +64,7 @@ def _contents_without_images(site):
 def _pending_images(site):
     return _ids(
         select(Image.id)
-        .where(Image.site_id == site.id, Image.status == "pending")
+        .where(Image.site_id == site.id, Image.status.in_(("pending", "failed")))
         .order_by(Image.id)
     )
 

@@ -4,7 +4,7 @@ from igny8 import hookimpl
 from igny8.prompts import DefaultPrompt
 from igny8.registry import Module, Operation
 
-from .operation import PROMPT, extract_prompts, generate_image
+from .operation import PROMPT, extract_prompts, generate_image, image_failed
 from .routes import blueprint
 
 MODULE = Module(
@@ -37,6 +37,7 @@ def igny8_register_operations(register):
             model_type="image",
             title="Image generation",
             handler=generate_image,
+            on_failure=image_failed,
         )
     )
 

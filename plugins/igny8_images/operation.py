@@ -8,7 +8,6 @@ from sqlalchemy import delete
 
 from igny8.ai.engine import ItemError
 from igny8.ai.output import parse_json
-from igny8.ai.provider import ProviderError
 from igny8.extensions import db
 from igny8.models import Content, GlobalIntegrationSettings, Image
 from igny8.text import plain_text
@@ -115,15 +114,18 @@ def generate_image(ctx, image_id) -> dict:
     image = ctx.owned(Image, image_id)
     if image.status == "generated":
         raise ItemError("conflict", f"image {image_id} is already generated")
-    try:
-        generated = ctx.images(image.prompt, n=1).output.images[0]
-    except ProviderError as exc:
-        image.status, image.error = "failed", f"{exc.code}: {exc.message}"
-        db.session.commit()
-        raise
+    generated = ctx.images(image.prompt, n=1).output.images[0]
     if generated.data:
         image.file_path = _save(image, generated.data)
     image.url = generated.url
     image.status, image.error = "generated", None
     db.session.flush()
     return {"image_id": image.id, "file_path": image.file_path, "url": image.url}
+
+
+def image_failed(ctx, image_id, error) -> None:
+    """A failed image is marked so (the pipeline generates it again on its next run)."""
+    if error["code"] in ("not_found", "conflict"):
+        return
+    image = ctx.owned(Image, image_id)
+    image.status, image.error = "failed", f"{error['code']}: {error['message']}"

@@ -3,7 +3,7 @@
 from igny8 import hookimpl
 from igny8.registry import Module, Operation
 
-from .routes import blueprint, publish_item
+from .routes import blueprint, publish_failed, publish_item
 
 MODULE = Module(
     key="publisher",
@@ -26,6 +26,7 @@ def igny8_register_operations(register):
             model_type=None,
             title="Publishing",
             handler=publish_item,
+            on_failure=publish_failed,
         )
     )
 

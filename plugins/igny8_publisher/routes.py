@@ -17,9 +17,8 @@ from igny8.timeutil import utcnow
 from .targets import TARGETS, PublishError
 
 
-def publish_item(ctx, item) -> dict:
-    """Publish one content to a target (item: {"content_id", "target"}; the site's own target
-    when none is given). Publishing again updates the same remote post."""
+def _publication(ctx, item) -> tuple[Site, Content, Publication]:
+    """The item's site, content and publication row (a new one the first time)."""
     site = db.session.get(Site, ctx.site_id)
     content = ctx.owned(Content, item["content_id"])
     target = item.get("target") or site.publish_target
@@ -35,11 +34,17 @@ def publish_item(ctx, item) -> dict:
             account_id=content.account_id, site_id=site.id, content_id=content.id, target=target
         )
         db.session.add(publication)
+    return site, content, publication
+
+
+def publish_item(ctx, item) -> dict:
+    """Publish one content to a target (item: {"content_id", "target"}; the site's own target
+    when none is given). Publishing again updates the same remote post."""
+    site, content, publication = _publication(ctx, item)
+    target = publication.target
     try:
         remote_id, url = TARGETS[target](site, content, publication)
     except (PublishError, OSError) as exc:
-        publication.status, publication.error = "failed", str(exc)
-        db.session.commit()  # the failure is recorded on the publication
         raise ItemError("publish_failed", str(exc)) from None
     publication.remote_id = remote_id or publication.remote_id
     publication.remote_url = url or publication.remote_url
@@ -52,6 +57,14 @@ def publish_item(ctx, item) -> dict:
         "remote_id": publication.remote_id,
         "remote_url": publication.remote_url,
     }
+
+
+def publish_failed(ctx, item, error) -> None:
+    """A failed publication is recorded on its row (published again on the next run)."""
+    if error["code"] != "publish_failed":
+        return
+    _site, _content, publication = _publication(ctx, item)
+    publication.status, publication.error = "failed", error["message"]
 
 
 def blueprint() -> Blueprint:

@@ -4,7 +4,7 @@ from igny8 import hookimpl
 from igny8.prompts import DefaultPrompt
 from igny8.registry import Module, Operation
 
-from .operation import PROMPT, queue_idea, write_task
+from .operation import PROMPT, queue_idea, task_failed, write_task
 from .routes import blueprint
 
 MODULE = Module(
@@ -37,6 +37,7 @@ def igny8_register_operations(register):
             model_type="text",
             title="Content generation",
             handler=write_task,
+            on_failure=task_failed,
         )
     )
 

@@ -57,7 +57,6 @@ def write_task(ctx, task_id) -> dict:
         covered_keywords=(idea.covered_keywords if idea else []) or [],
         target_word_count=target,
     )
-    task.status = "in_progress"
     task_schema = schema(target)
 
     def parse(result):
@@ -92,6 +91,15 @@ def write_task(ctx, task_id) -> dict:
     task.status, task.error = "completed", None
     db.session.flush()
     return {"content_id": content.id, "word_count": content.word_count, "target_word_count": target}
+
+
+def task_failed(ctx, task_id, error) -> None:
+    """A task whose article could not be written is marked failed (the pipeline and the
+    API write it again)."""
+    if error["code"] == "not_found":
+        return
+    task = ctx.owned(Task, task_id)
+    task.status, task.error = "failed", f"{error['code']}: {error['message']}"
 
 
 def queue_idea(ctx, idea_id) -> dict:

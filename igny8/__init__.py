@@ -14,7 +14,18 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(test_config=None):
     """The app factory: config, database, plugins, API, admin and CLI, nothing shared between apps."""
-    from . import admin, api, assets, cli, config, database, models, ratelimits  # noqa: F401  (models registers tables)
+    from . import (  # noqa: F401  (models registers tables)
+        admin,
+        api,
+        assets,
+        cli,
+        config,
+        database,
+        models,
+        ratelimits,
+        registry,
+        routing,
+    )
     from .api.guard import BoundedInt
     from .extensions import db, login_manager, migrate
     from .plugins import Plugins
@@ -47,7 +58,8 @@ def create_app(test_config=None):
     app.extensions["igny8"] = plugins
 
     api.init_app(app)
-    plugins.pm.hook.igny8_register_blueprints(app=app)
+    registry.check(plugins.pm)  # a malformed registration fails here, not mid-request
+    routing.init_app(app, plugins.pm)
     assets.init_app(app)
     admin.init_app(app)
     cli.init_app(app)

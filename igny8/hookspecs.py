@@ -21,17 +21,17 @@ def igny8_report_usage(provider, model, response):
 
 @hookspec
 def igny8_register_modules(register):
-    """Call ``register(Module(key, title, description))`` for each switchable content module."""
+    """Call ``register(Module(...))`` for each switchable content module, with its operations, routes and admin views."""
 
 
 @hookspec
 def igny8_register_operations(register):
-    """Call ``register(Operation(...))`` for each metered AI operation of a module."""
+    """Call ``register(Operation(..., module=key))`` for an operation added to a registered module."""
 
 
 @hookspec
 def igny8_default_prompts():
-    """Return ``{prompt_key: template}`` for the operations the plugin brings."""
+    """Return ``{prompt_key: DefaultPrompt | str}`` for prompts not declared on an Operation."""
 
 
 @hookspec

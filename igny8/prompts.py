@@ -3,8 +3,6 @@ account's row overriding the global one. Templates are Jinja in a sandbox; each 
 key declares the variables it may use, and a template using any other, or with a syntax
 error, is refused when saved."""
 
-from dataclasses import dataclass
-
 from flask import current_app
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from . import registry
 from .extensions import db
 from .models import Prompt
 from .plugins import current_plugins
+from .registry import DefaultPrompt
 from .sandbox import LOOP, BoundedEnvironment, LimitExceeded, Limits
 
 _ENV = BoundedEnvironment(
@@ -25,14 +24,6 @@ class PromptError(ValueError):
         super().__init__(message)
         self.message = message
         self.details = details or {}
-
-
-@dataclass(frozen=True)
-class DefaultPrompt:
-    """What a plugin's igny8_default_prompts returns per key: the template and its variables."""
-
-    template: str
-    variables: tuple[str, ...]
 
 
 def defaults() -> dict[str, DefaultPrompt]:

@@ -1,5 +1,5 @@
 """The catalog `flask igny8 init` seeds: plans, the AI models the loaded provider plugins
-declare (with their prices), operation costs.
+declare (with their prices), the minimum credits the loaded operations declare.
 
 Seeding only adds what is missing; it never changes a row an admin may have edited.
 """
@@ -28,17 +28,6 @@ PLANS = [
     ("growth", "Growth", 2000, True, 10, 5000),
     ("scale", "Scale", 5000, True, 50, 20000),
 ]
-
-
-OPERATION_COSTS = {
-    "clustering": 2,
-    "idea_generation": 1,
-    "content_generation": 3,
-    "image_prompt_extraction": 1,
-    "image_generation": 1,
-    "optimization": 1,
-    "linking": 1,
-}
 
 
 def _missing(column, wanted):
@@ -118,14 +107,16 @@ def seed_models(providers) -> int:
     return len(missing)
 
 
-def seed_operation_costs() -> int:
-    missing = _missing(CreditCostConfig.operation, list(OPERATION_COSTS))
-    for operation in missing:
+def seed_operation_costs(operations) -> int:
+    """A cost row for each metered operation, with the minimum credits it declares."""
+    metered = {key: op for key, op in operations.items() if op.model_type is not None}
+    missing = _missing(CreditCostConfig.operation, sorted(metered))
+    for key in missing:
         db.session.add(
             CreditCostConfig(
-                operation=operation,
-                min_credits=OPERATION_COSTS[operation],
-                display_name=operation.replace("_", " ").capitalize(),
+                operation=key,
+                min_credits=metered[key].min_credits,
+                display_name=metered[key].title,
                 is_active=True,
             )
         )
@@ -146,17 +137,20 @@ def seed_module_settings(module_keys) -> int:
     return len(missing)
 
 
-def seed_catalog(module_keys=None, providers=None) -> dict[str, int]:
+def seed_catalog(module_keys=None, providers=None, operations=None) -> dict[str, int]:
     """Add every missing catalog row; returns how many of each were created. By default
     for what the app's plugins register."""
+    pm = current_plugins().pm
     if module_keys is None:
-        module_keys = registry.modules(current_plugins().pm)
+        module_keys = registry.modules(pm)
     if providers is None:
-        providers = registry.providers(current_plugins().pm)
+        providers = registry.providers(pm)
+    if operations is None:
+        operations = registry.operations(pm)
     created = {
         "plans": seed_plans(),
         "models": seed_models(providers),
-        "operation_costs": seed_operation_costs(),
+        "operation_costs": seed_operation_costs(operations),
         "global_settings": seed_global_settings(),
         "module_settings": seed_module_settings(module_keys),
     }

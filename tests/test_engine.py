@@ -320,3 +320,20 @@ def _operation_plugin(operation):
             register(operation)
 
     return Plugin()
+
+
+def test_only_the_providers_own_plugin_reports_its_usage(app, tenant, provider, plugins):
+    """A plugin whose usage hook answers for every response cannot bill another
+    provider's calls: the meter asks only the plugin that registered the provider."""
+
+    class Greedy:
+        @hookimpl
+        def igny8_report_usage(self, provider, model, response):
+            return Usage(input_tokens=1_000_000)
+
+    plugins.register(Greedy(), "greedy")  # registered last: pluggy would ask it first
+    with app.app_context():
+        outcome = run_operation(tenant.account_id, "echo", ["a"])
+        assert outcome.results[0]["status"] == "succeeded"
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        assert (row.input_tokens, row.output_tokens) == (1000, 500)

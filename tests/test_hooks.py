@@ -6,6 +6,8 @@ import pytest
 from flask import Blueprint, jsonify
 
 from igny8 import hookimpl, registry
+from igny8.ai.provider import Provider
+from igny8.ai.usage import Usage
 from igny8.registry import HealthCheck, HealthResult, Module, Operation
 
 
@@ -17,10 +19,11 @@ def plugin(name, **hooks):
     return module
 
 
-class FakeProvider:
+class FakeProvider(Provider):
+    model_types = ("text",)
+
     def __init__(self, name):
         self.name = name
-        self.model_types = ("text",)
 
 
 def test_hook_register_providers(app, plugins):
@@ -35,21 +38,40 @@ def test_hook_register_providers(app, plugins):
     )
     with pytest.raises(registry.RegistrationError, match="'acme' is registered twice"):
         registry.providers(plugins.pm)
+    plugins.unregister("p2")
+
+    plugins.register(
+        plugin("p3", igny8_register_providers=lambda register: register(object())), "p3"
+    )
+    with pytest.raises(registry.RegistrationError, match="is not a Provider"):
+        registry.providers(plugins.pm)
 
 
 def test_hook_report_usage(app, plugins):
+    """A provider's responses are read by the plugin that registered it, and by no other."""
+    asked = []
+
     def mine(provider, model, response):
-        return {"input_tokens": response["in"]} if provider == "mine" else None
+        asked.append(("mine", provider))
+        return Usage(input_tokens=response["in"])
 
-    def other(provider, model, response):
-        return None
+    def greedy(provider, model, response):  # answers for everyone: it is never asked
+        asked.append(("greedy", provider))
+        return Usage(input_tokens=999)
 
-    plugins.register(plugin("mine", igny8_report_usage=mine), "mine")
-    plugins.register(plugin("other", igny8_report_usage=other), "other")
-    hook = plugins.pm.hook.igny8_report_usage
-    # firstresult: the plugin that recognises the response answers; the others say None.
-    assert hook(provider="mine", model="m", response={"in": 7}) == {"input_tokens": 7}
-    assert hook(provider="someone-else", model="m", response={}) is None
+    plugins.register(
+        plugin(
+            "mine",
+            igny8_register_providers=lambda register: register(FakeProvider("mine")),
+            igny8_report_usage=mine,
+        ),
+        "mine",
+    )
+    plugins.register(plugin("greedy", igny8_report_usage=greedy), "greedy")
+    report = registry.usage_reporter(plugins.pm, "mine")
+    assert report(provider="mine", model="m", response={"in": 7}) == Usage(input_tokens=7)
+    assert asked == [("mine", "mine")]
+    assert registry.usage_reporter(plugins.pm, "nobody") is None
 
 
 def test_hook_register_modules(app, plugins, client, tenant):

@@ -4,7 +4,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 
-from .. import formatting
+from .. import formatting, modules, registry
 from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
@@ -87,18 +87,33 @@ def _register_core_views(admin) -> None:
             url="/admin/reports/ai-cost-analysis",
         )
     )
-    for model in (
-        m.Keyword,
-        m.Cluster,
-        m.ContentIdea,
-        m.Task,
-        m.Content,
-        m.ContentRevision,
-        m.Image,
-        m.ContentLink,
-        m.Publication,
-    ):
-        add(admin, model, "Content")
+    # The core's content tables; each module adds the views of its own.
+    add(admin, m.Keyword, "Content")
+    add(admin, m.Content, "Content")
+
+
+def _module_gated(view_class, module_key: str):
+    """``view_class`` shown, and opened, only while the module is switched on."""
+
+    def is_visible(self):
+        return modules.is_enabled(module_key)
+
+    def is_accessible(self):
+        return view_class.is_accessible(self) and modules.is_enabled(module_key)
+
+    return type(
+        view_class.__name__,
+        (view_class,),
+        {"is_visible": is_visible, "is_accessible": is_accessible},
+    )
+
+
+def _register_module_views(admin, pm) -> None:
+    for module in registry.modules(pm).values():
+        for view in module.admin_views:
+            gated = _module_gated(view.view or SecuredModelView, module.key)
+            kwargs = {"name": view.name} if view.name else {}
+            add(admin, view.model, view.category, gated, **kwargs)
 
 
 def init_app(app) -> Admin:
@@ -118,7 +133,9 @@ def init_app(app) -> Admin:
     app.add_template_filter(formatting.label, "label")
     app.add_template_filter(formatting.money, "money")
     _register_core_views(admin)
-    current_plugins(app).pm.hook.igny8_register_admin_views(admin=admin, db=db)
+    pm = current_plugins(app).pm
+    _register_module_views(admin, pm)
+    pm.hook.igny8_register_admin_views(admin=admin, db=db)
     return admin
 
 

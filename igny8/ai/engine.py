@@ -40,8 +40,6 @@ from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_CREDITS = 1
-
 
 class OperationRefused(Exception):
     """The operation may not run at all (unknown, switched off, no model)."""
@@ -80,7 +78,7 @@ class OperationContext:
         self.operation = operation
         self.meter = meter
         self._allows_overrides = account.plan.allows_overrides
-        self._min_credits = cost_config.min_credits if cost_config else DEFAULT_MIN_CREDITS
+        self._min_credits = cost_config.min_credits if cost_config else operation.min_credits
         self._operation_default = cost_config.default_model if cost_config else None
         self._settings = GlobalIntegrationSettings.get()
         self._account_settings = db.session.execute(
@@ -126,7 +124,8 @@ class OperationContext:
     def _resolve(self, override) -> ModelChoice:
         resolution = self.resolution(override)
         model = resolution.model
-        provider = registry.providers(current_plugins().pm).get(model.provider)
+        pm = current_plugins().pm
+        provider = registry.providers(pm).get(model.provider)
         if provider is None:
             raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
         return ModelChoice(
@@ -139,6 +138,7 @@ class OperationContext:
             max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
             resolved_by=resolution.resolved_by,
             request_options=model.request_options,
+            report_usage=registry.usage_reporter(pm, provider.name),
         )
 
     def owned(self, model, object_id: int):

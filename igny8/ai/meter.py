@@ -65,6 +65,8 @@ class ModelChoice:
     max_output_tokens: int | None
     resolved_by: str
     request_options: dict | None = None
+    # The provider's own plugin's igny8_report_usage (registry.usage_reporter); None: estimate.
+    report_usage: Any = None
 
 
 @dataclass(frozen=True)
@@ -259,9 +261,9 @@ class Meter:
         return self._settle(choice, request_id, held, started, usage, output)
 
     def _usage_of(self, choice: ModelChoice, raw) -> Usage | None:
-        if self.pm is None or raw is None:
+        if choice.report_usage is None or raw is None:
             return None
-        usage = self.pm.hook.igny8_report_usage(
+        usage = choice.report_usage(
             provider=choice.provider.name, model=choice.model_name, response=raw
         )
         if usage is not None and not isinstance(usage, Usage):

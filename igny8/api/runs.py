@@ -13,7 +13,7 @@ from . import serialize
 from .auth import current_account
 from .errors import ApiError
 from .pagination import paginate
-from .scoping import get_owned, owned
+from .scoping import get_owned, owned, owned_ids
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -69,6 +69,11 @@ def execute(operation: str, items: list, *, site_id: int | None = None, status: 
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def execute_on(operation: str, model, ids, site_id: int):
+    """``execute`` for ids of the caller's ``model`` rows on that site (404 naming any other)."""
+    return execute(operation, owned_ids(model, ids, site_id), site_id=site_id)
 
 
 def register(bp):

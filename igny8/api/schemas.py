@@ -132,23 +132,7 @@ def ids_schema(name: str, field: str, maximum: int) -> type[Schema]:
     return type(name, (Strict,), {field: ids})
 
 
-ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids", 200)
-IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids", 200)
-TaskIdsIn = ids_schema("TaskIdsIn", "task_ids", 100)
 ContentIdsIn = ids_schema("ContentIdsIn", "content_ids", 100)
-ImageIdsIn = ids_schema("ImageIdsIn", "image_ids", 100)
-
-
-class OptimizeIn(ContentIdsIn):
-    keywords = fields.List(
-        fields.String(validate=validate.Length(min=1, max=255)),
-        load_default=None,
-        validate=validate.Length(min=1, max=20),
-    )
-
-
-class PublishIn(ContentIdsIn):
-    target = fields.String(load_default=None, validate=validate.OneOf(("wordpress", "webhook")))
 
 
 class IntegrationSettingsIn(Strict):

@@ -45,3 +45,8 @@ def owned_ids(model, ids, site_id: int) -> list[int]:
             details={"missing_ids": missing},
         )
     return ids
+
+
+def on_site(model, site_id: int, *order_by):
+    """SELECT of the caller's ``model`` rows on that site, ordered (by id unless told)."""
+    return owned(model).where(model.site_id == site_id).order_by(*(order_by or (model.id,)))

@@ -100,42 +100,6 @@ def keyword(k):
     }
 
 
-def cluster(c, keywords=None):
-    return {
-        "id": c.id,
-        "name": c.name,
-        "description": c.description,
-        "status": c.status,
-        "keywords": [keyword(k) for k in (keywords if keywords is not None else c.keywords)],
-    }
-
-
-def idea(i):
-    return {
-        "id": i.id,
-        "cluster_id": i.cluster_id,
-        "title": i.title,
-        "description": i.description,
-        "content_structure": i.content_structure,
-        "outline": i.outline,
-        "primary_keyword": i.primary_keyword,
-        "covered_keywords": i.covered_keywords,
-        "target_word_count": i.target_word_count,
-        "status": i.status,
-    }
-
-
-def task(t):
-    return {
-        "id": t.id,
-        "idea_id": t.idea_id,
-        "title": t.title,
-        "status": t.status,
-        "model": t.model_config.model_name if t.model_config else None,
-        "error": t.error,
-    }
-
-
 def image(i):
     return {
         "id": i.id,

@@ -1,102 +1,21 @@
-"""`flask igny8 pipeline`: keywords -> clusters -> ideas -> tasks -> content -> image prompts
--> images (-> publish when the site has a target), each stage through the engine."""
+"""`flask igny8 pipeline`: every pipeline stage the loaded modules declare (as shipped:
+keywords -> clusters -> ideas -> tasks -> content -> image prompts -> images -> published),
+in their declared order, each through the engine. A switched-off module's stages are left
+out (the closing table says so)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from .. import demo, registry
+from .. import demo, modules, registry
 from ..ai.engine import OperationRefused, run_operation
 from ..extensions import db
-from ..models import Account, Cluster, Content, ContentIdea, Image, Keyword, Publication, Site, Task
+from ..models import Account, Content, Keyword, Site
 from ..plugins import current_plugins
 from ..text import normalise_keyword
-
-
-def _ids(query) -> list[int]:
-    return list(db.session.execute(query).scalars())
-
-
-# Each stage: (operation, label, items for the site). Items follow each operation's contract.
-def _keywords(site):
-    return _ids(
-        select(Keyword.id)
-        .where(Keyword.site_id == site.id, Keyword.cluster_id.is_(None))
-        .order_by(Keyword.id)
-    )
-
-
-def _clusters(site):
-    return _ids(
-        select(Cluster.id)
-        .where(Cluster.site_id == site.id, ~exists().where(ContentIdea.cluster_id == Cluster.id))
-        .order_by(Cluster.id)
-    )
-
-
-def _ideas(site):
-    return _ids(
-        select(ContentIdea.id)
-        .where(ContentIdea.site_id == site.id, ~exists().where(Task.idea_id == ContentIdea.id))
-        .order_by(ContentIdea.id)
-    )
-
-
-def _tasks(site):
-    return _ids(
-        select(Task.id)
-        .where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
-        .order_by(Task.id)
-    )
-
-
-def _contents_without_images(site):
-    return _ids(
-        select(Content.id)
-        .where(Content.site_id == site.id, ~exists().where(Image.content_id == Content.id))
-        .order_by(Content.id)
-    )
-
-
-def _pending_images(site):
-    return _ids(
-        select(Image.id)
-        .where(Image.site_id == site.id, Image.status.in_(("pending", "failed")))
-        .order_by(Image.id)
-    )
-
-
-def _unpublished(site):
-    target = site.publish_target
-    if target is None:
-        return []
-    return [
-        {"content_id": i, "target": target}
-        for i in _ids(
-            select(Content.id)
-            .where(
-                Content.site_id == site.id,
-                ~exists().where(
-                    (Publication.content_id == Content.id) & (Publication.status == "published")
-                ),
-            )
-            .order_by(Content.id)
-        )
-    ]
-
-
-STAGES = (
-    ("clustering", "keywords -> clusters", _keywords),
-    ("idea_generation", "clusters -> ideas", _clusters),
-    ("task_creation", "ideas -> tasks", _ideas),
-    ("content_generation", "tasks -> content", _tasks),
-    ("image_prompt_extraction", "content -> image prompts", _contents_without_images),
-    ("image_generation", "prompts -> images", _pending_images),
-    ("publishing", "content -> published", _unpublished),
-)
 
 
 @dataclass
@@ -156,17 +75,17 @@ def pipeline_command(site_id, demo_site, keywords_file):
     if keywords_file:
         click.echo(f"keywords: {_add_keywords(site, _read_keywords(keywords_file))} added")
 
-    operations = registry.operations(current_plugins().pm)
     results, stopped = [], None
-    for key, label, items_of in STAGES:
+    for operation in registry.stages(current_plugins().pm):
+        key, label = operation.key, operation.stage.label
         result = StageResult(label)
         results.append(result)
-        if key not in operations:
-            result.note = "no plugin provides it"
+        if not modules.is_enabled(operation.module):
+            result.note = f"left out: module {operation.module!r} is switched off"
             continue
-        items = items_of(site)
+        items = operation.stage.pending(site)
         # What the operation will work on (e.g. keyword ids in batches), as the engine sees it.
-        work = operations[key].prepare(items) if operations[key].prepare else items
+        work = operation.prepare(items) if operation.prepare else items
         result.items = len(work)
         if not work:
             result.note = "nothing to do"

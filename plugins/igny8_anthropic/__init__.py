@@ -3,8 +3,7 @@ ANTHROPIC_API_KEY, or a key in admin; ANTHROPIC_BASE_URL points it at another se
 
 from anthropic.types import Message
 
-from igny8 import hookimpl
-from igny8.ai.usage import Usage, normalise_service_tier
+from igny8.plugin import Usage, hookimpl, normalise_service_tier
 
 from .provider import AnthropicProvider
 
@@ -19,7 +18,7 @@ def igny8_register_providers(register):
 @hookimpl
 def igny8_report_usage(provider, model, response):
     """Anthropic's input_tokens exclude cache reads and writes: add them."""
-    if provider != PROVIDER.name or not isinstance(response, Message) or response.usage is None:
+    if not isinstance(response, Message) or response.usage is None:
         return None
     usage = response.usage
     fresh = usage.input_tokens or 0

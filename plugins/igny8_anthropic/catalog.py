@@ -5,7 +5,7 @@ for 5 minutes and 2x for 1 hour; cache reads 0.1x; batch halves every rate."""
 from datetime import date
 from decimal import Decimal
 
-from igny8.ai.provider import ModelSpec
+from igny8.plugin import ModelSpec
 
 RATIOS = {"cached_input": "0.1", "cache_write_5m": "1.25", "cache_write_1h": "2"}
 

@@ -5,8 +5,7 @@ import json
 
 import anthropic
 
-from igny8.ai.provider import Provider, ProviderError, TextRequest, TextResult
-from igny8.ai.sdk import ClientCache, sdk_errors
+from igny8.plugin import ClientCache, Provider, ProviderError, TextRequest, TextResult, sdk_errors
 
 from .catalog import MODELS
 

@@ -2,10 +2,7 @@
 
 from sqlalchemy import select
 
-from igny8.ai.engine import ItemError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Cluster, Keyword, Site
+from igny8.plugin import Cluster, ItemError, Keyword, Site, db, parse_json
 
 BATCH_SIZE = 60
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 10
@@ -116,3 +113,14 @@ def cluster_batch(ctx, item) -> dict:
         "clustered": len(keywords) - len(unclustered),
         "unclustered": len(unclustered),
     }
+
+
+def unclustered(site_id: int) -> list[int]:
+    """The site's keywords not in a cluster yet, oldest first."""
+    return list(
+        db.session.execute(
+            select(Keyword.id)
+            .where(Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
+            .order_by(Keyword.id)
+        ).scalars()
+    )

@@ -1,44 +1,46 @@
 """POST /sites/{id}/keywords/cluster and GET /sites/{id}/clusters."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 
-from igny8.api import serialize
-from igny8.api.errors import ApiError
-from igny8.api.modules import require_module
-from igny8.api.pagination import paginate
-from igny8.api.runs import execute
-from igny8.api.schemas import KeywordIdsIn, PageQuery
-from igny8.api.scoping import owned, owned_ids, owned_site
-from igny8.api.validation import documented
-from igny8.extensions import db
-from igny8.models import Cluster, Keyword
+from igny8.plugin import (
+    ApiError,
+    Cluster,
+    Keyword,
+    KeywordIdsIn,
+    PageQuery,
+    documented,
+    execute,
+    keyword_json,
+    on_site,
+    owned_ids,
+    paginate,
+)
 
-from .operation import MIN_KEYWORDS
+from .operation import MIN_KEYWORDS, unclustered
 
 
-def blueprint() -> Blueprint:
-    bp = Blueprint("clustering", __name__, url_prefix="/api/v1/sites/<int:site_id>")
+def cluster_json(c, keywords=None):
+    return {
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "status": c.status,
+        "keywords": [keyword_json(k) for k in (keywords if keywords is not None else c.keywords)],
+    }
 
+
+def routes(bp):
     @bp.post("/keywords/cluster")
-    @require_module("clustering")
     @documented(
         "AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",
         tags=["clustering"],
         body=KeywordIdsIn,
     )
     def cluster_keywords(site_id, data):
-        owned_site(site_id)
         if data.get("keyword_ids"):
             ids = owned_ids(Keyword, data["keyword_ids"], site_id)
         else:
-            ids = list(
-                db.session.execute(
-                    owned(Keyword)
-                    .with_only_columns(Keyword.id)
-                    .where(Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
-                    .order_by(Keyword.id)
-                ).scalars()
-            )
+            ids = unclustered(site_id)
         if not ids:
             raise ApiError(422, "this site has no unclustered keywords")
         if len(ids) < MIN_KEYWORDS:
@@ -50,14 +52,6 @@ def blueprint() -> Blueprint:
         return execute("clustering", ids, site_id=site_id)
 
     @bp.get("/clusters")
-    @require_module("clustering")
     @documented("Clusters with their keywords", tags=["clustering"], query=PageQuery)
     def list_clusters(site_id, args):
-        owned_site(site_id)
-        query = owned(Cluster).where(Cluster.site_id == site_id).order_by(Cluster.id)
-        return jsonify(paginate(query, serialize.cluster))
-
-    return bp
-
-
-__all__ = ["blueprint"]
+        return jsonify(paginate(on_site(Cluster, site_id), cluster_json))

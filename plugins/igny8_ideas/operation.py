@@ -1,11 +1,8 @@
 """cluster -> 3 to 7 article ideas, each with its structure, outline and target length."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from igny8.ai.meter import OutputError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Cluster, ContentIdea, Keyword, Site
+from igny8.plugin import Cluster, ContentIdea, Keyword, OutputError, Site, db, parse_json
 
 MIN_IDEAS, MAX_IDEAS = 3, 7
 STRUCTURES = ("article", "guide", "how_to", "comparison", "review", "listicle")
@@ -134,3 +131,17 @@ def ideas_for_cluster(ctx, cluster_id) -> dict:
     db.session.add_all(rows)
     db.session.flush()
     return {"ideas": [r.id for r in rows]}
+
+
+def clusters_without_ideas(site) -> list[int]:
+    """The site's clusters that have no ideas yet."""
+    return list(
+        db.session.execute(
+            select(Cluster.id)
+            .where(
+                Cluster.site_id == site.id,
+                ~exists().where(ContentIdea.cluster_id == Cluster.id),
+            )
+            .order_by(Cluster.id)
+        ).scalars()
+    )

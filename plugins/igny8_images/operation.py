@@ -4,13 +4,17 @@ import os
 import re
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, select
 
-from igny8.ai.engine import ItemError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Content, GlobalIntegrationSettings, Image
-from igny8.text import plain_text
+from igny8.plugin import (
+    Content,
+    GlobalIntegrationSettings,
+    Image,
+    ItemError,
+    db,
+    parse_json,
+    plain_text,
+)
 
 IMAGE = {
     "type": "object",
@@ -129,3 +133,25 @@ def image_failed(ctx, image_id, error) -> None:
         return
     image = ctx.owned(Image, image_id)
     image.status, image.error = "failed", f"{error['code']}: {error['message']}"
+
+
+def contents_without_images(site) -> list[int]:
+    """The site's content with no image plan yet."""
+    return list(
+        db.session.execute(
+            select(Content.id)
+            .where(Content.site_id == site.id, ~exists().where(Image.content_id == Content.id))
+            .order_by(Content.id)
+        ).scalars()
+    )
+
+
+def images_to_generate(site) -> list[int]:
+    """The site's planned images not generated yet, failed ones included."""
+    return list(
+        db.session.execute(
+            select(Image.id)
+            .where(Image.site_id == site.id, Image.status.in_(("pending", "failed")))
+            .order_by(Image.id)
+        ).scalars()
+    )

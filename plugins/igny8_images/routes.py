@@ -1,56 +1,40 @@
 """POST content/image-prompts, GET images, POST images/generate."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 
-from igny8.api import serialize
-from igny8.api.modules import require_module
-from igny8.api.pagination import paginate
-from igny8.api.runs import execute
-from igny8.api.schemas import ContentIdsIn, ImageIdsIn, PageQuery
-from igny8.api.scoping import owned, owned_ids, owned_site
-from igny8.api.validation import documented
-from igny8.models import Content, Image
+from igny8.plugin import (
+    Content,
+    ContentIdsIn,
+    Image,
+    PageQuery,
+    documented,
+    execute_on,
+    ids_schema,
+    image_json,
+    on_site,
+    paginate,
+)
+
+ImageIdsIn = ids_schema("ImageIdsIn", "image_ids", 100)
 
 
-def blueprint() -> Blueprint:
-    bp = Blueprint("images", __name__, url_prefix="/api/v1/sites/<int:site_id>")
-
+def routes(bp):
     @bp.post("/content/image-prompts")
-    @require_module("images")
     @documented(
         "AI: a featured and in-article image prompts, with captions and alt text",
         tags=["images"],
         body=ContentIdsIn,
     )
     def image_prompts(site_id, data):
-        owned_site(site_id)
-        return execute(
-            "image_prompt_extraction",
-            owned_ids(Content, data["content_ids"], site_id),
-            site_id=site_id,
-        )
+        return execute_on("image_prompt_extraction", Content, data["content_ids"], site_id)
 
     @bp.get("/images")
-    @require_module("images")
     @documented("Images with prompts, captions and status", tags=["images"], query=PageQuery)
     def list_images(site_id, args):
-        owned_site(site_id)
-        return jsonify(
-            paginate(
-                owned(Image)
-                .where(Image.site_id == site_id)
-                .order_by(Image.content_id, Image.position),
-                serialize.image,
-            )
-        )
+        query = on_site(Image, site_id, Image.content_id, Image.position)
+        return jsonify(paginate(query, image_json))
 
     @bp.post("/images/generate")
-    @require_module("images")
     @documented("AI: generate images from their prompts", tags=["images"], body=ImageIdsIn)
     def generate(site_id, data):
-        owned_site(site_id)
-        return execute(
-            "image_generation", owned_ids(Image, data["image_ids"], site_id), site_id=site_id
-        )
-
-    return bp
+        return execute_on("image_generation", Image, data["image_ids"], site_id)

@@ -1,42 +1,27 @@
 """Internal Linker: adds internal links between a site's articles at natural anchor text."""
 
-from igny8 import hookimpl
-from igny8.prompts import DefaultPrompt
-from igny8.registry import Module, Operation
+from igny8.plugin import AdminView, ContentLink, DefaultPrompt, Module, Operation, hookimpl
 
 from .operation import PROMPT, link_content
-from .routes import blueprint
+from .routes import routes
 
 MODULE = Module(
     key="linker",
     title="Internal Linker",
     description="Adds internal links between a site's articles at natural anchor text.",
+    operations=(
+        Operation(
+            "linking",
+            title="Internal linking",
+            handler=link_content,
+            prompt=DefaultPrompt(PROMPT, ("title", "text", "candidates")),
+        ),
+    ),
+    routes=routes,
+    admin_views=(AdminView(ContentLink),),
 )
 
 
 @hookimpl
 def igny8_register_modules(register):
     register(MODULE)
-
-
-@hookimpl
-def igny8_register_operations(register):
-    register(
-        Operation(
-            "linking",
-            module="linker",
-            model_type="text",
-            title="Internal linking",
-            handler=link_content,
-        )
-    )
-
-
-@hookimpl
-def igny8_default_prompts():
-    return {"linking": DefaultPrompt(PROMPT, ("title", "text", "candidates"))}
-
-
-@hookimpl
-def igny8_register_blueprints(app):
-    app.register_blueprint(blueprint())

@@ -4,12 +4,17 @@ import re
 
 from sqlalchemy import delete, select
 
-from igny8.ai.engine import ItemError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Content, ContentLink, Publication, Site
-from igny8.revisions import keep_revision
-from igny8.text import plain_text
+from igny8.plugin import (
+    Content,
+    ContentLink,
+    ItemError,
+    Publication,
+    Site,
+    db,
+    keep_revision,
+    parse_json,
+    plain_text,
+)
 
 from .insert import insert_links
 

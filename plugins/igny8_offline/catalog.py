@@ -1,6 +1,6 @@
 """The offline models: free, so the demo and the tests run with no key."""
 
-from igny8.ai.provider import ModelSpec
+from igny8.plugin import ModelSpec
 
 MODELS = (
     ModelSpec(

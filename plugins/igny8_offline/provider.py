@@ -6,7 +6,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from igny8.ai.provider import (
+from igny8.plugin import (
     GeneratedImage,
     ImageRequest,
     ImageResult,

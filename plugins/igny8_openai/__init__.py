@@ -2,7 +2,7 @@
 (dall-e-3, gpt-image-1) through the official SDK. Set OPENAI_API_KEY, or a key in
 admin; OPENAI_BASE_URL points it at any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
 
-from igny8 import hookimpl
+from igny8.plugin import hookimpl
 
 from .provider import OpenAIProvider
 from .usage import usage_from
@@ -17,6 +17,4 @@ def igny8_register_providers(register):
 
 @hookimpl
 def igny8_report_usage(provider, model, response):
-    if provider != PROVIDER.name:
-        return None
     return usage_from(response)

@@ -4,7 +4,7 @@ compares them with the genai-prices database."""
 
 from decimal import Decimal
 
-from igny8.ai.provider import ModelSpec
+from igny8.plugin import ModelSpec
 
 # Reasoning models take max_completion_tokens and no temperature.
 REASONING = {"max_tokens_param": "max_completion_tokens", "temperature": False}

@@ -5,7 +5,8 @@ import base64
 
 import openai
 
-from igny8.ai.provider import (
+from igny8.plugin import (
+    ClientCache,
     GeneratedImage,
     ImageRequest,
     ImageResult,
@@ -13,8 +14,8 @@ from igny8.ai.provider import (
     ProviderError,
     TextRequest,
     TextResult,
+    sdk_errors,
 )
-from igny8.ai.sdk import ClientCache, sdk_errors
 
 from .catalog import MODELS
 

@@ -5,7 +5,7 @@ is on the response; gpt-image responses report their tokens by modality, size an
 from openai.types import ImagesResponse
 from openai.types.chat import ChatCompletion
 
-from igny8.ai.usage import Usage, normalise_service_tier
+from igny8.plugin import Usage, normalise_service_tier
 
 
 def _detail(details, name) -> int:

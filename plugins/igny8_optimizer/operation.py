@@ -1,12 +1,16 @@
 """content + target keywords -> optimized HTML, scored before and after by igny8 itself."""
 
-from igny8.ai.engine import ItemError
-from igny8.ai.meter import OutputError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Content
-from igny8.revisions import keep_revision
-from igny8.text import clean_html, keyword_score, word_count
+from igny8.plugin import (
+    Content,
+    ItemError,
+    OutputError,
+    clean_html,
+    db,
+    keep_revision,
+    keyword_score,
+    parse_json,
+    word_count,
+)
 
 PROMPT = """Improve the article "{{ title }}" for search, for these target keywords:
 {% for keyword in keywords %}- {{ keyword }}

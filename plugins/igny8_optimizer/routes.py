@@ -1,32 +1,39 @@
 """POST /sites/{id}/content/optimize, and restoring a kept revision."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify
+from marshmallow import fields, validate
 
-from igny8.api import serialize
-from igny8.api.errors import ApiError
-from igny8.api.modules import require_module
-from igny8.api.runs import execute
-from igny8.api.schemas import OptimizeIn
-from igny8.api.scoping import get_owned, owned_ids, owned_site
-from igny8.api.validation import documented
-from igny8.extensions import db
-from igny8.models import Content
-from igny8.revisions import keep_revision
-from igny8.text import word_count
+from igny8.plugin import (
+    ApiError,
+    Content,
+    ContentIdsIn,
+    content_json,
+    db,
+    documented,
+    execute,
+    get_owned,
+    keep_revision,
+    owned_ids,
+    word_count,
+)
 
 
-def blueprint() -> Blueprint:
-    bp = Blueprint("optimizer", __name__, url_prefix="/api/v1/sites/<int:site_id>")
+class OptimizeIn(ContentIdsIn):
+    keywords = fields.List(
+        fields.String(validate=validate.Length(min=1, max=255)),
+        load_default=None,
+        validate=validate.Length(min=1, max=20),
+    )
 
+
+def routes(bp):
     @bp.post("/content/optimize")
-    @require_module("optimizer")
     @documented(
         "AI: rewrite content for target keywords (the original is kept as a revision)",
         tags=["optimizer"],
         body=OptimizeIn,
     )
     def optimize(site_id, data):
-        owned_site(site_id)
         ids = owned_ids(Content, data["content_ids"], site_id)
         return execute(
             "optimization",
@@ -35,7 +42,6 @@ def blueprint() -> Blueprint:
         )
 
     @bp.post("/content/<int:content_id>/revisions/<int:revision_id>/restore")
-    @require_module("optimizer")
     @documented("Restore a kept revision (the current version is kept too)", tags=["optimizer"])
     def restore(site_id, content_id, revision_id):
         content = get_owned(Content, content_id)
@@ -48,6 +54,4 @@ def blueprint() -> Blueprint:
         content.title, content.html = revision.title, revision.html
         content.word_count = word_count(revision.html)
         db.session.commit()
-        return jsonify(serialize.content(content))
-
-    return bp
+        return jsonify(content_json(content))

@@ -1,18 +1,22 @@
 """POST /sites/{id}/content/publish (no AI, no credits)."""
 
-from flask import Blueprint
-from sqlalchemy import select
+from marshmallow import fields, validate
+from sqlalchemy import exists, select
 
-from igny8.ai.engine import ItemError
-from igny8.api.errors import ApiError
-from igny8.api.modules import require_module
-from igny8.api.runs import execute
-from igny8.api.schemas import PublishIn
-from igny8.api.scoping import owned_ids, owned_site
-from igny8.api.validation import documented
-from igny8.extensions import db
-from igny8.models import Content, Publication, Site
-from igny8.timeutil import utcnow
+from igny8.plugin import (
+    ApiError,
+    Content,
+    ContentIdsIn,
+    ItemError,
+    Publication,
+    Site,
+    db,
+    documented,
+    execute,
+    owned_ids,
+    owned_site,
+    utcnow,
+)
 
 from .targets import TARGETS, PublishError
 
@@ -67,11 +71,30 @@ def publish_failed(ctx, item, error) -> None:
     publication.status, publication.error = "failed", error["message"]
 
 
-def blueprint() -> Blueprint:
-    bp = Blueprint("publisher", __name__, url_prefix="/api/v1/sites/<int:site_id>")
+class PublishIn(ContentIdsIn):
+    target = fields.String(load_default=None, validate=validate.OneOf(tuple(TARGETS)))
 
+
+def unpublished(site) -> list[dict]:
+    """The site's content not published to its own target yet (none without a target)."""
+    target = site.publish_target
+    if target is None:
+        return []
+    ids = db.session.execute(
+        select(Content.id)
+        .where(
+            Content.site_id == site.id,
+            ~exists().where(
+                (Publication.content_id == Content.id) & (Publication.status == "published")
+            ),
+        )
+        .order_by(Content.id)
+    ).scalars()
+    return [{"content_id": i, "target": target} for i in ids]
+
+
+def routes(bp):
     @bp.post("/content/publish")
-    @require_module("publisher")
     @documented(
         "Publish content to the site's WordPress or webhook target (no AI, no credits; "
         "publishing again updates the same post)",
@@ -97,5 +120,3 @@ def blueprint() -> Blueprint:
         return execute(
             "publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id
         )
-
-    return bp

@@ -7,8 +7,7 @@ import os
 
 import httpx
 
-from igny8 import outbound
-from igny8.api import serialize
+from igny8.plugin import BlockedAddress, content_json, outbound_client
 
 SIGNATURE_HEADER = "X-Igny8-Signature"
 TIMEOUT = 30.0
@@ -25,7 +24,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def _client(**kwargs) -> httpx.Client:
     """Public hosts only, each redirect vetted (igny8.outbound), plus what the operator allows."""
-    return outbound.client(timeout=TIMEOUT, **kwargs)
+    return outbound_client(timeout=TIMEOUT, **kwargs)
 
 
 def _check(response: httpx.Response, what: str) -> dict:
@@ -87,7 +86,7 @@ def to_webhook(site, content, publication) -> tuple[str | None, str | None]:
         {
             "event": "content.published",
             "site": {"id": site.id, "url": site.url},
-            "content": serialize.content(content),
+            "content": content_json(content),
             "remote_id": publication.remote_id if publication else None,
         },
         sort_keys=True,
@@ -119,7 +118,7 @@ def _reachable(publish):
     def wrapper(site, content, publication):
         try:
             return publish(site, content, publication)
-        except outbound.BlockedAddress as exc:
+        except BlockedAddress as exc:
             raise PublishError(f"refused: {exc}") from None
         except httpx.HTTPError as exc:
             raise PublishError(f"could not reach the target: {type(exc).__name__}") from None

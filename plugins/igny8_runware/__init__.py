@@ -4,8 +4,7 @@ the call; the catalog price is kept beside it."""
 
 from decimal import Decimal
 
-from igny8 import hookimpl
-from igny8.ai.usage import Usage
+from igny8.plugin import Usage, hookimpl
 
 from .provider import RunwareProvider, RunwareResponse
 
@@ -19,7 +18,7 @@ def igny8_register_providers(register):
 
 @hookimpl
 def igny8_report_usage(provider, model, response):
-    if provider != PROVIDER.name or not isinstance(response, RunwareResponse):
+    if not isinstance(response, RunwareResponse):  # e.g. an error's raw response
         return None
     results = response.image_results
     # Each result carries its task's cost when asked (includeCost): their sum is the bill.

@@ -2,7 +2,7 @@
 is the cost of the call, the catalog price is the estimate a hold is made from, and
 credits follow the cost (125 credits per USD, as dall-e-3's 5 credits for $0.04)."""
 
-from igny8.ai.provider import ModelSpec
+from igny8.plugin import ModelSpec
 
 MODELS = (
     ModelSpec(

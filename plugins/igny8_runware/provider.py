@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from igny8.ai.provider import (
+from igny8.plugin import (
+    ClientCache,
     GeneratedImage,
     ImageRequest,
     ImageResult,
@@ -13,7 +14,6 @@ from igny8.ai.provider import (
     ProviderError,
     redact,
 )
-from igny8.ai.sdk import ClientCache
 
 from .catalog import MODELS
 

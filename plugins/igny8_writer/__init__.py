@@ -1,66 +1,56 @@
 """Writer: queues ideas as writing tasks and writes full HTML articles with AI."""
 
-from igny8 import hookimpl
-from igny8.prompts import DefaultPrompt
-from igny8.registry import Module, Operation
+from igny8.plugin import AdminView, DefaultPrompt, Module, Operation, Stage, Task, hookimpl
 
-from .operation import PROMPT, queue_idea, task_failed, write_task
-from .routes import blueprint
+from .operation import (
+    PROMPT,
+    ideas_without_tasks,
+    queue_idea,
+    task_failed,
+    tasks_to_write,
+    write_task,
+)
+from .routes import routes
 
 MODULE = Module(
     key="writer",
     title="Writer",
     description="Queues ideas as writing tasks and writes full HTML articles with AI.",
+    operations=(
+        Operation(
+            "task_creation",
+            model_type=None,
+            title="Queue ideas as tasks",
+            handler=queue_idea,
+            stage=Stage(30, "ideas -> tasks", ideas_without_tasks),
+        ),
+        Operation(
+            "content_generation",
+            title="Content generation",
+            handler=write_task,
+            on_failure=task_failed,
+            min_credits=3,
+            stage=Stage(40, "tasks -> content", tasks_to_write),
+            prompt=DefaultPrompt(
+                PROMPT,
+                (
+                    "site_name",
+                    "title",
+                    "description",
+                    "content_structure",
+                    "outline",
+                    "primary_keyword",
+                    "covered_keywords",
+                    "target_word_count",
+                ),
+            ),
+        ),
+    ),
+    routes=routes,
+    admin_views=(AdminView(Task),),
 )
 
 
 @hookimpl
 def igny8_register_modules(register):
     register(MODULE)
-
-
-@hookimpl
-def igny8_register_operations(register):
-    register(
-        Operation(
-            "task_creation",
-            module="writer",
-            model_type=None,
-            title="Queue ideas as tasks",
-            handler=queue_idea,
-        )
-    )
-    register(
-        Operation(
-            "content_generation",
-            module="writer",
-            model_type="text",
-            title="Content generation",
-            handler=write_task,
-            on_failure=task_failed,
-        )
-    )
-
-
-@hookimpl
-def igny8_default_prompts():
-    return {
-        "content_generation": DefaultPrompt(
-            PROMPT,
-            (
-                "site_name",
-                "title",
-                "description",
-                "content_structure",
-                "outline",
-                "primary_keyword",
-                "covered_keywords",
-                "target_word_count",
-            ),
-        )
-    }
-
-
-@hookimpl
-def igny8_register_blueprints(app):
-    app.register_blueprint(blueprint())

@@ -1,13 +1,19 @@
 """task -> an HTML article that follows its idea's outline and target length."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from igny8.ai.meter import OutputError
-from igny8.ai.output import parse_json
-from igny8.extensions import db
-from igny8.models import Content, ContentIdea, Site, Task
-from igny8.revisions import keep_revision
-from igny8.text import clean_html, word_count
+from igny8.plugin import (
+    Content,
+    ContentIdea,
+    OutputError,
+    Site,
+    Task,
+    clean_html,
+    db,
+    keep_revision,
+    parse_json,
+    word_count,
+)
 
 PROMPT = """Write a {{ content_structure }} for the site "{{ site_name }}" titled "{{ title }}".
 {% if description %}{{ description }}
@@ -113,3 +119,25 @@ def queue_idea(ctx, idea_id) -> dict:
     db.session.add(task)
     db.session.flush()
     return {"task_id": task.id, "created": True}
+
+
+def ideas_without_tasks(site) -> list[int]:
+    """The site's ideas not queued as a task yet."""
+    return list(
+        db.session.execute(
+            select(ContentIdea.id)
+            .where(ContentIdea.site_id == site.id, ~exists().where(Task.idea_id == ContentIdea.id))
+            .order_by(ContentIdea.id)
+        ).scalars()
+    )
+
+
+def tasks_to_write(site) -> list[int]:
+    """The site's tasks waiting for their article, failed ones included."""
+    return list(
+        db.session.execute(
+            select(Task.id)
+            .where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
+            .order_by(Task.id)
+        ).scalars()
+    )

@@ -1,35 +1,45 @@
 """GET, POST /sites/{id}/tasks (no AI) and POST /sites/{id}/tasks/content (AI)."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 from sqlalchemy import select
 
-from igny8.ai.engine import run_operation
-from igny8.api import serialize
-from igny8.api.auth import current_account
-from igny8.api.modules import require_module
-from igny8.api.pagination import paginate
-from igny8.api.runs import execute
-from igny8.api.schemas import IdeaIdsIn, PageQuery, TaskIdsIn
-from igny8.api.scoping import owned, owned_ids, owned_site
-from igny8.api.validation import documented
-from igny8.extensions import db
-from igny8.models import ContentIdea, Task
+from igny8.plugin import (
+    ContentIdea,
+    PageQuery,
+    Task,
+    current_account,
+    db,
+    documented,
+    execute_on,
+    ids_schema,
+    on_site,
+    owned_ids,
+    paginate,
+    run_operation,
+)
+
+IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids", 200)
+TaskIdsIn = ids_schema("TaskIdsIn", "task_ids", 100)
 
 
-def blueprint() -> Blueprint:
-    bp = Blueprint("writer", __name__, url_prefix="/api/v1/sites/<int:site_id>")
+def task_json(t):
+    return {
+        "id": t.id,
+        "idea_id": t.idea_id,
+        "title": t.title,
+        "status": t.status,
+        "model": t.model_config.model_name if t.model_config else None,
+        "error": t.error,
+    }
 
+
+def routes(bp):
     @bp.get("/tasks")
-    @require_module("writer")
     @documented("Writing tasks", tags=["writer"], query=PageQuery)
     def list_tasks(site_id, args):
-        owned_site(site_id)
-        return jsonify(
-            paginate(owned(Task).where(Task.site_id == site_id).order_by(Task.id), serialize.task)
-        )
+        return jsonify(paginate(on_site(Task, site_id), task_json))
 
     @bp.post("/tasks")
-    @require_module("writer")
     @documented(
         "Queue ideas as writing tasks (no AI, no credits); an idea already queued is skipped",
         tags=["writer"],
@@ -37,7 +47,6 @@ def blueprint() -> Blueprint:
         status=201,
     )
     def create_tasks(site_id, data):
-        owned_site(site_id)
         ids = owned_ids(ContentIdea, data["idea_ids"], site_id)
         outcome = run_operation(current_account().id, "task_creation", ids, site_id=site_id)
         created = [r["task_id"] for r in outcome.results if r.get("created")]
@@ -51,17 +60,11 @@ def blueprint() -> Blueprint:
             {
                 "created": len(created),
                 "skipped": skipped,
-                "items": [serialize.task(t) for t in tasks],
+                "items": [task_json(t) for t in tasks],
             }
         ), 201
 
     @bp.post("/tasks/content")
-    @require_module("writer")
     @documented("AI: write the article for each task", tags=["writer"], body=TaskIdsIn)
     def write_content(site_id, data):
-        owned_site(site_id)
-        return execute(
-            "content_generation", owned_ids(Task, data["task_ids"], site_id), site_id=site_id
-        )
-
-    return bp
+        return execute_on("content_generation", Task, data["task_ids"], site_id)

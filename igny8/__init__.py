@@ -25,9 +25,10 @@ def create_app(test_config=None):
         ratelimits,
         registry,
         routing,
+        schema,
     )
     from .api.guard import BoundedInt
-    from .extensions import db, login_manager, migrate
+    from .extensions import login_manager
     from .plugins import Plugins
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
@@ -45,7 +46,7 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
 
     database.init_app(app)
-    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+    schema.init_app(app)
     login_manager.init_app(app)
     ratelimits.init_app(app)  # before the API's own checks: a flood is refused first
 
@@ -62,5 +63,6 @@ def create_app(test_config=None):
     routing.init_app(app, plugins.pm)
     assets.init_app(app)
     admin.init_app(app)
-    cli.init_app(app)
+    cli.init_app(app, plugins.pm)
+    plugins.pm.hook.igny8_startup(app=app)
     return app

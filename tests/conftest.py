@@ -7,15 +7,18 @@ to its seeded state and the app's config and plugins to what they were when buil
 Without that variable the PostgreSQL runs are skipped with the reason.
 """
 
+import importlib
 import os
+import pathlib
+import shutil
+import tomllib
 import uuid
 from dataclasses import dataclass
 
-import flask_migrate
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
-from igny8 import accounts, create_app, seed
+from igny8 import accounts, create_app, schema, seed
 from igny8.crypto import generate_key
 from igny8.extensions import db
 from igny8.models import Site
@@ -54,7 +57,7 @@ def app_config(database_url, instance_path, **extra):
 def migrate(database_url, instance_path):
     app = create_app(app_config(database_url, instance_path))
     with app.app_context():
-        flask_migrate.upgrade(directory=app.config["MIGRATIONS_DIR"])
+        schema.upgrade_all(app.config["MIGRATIONS_DIR"])
         db.engine.dispose()
 
 
@@ -67,20 +70,23 @@ class TestDatabase:
         self.url = url
         self.engine = create_engine(url)
         self.snapshot: dict = {}
+        self.tables: list = []
 
     def take_snapshot(self) -> None:
         with self.engine.connect() as conn:
+            # The tables as migrated: a plugin a test loaded may have declared more.
+            present = set(inspect(conn).get_table_names())
+            self.tables = [t for t in db.metadata.sorted_tables if t.name in present]
             self.snapshot = {
-                t.name: [dict(r._mapping) for r in conn.execute(t.select())]
-                for t in db.metadata.sorted_tables
+                t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in self.tables
             }
 
     def reset(self, seeded: bool = True) -> None:
         with self.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
+            for table in reversed(self.tables):
                 conn.execute(table.delete())
             if seeded:
-                for table in db.metadata.sorted_tables:
+                for table in self.tables:
                     if self.snapshot.get(table.name):
                         conn.execute(table.insert(), self.snapshot[table.name])
                 if conn.dialect.name == "postgresql":  # a test may have recreated a sequence
@@ -156,13 +162,13 @@ def sqlite_shared(tmp_path_factory):
 def postgresql_shared(tmp_path_factory):
     if not PG_URL:
         pytest.skip("IGNY8_TEST_DATABASE_URL is not set: PostgreSQL runs skipped")
-    schema = f"igny8_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"igny8_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
     # Named after the schema, so a test can tell this session's connections from another's.
     url = make_url(PG_URL).update_query_dict(
-        {"options": f"-csearch_path={schema}", "application_name": schema}
+        {"options": f"-csearch_path={name}", "application_name": name}
     )
     url = url.render_as_string(hide_password=False)
     folder = tmp_path_factory.mktemp("pg-instance")
@@ -173,7 +179,7 @@ def postgresql_shared(tmp_path_factory):
         shared.close()
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()
 
 
@@ -239,6 +245,55 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture
+def install_example(tmp_path, monkeypatch):
+    """``install_example("igny8_echo")``: an examples/ plugin as `pip install` leaves it (the
+    package and a dist-info with its entry point on sys.path), found by every app built
+    after. The module stays imported once loaded: its tables are declared only once."""
+    site = tmp_path / "site-packages"
+
+    def install(package: str) -> None:
+        folder = EXAMPLES / package
+        shutil.copytree(folder / package, site / package)
+        project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+        info = site / f"{package}-{project['version']}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
+        )
+        points = project["entry-points"]["igny8"]
+        (info / "entry_points.txt").write_text(
+            "[igny8]\n" + "".join(f"{k} = {v}\n" for k, v in points.items())
+        )
+        importlib.invalidate_caches()  # the folder changed since the import system listed it
+
+    monkeypatch.syspath_prepend(str(site))
+    return install
+
+
+@pytest.fixture
+def fresh_database_url(shared, tmp_path):
+    """An empty database of this test's kind, for a test whose plugins add tables of their
+    own (the shared database keeps the core's schema only)."""
+    if shared.database.url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"igny8_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
 
 
 @dataclass

@@ -499,3 +499,15 @@ def test_login_next_only_leads_inside_the_admin(app, admin_user, next_url, lands
         data={"email": "root@igny8.test", "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
+def test_a_switched_off_modules_admin_views_are_hidden_and_refused(app, admin, runner):
+    assert admin.get("/admin/cluster/").status_code == 200
+    assert 'href="/admin/cluster/"' in admin.get("/admin/").get_data(as_text=True)
+    assert runner.invoke(args=["igny8", "module", "disable", "clustering"]).exit_code == 0
+    assert admin.get("/admin/cluster/").status_code == 403
+    menu = admin.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/cluster/"' not in menu
+    assert 'href="/admin/contentidea/"' in menu  # another module's views stay
+    assert runner.invoke(args=["igny8", "module", "enable", "clustering"]).exit_code == 0
+    assert admin.get("/admin/cluster/").status_code == 200

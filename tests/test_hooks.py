@@ -226,3 +226,78 @@ def test_hook_usage_recorded(app, plugins, tenant):
         )
     assert [r[0] for r in received] == ids
     assert all(op == "echo" and used == stored == 1 for _, op, used, stored in received)
+
+
+def test_hook_register_commands(make_app):
+    import click
+
+    class Commands:
+        @hookimpl
+        def igny8_register_commands(self, cli):
+            @cli.command("hello")
+            @click.argument("name")
+            def hello(name):
+                """Say hello."""
+                click.echo(f"hello, {name}")
+
+    app = make_app(EXTRA_PLUGINS=[Commands()])
+    result = app.test_cli_runner().invoke(args=["igny8", "hello", "world"])
+    assert (result.exit_code, result.output) == (0, "hello, world\n")
+    other = make_app()  # a command belongs to the app whose plugins added it
+    assert other.test_cli_runner().invoke(args=["igny8", "hello", "x"]).exit_code != 0
+
+
+REVISION = '''"""a plugin's table
+
+Revision ID: 0001hooktest
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001hooktest"
+down_revision = None
+branch_labels = ("hook_test",)
+depends_on = None
+
+
+def upgrade():
+    op.create_table("hook_test_rows", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("hook_test_rows")
+'''
+
+
+def test_hook_migrations_dir(make_app, fresh_database_url, tmp_path):
+    from sqlalchemy import inspect
+
+    from igny8.extensions import db
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0001_hook_test.py").write_text(REVISION)
+
+    class Migrations:
+        @hookimpl
+        def igny8_migrations_dir(self):
+            return str(versions)
+
+    app = make_app(seeded=False, DATABASE_URL=fresh_database_url, EXTRA_PLUGINS=[Migrations()])
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])  # every branch by default
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"hook_test_rows", "accounts", "credit_usage_logs"} <= tables
+
+
+def test_hook_startup(make_app):
+    seen = []
+
+    class Startup:
+        @hookimpl
+        def igny8_startup(self, app):
+            seen.append((app, "igny8" in app.cli.commands, "admin.index" in app.view_functions))
+
+    app = make_app(EXTRA_PLUGINS=[Startup()])
+    assert seen == [(app, True, True)]  # once, with the app fully built

@@ -1,10 +1,8 @@
-"""A provider plugin written outside the repository (tests/thirdparty), found through its
+"""The tutorial's provider plugin (examples/igny8_echo), found through its
 entry point as pip would install it, declares one model: after `flask igny8 init` a
 tenant can choose it and be billed for it, with no admin step."""
 
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from conftest import create_tenant
@@ -15,23 +13,10 @@ from igny8.ai.engine import run_operation
 from igny8.extensions import db
 from igny8.models import AIModelConfig, CreditUsageLog
 
-PACKAGE = Path(__file__).parent / "thirdparty"
-
 
 @pytest.fixture
-def installed(tmp_path, monkeypatch):
-    """The package and its dist-info on sys.path: what `pip install` leaves behind."""
-    site = tmp_path / "site-packages"
-    shutil.copytree(PACKAGE / "igny8_echo", site / "igny8_echo")
-    info = site / "igny8_echo-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: igny8-echo\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[igny8]\necho = igny8_echo\n")
-    monkeypatch.syspath_prepend(str(site))
-    yield
-    import sys
-
-    sys.modules.pop("igny8_echo", None)
+def installed(install_example):
+    install_example("igny8_echo")
 
 
 def test_installed_provider_is_callable_right_after_init(installed, make_app):

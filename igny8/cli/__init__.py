@@ -22,8 +22,9 @@ COMMANDS = (
 )
 
 
-def init_app(app) -> None:
+def init_app(app, pm) -> None:
     group = AppGroup("igny8", help="igny8 administration commands.")
     for command in COMMANDS:
         group.add_command(command)
+    pm.hook.igny8_register_commands(cli=group)  # a new group per app: nothing leaks between apps
     app.cli.add_command(group)

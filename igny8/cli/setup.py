@@ -3,9 +3,8 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
-from .. import demo, instance_config, prompts, seed
+from .. import demo, instance_config, prompts, schema, seed
 from ..extensions import db
 
 
@@ -23,7 +22,7 @@ def init_command(with_demo):
     written = instance_config.ensure_secrets(app)
     if written:
         click.echo(f"wrote {', '.join(written)} to {instance_config.config_path(app)}")
-    upgrade(directory=app.config["MIGRATIONS_DIR"])
+    schema.upgrade_all(app.config["MIGRATIONS_DIR"])
     created = seed.seed_catalog()
     created["prompts"], _ = prompts.populate()
     credentials, demo_created = demo.ensure_demo(app) if with_demo else (None, False)

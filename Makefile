@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test bench install browser clean
+.PHONY: run test smoke bench install browser clean
 
 run: install
 	$(FLASK) igny8 init --demo
@@ -18,6 +18,10 @@ run: install
 
 test: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The wheel in a fresh venv outside the checkout, with the tutorial's example plugins.
+smoke: install
+	./.ci/wheel-smoke
 
 # Debian's Chromium and ChromeDriver for the admin browser test (no browser download).
 browser:

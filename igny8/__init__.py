@@ -4,12 +4,11 @@ import os
 
 from flask import Flask
 
+from .paths import bundled
 from .plugins import hookimpl
 
 __all__ = ["create_app", "hookimpl"]
 __version__ = "0.1.0"
-
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config=None):
@@ -38,7 +37,7 @@ def create_app(test_config=None):
         __name__,
         instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
-        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        template_folder=bundled("templates"),
     )
     config.load(app, test_config)
     app.url_map.converters["int"] = BoundedInt  # before any route: ids a column can hold

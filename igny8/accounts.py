@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from flask import current_app
 from sqlalchemy import select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,7 +35,9 @@ def lock(account_id: int) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
     end_sessions(user)
 
 

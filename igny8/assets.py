@@ -5,12 +5,15 @@ import os
 
 from flask_assets import Bundle, Environment
 
-from . import PROJECT_ROOT
+from .paths import bundled
 
-NODE_MODULES = os.path.join(PROJECT_ROOT, "node_modules")
+NODE_MODULES = bundled("node_modules")
 
 
 def init_app(app) -> Environment:
+    # igny8 has no static files of its own, only what flask-assets builds: they go to the
+    # instance folder, never into the installed package.
+    app.static_folder = os.path.join(app.instance_path, "static")
     assets = Environment(app)
     assets.load_path = [NODE_MODULES]
     cache = os.path.join(app.instance_path, "assets-cache")

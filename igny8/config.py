@@ -2,6 +2,8 @@
 
 import os
 
+from .paths import bundled
+
 DEFAULTS = {
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,
@@ -36,6 +38,9 @@ DEFAULTS = {
     "API_RATE_LIMIT": "300 per minute",
     "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How admin passwords are hashed (werkzeug.security methods). The test suite uses a
+    # cheap one; a stored hash names its method, so changing this never locks anyone out.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 ENV_PREFIX = "IGNY8_"
@@ -99,8 +104,7 @@ def load(app, test_config=None) -> None:
     if test_config:
         app.config.update(test_config)
 
-    root = os.path.dirname(app.root_path)
-    app.config["MIGRATIONS_DIR"] = app.config["MIGRATIONS_DIR"] or os.path.join(root, "migrations")
+    app.config["MIGRATIONS_DIR"] = app.config["MIGRATIONS_DIR"] or bundled("migrations")
     app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or os.path.join(app.instance_path, "media")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "igny8.db")

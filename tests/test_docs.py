@@ -65,7 +65,9 @@ def test_the_tutorials_code_is_the_code_in_examples():
     files = sorted(
         str(p.relative_to(ROOT))
         for p in (ROOT / "examples").rglob("*")
-        if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts
+        if p.suffix in (".py", ".toml")
+        and not {"__pycache__", "build"} & set(p.parts)
+        and not any(part.endswith(".egg-info") for part in p.parts)
     )
     assert sorted(shown) == files
     for path, code in shown.items():

@@ -22,7 +22,9 @@ def migrations() -> HealthResult:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory(current_app.config["MIGRATIONS_DIR"]).get_heads())
+    # Every branch: the core's and each plugin's (igny8.schema).
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     with db.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     if current == heads:

@@ -34,6 +34,7 @@ from ..models import (
 from ..plugins import current_plugins
 from ..timeutil import utcnow
 from .meter import CallResult, Meter, ModelChoice, OutputError
+from .output import parse_json
 from .provider import ProviderError
 from .resolve import NoModelAvailable, Parameters, Resolution, resolve_model, resolve_parameters
 from .retry import RetryPolicy
@@ -184,6 +185,24 @@ class OperationContext:
             schema=schema,
             parse=parse,
         )
+
+    def ask_json(self, prompt: str, schema: dict, *, then=None, model=None, max_tokens=None):
+        """One metered call asking for JSON of ``schema`` (``prompt`` as the user's
+        message); returns the parsed answer, passed through ``then(answer)`` if given.
+        Output that fails the schema or ``then`` (raise OutputError) is not charged."""
+
+        def parse(result):
+            answer = parse_json(result.text, schema)
+            return then(answer) if then is not None else answer
+
+        return self.text(
+            [{"role": "user", "content": prompt}],
+            json=True,
+            schema=schema,
+            parse=parse,
+            model=model,
+            max_tokens=max_tokens,
+        ).output
 
     def images(self, prompt, *, n=1, model=None) -> CallResult:
         p = self.parameters

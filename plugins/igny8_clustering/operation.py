@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from igny8.plugin import Cluster, ItemError, Keyword, Site, db, parse_json
+from igny8.plugin import Cluster, ItemError, Keyword, Site, db
 
 BATCH_SIZE = 60
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 10
@@ -77,12 +77,7 @@ def cluster_batch(ctx, item) -> dict:
         )
     site = db.session.get(Site, ctx.site_id)
     prompt = ctx.prompt("clustering", site_name=site.name, keywords=[k.keyword for k in keywords])
-    answer = ctx.text(
-        [{"role": "user", "content": prompt}],
-        json=True,
-        schema=SCHEMA,
-        parse=lambda result: parse_json(result.text, SCHEMA),
-    ).output
+    answer = ctx.ask_json(prompt, SCHEMA)
     unclustered = {k.keyword.lower(): k for k in keywords}
     created = []
     for proposed in answer["clusters"]:
@@ -117,10 +112,8 @@ def cluster_batch(ctx, item) -> dict:
 
 def unclustered(site_id: int) -> list[int]:
     """The site's keywords not in a cluster yet, oldest first."""
-    return list(
-        db.session.execute(
-            select(Keyword.id)
-            .where(Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
-            .order_by(Keyword.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Keyword.id)
+        .where(Keyword.site_id == site_id, Keyword.cluster_id.is_(None))
+        .order_by(Keyword.id)
+    ).all()

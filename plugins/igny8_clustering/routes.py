@@ -33,7 +33,6 @@ def routes(bp):
     @bp.post("/keywords/cluster")
     @documented(
         "AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",
-        tags=["clustering"],
         body=KeywordIdsIn,
     )
     def cluster_keywords(site_id, data):
@@ -52,6 +51,6 @@ def routes(bp):
         return execute("clustering", ids, site_id=site_id)
 
     @bp.get("/clusters")
-    @documented("Clusters with their keywords", tags=["clustering"], query=PageQuery)
+    @documented("Clusters with their keywords", query=PageQuery)
     def list_clusters(site_id, args):
         return jsonify(paginate(on_site(Cluster, site_id), cluster_json))

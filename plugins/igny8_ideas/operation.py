@@ -2,7 +2,7 @@
 
 from sqlalchemy import exists, select
 
-from igny8.plugin import Cluster, ContentIdea, Keyword, OutputError, Site, db, parse_json
+from igny8.plugin import Cluster, ContentIdea, Keyword, OutputError, Site, db
 
 MIN_IDEAS, MAX_IDEAS = 3, 7
 STRUCTURES = ("article", "guide", "how_to", "comparison", "review", "listicle")
@@ -92,15 +92,13 @@ def ideas_for_cluster(ctx, cluster_id) -> dict:
         keywords=keywords,
     )
 
-    def parse(result):
-        ideas = parse_json(result.text, SCHEMA)["ideas"]
+    def enough(answer):
+        ideas = answer["ideas"]
         if len(ideas) < MIN_IDEAS:
             raise OutputError(f"{len(ideas)} idea(s); at least {MIN_IDEAS} were asked for")
         return ideas[:MAX_IDEAS]
 
-    ideas = ctx.text(
-        [{"role": "user", "content": prompt}], json=True, schema=SCHEMA, parse=parse
-    ).output
+    ideas = ctx.ask_json(prompt, SCHEMA, then=enough)
     known = {k.lower(): k for k in keywords}
     rows = []
     for idea in ideas:
@@ -135,13 +133,11 @@ def ideas_for_cluster(ctx, cluster_id) -> dict:
 
 def clusters_without_ideas(site) -> list[int]:
     """The site's clusters that have no ideas yet."""
-    return list(
-        db.session.execute(
-            select(Cluster.id)
-            .where(
-                Cluster.site_id == site.id,
-                ~exists().where(ContentIdea.cluster_id == Cluster.id),
-            )
-            .order_by(Cluster.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Cluster.id)
+        .where(
+            Cluster.site_id == site.id,
+            ~exists().where(ContentIdea.cluster_id == Cluster.id),
+        )
+        .order_by(Cluster.id)
+    ).all()

@@ -33,13 +33,11 @@ def idea_json(i):
 
 def routes(bp):
     @bp.post("/clusters/ideas")
-    @documented(
-        "AI: 3-7 article ideas per cluster, with outlines", tags=["ideas"], body=ClusterIdsIn
-    )
+    @documented("AI: 3-7 article ideas per cluster, with outlines", body=ClusterIdsIn)
     def generate_ideas(site_id, data):
         return execute_on("idea_generation", Cluster, data["cluster_ids"], site_id)
 
     @bp.get("/ideas")
-    @documented("Ideas with their outlines", tags=["ideas"], query=PageQuery)
+    @documented("Ideas with their outlines", query=PageQuery)
     def list_ideas(site_id, args):
         return jsonify(paginate(on_site(ContentIdea, site_id), idea_json))

@@ -12,7 +12,6 @@ from igny8.plugin import (
     Image,
     ItemError,
     db,
-    parse_json,
     plain_text,
 )
 
@@ -71,12 +70,7 @@ def extract_prompts(ctx, content_id) -> dict:
         sections=sections,
         text=plain_text(content.html)[:1500],
     )
-    answer = ctx.text(
-        [{"role": "user", "content": prompt}],
-        json=True,
-        schema=schema,
-        parse=lambda r: parse_json(r.text, schema),
-    ).output
+    answer = ctx.ask_json(prompt, schema)
     # A new plan replaces the previous one (none of it was generated yet).
     db.session.execute(delete(Image).where(Image.content_id == content.id))
     planned = [("featured", 0, answer["featured"])]
@@ -137,21 +131,17 @@ def image_failed(ctx, image_id, error) -> None:
 
 def contents_without_images(site) -> list[int]:
     """The site's content with no image plan yet."""
-    return list(
-        db.session.execute(
-            select(Content.id)
-            .where(Content.site_id == site.id, ~exists().where(Image.content_id == Content.id))
-            .order_by(Content.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Content.id)
+        .where(Content.site_id == site.id, ~exists().where(Image.content_id == Content.id))
+        .order_by(Content.id)
+    ).all()
 
 
 def images_to_generate(site) -> list[int]:
     """The site's planned images not generated yet, failed ones included."""
-    return list(
-        db.session.execute(
-            select(Image.id)
-            .where(Image.site_id == site.id, Image.status.in_(("pending", "failed")))
-            .order_by(Image.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Image.id)
+        .where(Image.site_id == site.id, Image.status.in_(("pending", "failed")))
+        .order_by(Image.id)
+    ).all()

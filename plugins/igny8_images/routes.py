@@ -22,19 +22,18 @@ def routes(bp):
     @bp.post("/content/image-prompts")
     @documented(
         "AI: a featured and in-article image prompts, with captions and alt text",
-        tags=["images"],
         body=ContentIdsIn,
     )
     def image_prompts(site_id, data):
         return execute_on("image_prompt_extraction", Content, data["content_ids"], site_id)
 
     @bp.get("/images")
-    @documented("Images with prompts, captions and status", tags=["images"], query=PageQuery)
+    @documented("Images with prompts, captions and status", query=PageQuery)
     def list_images(site_id, args):
         query = on_site(Image, site_id, Image.content_id, Image.position)
         return jsonify(paginate(query, image_json))
 
     @bp.post("/images/generate")
-    @documented("AI: generate images from their prompts", tags=["images"], body=ImageIdsIn)
+    @documented("AI: generate images from their prompts", body=ImageIdsIn)
     def generate(site_id, data):
         return execute_on("image_generation", Image, data["image_ids"], site_id)

@@ -12,7 +12,6 @@ from igny8.plugin import (
     Site,
     db,
     keep_revision,
-    parse_json,
     plain_text,
 )
 
@@ -91,12 +90,7 @@ def link_content(ctx, content_id) -> dict:
     prompt = ctx.prompt(
         "linking", title=content.title, text=plain_text(content.html)[:3000], candidates=candidates
     )
-    answer = ctx.text(
-        [{"role": "user", "content": prompt}],
-        json=True,
-        schema=SCHEMA,
-        parse=lambda r: parse_json(r.text, SCHEMA),
-    ).output
+    answer = ctx.ask_json(prompt, SCHEMA)
     site = db.session.get(Site, ctx.site_id)
     wanted, targets = [], {}
     for link in answer["links"][:MAX_LINKS]:

@@ -8,7 +8,6 @@ from igny8.plugin import (
     db,
     keep_revision,
     keyword_score,
-    parse_json,
     word_count,
 )
 
@@ -50,15 +49,13 @@ def optimize(ctx, item) -> dict:
         "optimization", title=content.title, html=content.html, keywords=keywords, score=before
     )
 
-    def parse(result):
-        html = clean_html(parse_json(result.text, SCHEMA)["html"])
+    def cleaned(answer):
+        html = clean_html(answer["html"])
         if word_count(html) == 0:
             raise OutputError("the optimized article has no text")
         return html
 
-    html = ctx.text(
-        [{"role": "user", "content": prompt}], json=True, schema=SCHEMA, parse=parse
-    ).output
+    html = ctx.ask_json(prompt, SCHEMA, then=cleaned)
     revision = keep_revision(content, f"before optimization for {', '.join(keywords)}")
     content.html, content.word_count = html, word_count(html)
     after = keyword_score(html, keywords)

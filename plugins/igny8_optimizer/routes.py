@@ -30,7 +30,6 @@ def routes(bp):
     @bp.post("/content/optimize")
     @documented(
         "AI: rewrite content for target keywords (the original is kept as a revision)",
-        tags=["optimizer"],
         body=OptimizeIn,
     )
     def optimize(site_id, data):
@@ -42,7 +41,7 @@ def routes(bp):
         )
 
     @bp.post("/content/<int:content_id>/revisions/<int:revision_id>/restore")
-    @documented("Restore a kept revision (the current version is kept too)", tags=["optimizer"])
+    @documented("Restore a kept revision (the current version is kept too)")
     def restore(site_id, content_id, revision_id):
         content = get_owned(Content, content_id)
         if content.site_id != site_id:

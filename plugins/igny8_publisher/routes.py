@@ -98,7 +98,6 @@ def routes(bp):
     @documented(
         "Publish content to the site's WordPress or webhook target (no AI, no credits; "
         "publishing again updates the same post)",
-        tags=["publisher"],
         body=PublishIn,
     )
     def publish(site_id, data):

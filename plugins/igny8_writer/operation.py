@@ -11,7 +11,6 @@ from igny8.plugin import (
     clean_html,
     db,
     keep_revision,
-    parse_json,
     word_count,
 )
 
@@ -65,8 +64,7 @@ def write_task(ctx, task_id) -> dict:
     )
     task_schema = schema(target)
 
-    def parse(result):
-        answer = parse_json(result.text, task_schema)
+    def cleaned(answer):
         html = clean_html(answer["html"])
         if word_count(html) == 0:
             raise OutputError("the article has no text")
@@ -74,14 +72,9 @@ def write_task(ctx, task_id) -> dict:
 
     # A token budget for the target length: about 1.4 tokens a word, plus HTML and JSON.
     budget = min(ctx.parameters.max_tokens, int(target * 2.2) + 400)
-    answer = ctx.text(
-        [{"role": "user", "content": prompt}],
-        json=True,
-        schema=task_schema,
-        parse=parse,
-        model=task.model_config,
-        max_tokens=budget,
-    ).output
+    answer = ctx.ask_json(
+        prompt, task_schema, then=cleaned, model=task.model_config, max_tokens=budget
+    )
     content = db.session.execute(
         select(Content).where(Content.task_id == task.id)
     ).scalar_one_or_none()
@@ -123,21 +116,17 @@ def queue_idea(ctx, idea_id) -> dict:
 
 def ideas_without_tasks(site) -> list[int]:
     """The site's ideas not queued as a task yet."""
-    return list(
-        db.session.execute(
-            select(ContentIdea.id)
-            .where(ContentIdea.site_id == site.id, ~exists().where(Task.idea_id == ContentIdea.id))
-            .order_by(ContentIdea.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(ContentIdea.id)
+        .where(ContentIdea.site_id == site.id, ~exists().where(Task.idea_id == ContentIdea.id))
+        .order_by(ContentIdea.id)
+    ).all()
 
 
 def tasks_to_write(site) -> list[int]:
     """The site's tasks waiting for their article, failed ones included."""
-    return list(
-        db.session.execute(
-            select(Task.id)
-            .where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
-            .order_by(Task.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Task.id)
+        .where(Task.site_id == site.id, Task.status.in_(("queued", "failed")))
+        .order_by(Task.id)
+    ).all()

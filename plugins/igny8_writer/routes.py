@@ -35,14 +35,13 @@ def task_json(t):
 
 def routes(bp):
     @bp.get("/tasks")
-    @documented("Writing tasks", tags=["writer"], query=PageQuery)
+    @documented("Writing tasks", query=PageQuery)
     def list_tasks(site_id, args):
         return jsonify(paginate(on_site(Task, site_id), task_json))
 
     @bp.post("/tasks")
     @documented(
         "Queue ideas as writing tasks (no AI, no credits); an idea already queued is skipped",
-        tags=["writer"],
         body=IdeaIdsIn,
         status=201,
     )
@@ -65,6 +64,6 @@ def routes(bp):
         ), 201
 
     @bp.post("/tasks/content")
-    @documented("AI: write the article for each task", tags=["writer"], body=TaskIdsIn)
+    @documented("AI: write the article for each task", body=TaskIdsIn)
     def write_content(site_id, data):
         return execute_on("content_generation", Task, data["task_ids"], site_id)

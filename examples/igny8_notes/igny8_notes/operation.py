@@ -18,8 +18,6 @@ def summarise(ctx, note_id) -> dict:
 
 def unsummarised(site) -> list[int]:
     """The pipeline stage's items: the site's notes with no summary yet."""
-    return list(
-        db.session.execute(
-            select(Note.id).where(Note.site_id == site.id, Note.summary.is_(None)).order_by(Note.id)
-        ).scalars()
-    )
+    return db.session.scalars(
+        select(Note.id).where(Note.site_id == site.id, Note.summary.is_(None)).order_by(Note.id)
+    ).all()

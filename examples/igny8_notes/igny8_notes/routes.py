@@ -30,12 +30,12 @@ def note_json(note):
 
 def routes(bp):
     @bp.get("/notes")
-    @documented("Notes", tags=["notes"], query=PageQuery)
+    @documented("Notes", query=PageQuery)
     def list_notes(site_id, args):
         return jsonify(paginate(on_site(Note, site_id), note_json))
 
     @bp.post("/notes")
-    @documented("Add a note", tags=["notes"], body=NoteIn, status=201)
+    @documented("Add a note", body=NoteIn, status=201)
     def add_note(site_id, data):
         note = Note(account_id=current_account().id, site_id=site_id, text=data["text"])
         db.session.add(note)
@@ -43,6 +43,6 @@ def routes(bp):
         return jsonify(note_json(note)), 201
 
     @bp.post("/notes/summaries")
-    @documented("AI: summarise notes in one sentence each", tags=["notes"], body=NoteIdsIn)
+    @documented("AI: summarise notes in one sentence each", body=NoteIdsIn)
     def summarise_notes(site_id, data):
         return execute_on("note_summary", Note, data["note_ids"], site_id)

@@ -65,6 +65,7 @@ from .registry import (
     Operation,
     RegistrationError,
     Stage,
+    provider_hooks,
 )
 from .revisions import keep_revision
 from .routing import module_blueprint
@@ -83,6 +84,7 @@ __all__ = [
     "HealthCheck",
     "HealthResult",
     "RegistrationError",
+    "provider_hooks",
     # providers
     "Provider",
     "ProviderError",

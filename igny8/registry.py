@@ -264,3 +264,24 @@ def check(pm) -> None:
     providers(pm)
     health_checks(pm)
     default_prompts(pm)
+
+
+def provider_hooks(*providers, usage: Callable):
+    """A provider plugin's two hooks, written once: its module assigns them,
+
+        igny8_register_providers, igny8_report_usage = provider_hooks(AcmeProvider(), usage=usage_of)
+
+    registering ``providers`` and reading their raw responses with ``usage(response)``
+    (a Usage, or None when a response carries none). A plugin may write both hooks itself."""
+    from .plugins import hookimpl
+
+    @hookimpl
+    def igny8_register_providers(register):
+        for provider in providers:
+            register(provider)
+
+    @hookimpl
+    def igny8_report_usage(provider, model, response):
+        return usage(response)
+
+    return igny8_register_providers, igny8_report_usage

@@ -3,6 +3,7 @@ importing nothing from igny8 but igny8.plugin (igny8.testing in their tests)."""
 
 import ast
 import pathlib
+import types
 
 import pytest
 
@@ -68,3 +69,25 @@ def test_the_core_names_no_builtin_plugin():
     for path in CORE_MODULES.rglob("*.py"):
         text = path.read_text()
         assert not [n for n in names if n in text], path
+
+
+def test_provider_hooks_register_the_providers_and_read_their_usage():
+    import pluggy
+
+    from igny8 import hookspecs, registry
+    from igny8.plugin import Provider, Usage, provider_hooks
+
+    class Two(Provider):
+        name = "two"
+        model_types = ("text",)
+
+    plugin = types.ModuleType("two")
+    plugin.igny8_register_providers, plugin.igny8_report_usage = provider_hooks(
+        Two(), usage=lambda response: Usage(input_tokens=response)
+    )
+    pm = pluggy.PluginManager("igny8")
+    pm.add_hookspecs(hookspecs)
+    pm.register(plugin, name="two")
+    assert list(registry.providers(pm)) == ["two"]
+    report = registry.usage_reporter(pm, "two")
+    assert report(provider="two", model="m", response=5) == Usage(input_tokens=5)

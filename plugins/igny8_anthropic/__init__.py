@@ -3,20 +3,14 @@ ANTHROPIC_API_KEY, or a key in admin; ANTHROPIC_BASE_URL points it at another se
 
 from anthropic.types import Message
 
-from igny8.plugin import Usage, hookimpl, normalise_service_tier
+from igny8.plugin import Usage, normalise_service_tier, provider_hooks
 
 from .provider import AnthropicProvider
 
 PROVIDER = AnthropicProvider()
 
 
-@hookimpl
-def igny8_register_providers(register):
-    register(PROVIDER)
-
-
-@hookimpl
-def igny8_report_usage(provider, model, response):
+def usage_of(response) -> Usage | None:
     """Anthropic's input_tokens exclude cache reads and writes: add them."""
     if not isinstance(response, Message) or response.usage is None:
         return None
@@ -36,3 +30,6 @@ def igny8_report_usage(provider, model, response):
         service_tier=normalise_service_tier(usage.service_tier),
         raw=usage.model_dump(exclude_none=True),
     )
+
+
+igny8_register_providers, igny8_report_usage = provider_hooks(PROVIDER, usage=usage_of)

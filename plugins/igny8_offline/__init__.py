@@ -3,22 +3,19 @@ JSON in the shape an operation asks for, and real PNG images, so the whole produ
 runs on a laptop with nothing configured. Usage is reported through the same hook
 as every other provider, with tokens counted by igny8's simple tokenizer."""
 
-from igny8.plugin import Usage, count_message_tokens, count_tokens, hookimpl
+from igny8.plugin import Usage, count_message_tokens, count_tokens, provider_hooks
 
 from .provider import OfflineProvider
 
 PROVIDER = OfflineProvider()
 
 
-@hookimpl
-def igny8_register_providers(register):
-    register(PROVIDER)
-
-
-@hookimpl
-def igny8_report_usage(provider, model, response):
+def usage_of(response) -> Usage:
     return Usage(
         input_tokens=count_message_tokens(response.messages),
         output_tokens=count_tokens(response.text),
         images=response.images,
     )
+
+
+igny8_register_providers, igny8_report_usage = provider_hooks(PROVIDER, usage=usage_of)

@@ -2,19 +2,11 @@
 (dall-e-3, gpt-image-1) through the official SDK. Set OPENAI_API_KEY, or a key in
 admin; OPENAI_BASE_URL points it at any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
 
-from igny8.plugin import hookimpl
+from igny8.plugin import provider_hooks
 
 from .provider import OpenAIProvider
 from .usage import usage_from
 
 PROVIDER = OpenAIProvider()
 
-
-@hookimpl
-def igny8_register_providers(register):
-    register(PROVIDER)
-
-
-@hookimpl
-def igny8_report_usage(provider, model, response):
-    return usage_from(response)
+igny8_register_providers, igny8_report_usage = provider_hooks(PROVIDER, usage=usage_from)

@@ -4,20 +4,14 @@ the call; the catalog price is kept beside it."""
 
 from decimal import Decimal
 
-from igny8.plugin import Usage, hookimpl
+from igny8.plugin import Usage, provider_hooks
 
 from .provider import RunwareProvider, RunwareResponse
 
 PROVIDER = RunwareProvider()
 
 
-@hookimpl
-def igny8_register_providers(register):
-    register(PROVIDER)
-
-
-@hookimpl
-def igny8_report_usage(provider, model, response):
+def usage_of(response) -> Usage | None:
     if not isinstance(response, RunwareResponse):  # e.g. an error's raw response
         return None
     results = response.image_results
@@ -27,3 +21,6 @@ def igny8_report_usage(provider, model, response):
     reported = sum(costs, Decimal(0)) if costs and len(costs) == len(results) else None
     raw = {"reported_cost_usd": str(reported)} if reported is not None else {}
     return Usage(images=len(results), reported_cost_usd=reported, raw=raw)
+
+
+igny8_register_providers, igny8_report_usage = provider_hooks(PROVIDER, usage=usage_of)

@@ -24,6 +24,7 @@ def create_app(test_config=None):
         ratelimits,
         registry,
         routing,
+        runner,
         schema,
     )
     from .api.guard import BoundedInt
@@ -63,5 +64,6 @@ def create_app(test_config=None):
     assets.init_app(app)
     admin.init_app(app)
     cli.init_app(app, plugins.pm)
+    runner.init_app(app)
     plugins.pm.hook.igny8_startup(app=app)
     return app

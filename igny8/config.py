@@ -41,6 +41,11 @@ DEFAULTS = {
     # How admin passwords are hashed (werkzeug.security methods). The test suite uses a
     # cheap one; a stored hash names its method, so changing this never locks anyone out.
     "PASSWORD_HASH_METHOD": "scrypt",
+    # Background runs: threads of the embedded runner per process; how long a request that
+    # sends no `Prefer: wait=N` waits for its run (0: answer 202 at once); the longest wait.
+    "RUN_WORKERS": 4,
+    "RUN_DEFAULT_WAIT": 0.0,
+    "RUN_MAX_WAIT": 60.0,
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -50,6 +50,9 @@ def app_config(database_url, instance_path, **extra):
         "OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
         "SESSION_COOKIE_SECURE": False,  # the test client and browser speak plain http
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # a sign-in costs microseconds, not 0.1 s
+        # AI endpoints answer when their run has finished, as with `Prefer: wait=60`;
+        # tests/test_background_runs.py covers 202, polling, events and cancelling.
+        "RUN_DEFAULT_WAIT": 60.0,
     }
     config.update(extra)
     return config

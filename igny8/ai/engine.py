@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import modules, prompts, registry
@@ -31,6 +31,7 @@ from ..models import (
     IntegrationSettings,
     OperationRun,
 )
+from ..models.runs import FINISHED
 from ..plugins import current_plugins
 from ..timeutil import utcnow
 from .meter import CallResult, Meter, ModelChoice, OutputError
@@ -262,8 +263,34 @@ def run_operation(
     request: dict | None = None,
     progress=None,
 ) -> RunOutcome:
-    """Run ``operation_key`` for each item, metered and billed to the account.
-    ``progress(done, total)`` is called as items finish."""
+    """Run ``operation_key`` for each item now, metered and billed to the account (the CLI
+    and no-AI routes; the API queues runs with ``submit`` instead). ``progress(done,
+    total)`` is called as items finish."""
+    outcome = submit(
+        account_id,
+        operation_key,
+        items,
+        site_id=site_id,
+        idempotency_key=idempotency_key,
+        request=request,
+    )
+    if outcome.replayed:
+        return outcome
+    return execute_run(outcome.run.id, progress=progress)
+
+
+def submit(
+    account_id: int,
+    operation_key: str,
+    items: list,
+    *,
+    site_id=None,
+    idempotency_key: str | None = None,
+    request: dict | None = None,
+) -> RunOutcome:
+    """Record a queued run of ``operation_key`` over ``items`` (committed), or refuse it
+    (unknown operation, switched-off module); a seen Idempotency-Key gives its run back,
+    whatever its state, with ``replayed`` set. ``execute_run`` does the work."""
     operation = registry.operations(current_plugins().pm).get(operation_key)
     if operation is None or operation.handler is None:
         raise OperationRefused("not_found", f"no operation {operation_key!r}", status=404)
@@ -271,23 +298,17 @@ def run_operation(
         replay = _replay(account_id, idempotency_key, request)
         if replay is not None:
             return replay
-    cost_config = db.session.execute(
-        select(CreditCostConfig).where(CreditCostConfig.operation == operation_key)
-    ).scalar_one_or_none()
-    _refuse_if_switched_off(operation, cost_config)
-    account = db.session.get(Account, account_id)
-
-    if operation.prepare is not None:
-        items = operation.prepare(items)
+    _refuse_if_switched_off(operation, _cost_config(operation_key))
+    work = operation.prepare(items) if operation.prepare is not None else list(items)
     run = OperationRun(
         account_id=account_id,
         site_id=site_id,
         operation=operation_key,
-        status="running",
-        items=len(items),
+        status="queued",
+        items=len(work),
         idempotency_key=idempotency_key,
         request=request,
-        started_at=utcnow(),
+        work=work,
     )
     db.session.add(run)
     try:
@@ -295,27 +316,51 @@ def run_operation(
     except IntegrityError:  # the same key raced us: theirs is the run
         db.session.rollback()
         return _replay(account_id, idempotency_key, request)
+    return RunOutcome(run)
 
+
+def _cost_config(operation_key: str) -> CreditCostConfig | None:
+    return db.session.execute(
+        select(CreditCostConfig).where(CreditCostConfig.operation == operation_key)
+    ).scalar_one_or_none()
+
+
+def execute_run(run_id: int, progress=None) -> RunOutcome:
+    """Do a queued run's work, item by item. A run that is not queued (another worker has
+    it, it is finished, or it was cancelled before it started) is left alone."""
+    claimed = db.session.execute(
+        update(OperationRun)
+        .where(OperationRun.id == run_id, OperationRun.status == "queued")
+        .values(status="running", started_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    run = db.session.get(OperationRun, run_id)
+    if not claimed:
+        return RunOutcome(run, run.results or [])
+    operation = registry.operations(current_plugins().pm).get(run.operation)
+    if operation is None:
+        return _finish(run, None, [], error=f"operation {run.operation!r} is no longer loaded")
+    cost_config = _cost_config(run.operation)
     config = current_app.config
     meter = Meter(
-        account_id=account_id,
-        operation=operation_key,
-        site_id=site_id,
+        account_id=run.account_id,
+        operation=run.operation,
+        site_id=run.site_id,
         run_id=run.id,
         pm=current_plugins().pm,
         policy=RetryPolicy.from_config(config),
         timeout=float(config.get("PROVIDER_TIMEOUT", 120)),
     )
     ctx = OperationContext(
-        account=account,
-        site_id=site_id,
+        account=db.session.get(Account, run.account_id),
+        site_id=run.site_id,
         run_id=run.id,
         operation=operation,
         cost_config=cost_config,
         meter=meter,
     )
     try:
-        return _run_items(run, operation, ctx, meter, items, progress)
+        return _run_items(run, operation, ctx, meter, run.work or [], progress)
     except Exception:
         # Whatever escaped a handler: the run is not left "running", and keeps what it cost.
         db.session.rollback()
@@ -326,11 +371,27 @@ def run_operation(
         meter.close()
 
 
+def cancel(run: OperationRun) -> bool:
+    """Ask a run to stop before its next item (a queued one ends at once); False when it
+    has already finished."""
+    if run.status in FINISHED:
+        return False
+    run.cancel_requested = True
+    db.session.execute(
+        update(OperationRun)
+        .where(OperationRun.id == run.id, OperationRun.status == "queued")
+        .values(status="cancelled", finished_at=utcnow(), error="cancelled before it started")
+    )
+    db.session.commit()
+    return True
+
+
 def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
     if operation.model_type is not None:
         try:
             default = ctx.choice()
             run.model_name, run.resolved_by = default.model_name, default.resolved_by
+            db.session.commit()
         except (NoModelAvailable, ProviderError) as exc:
             return _finish(run, meter, [], error=str(exc))
 
@@ -341,10 +402,14 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
         if stopped:
             results.append({"item": item, "status": "failed", "error": stopped})
             continue
+        if _cancel_requested(run.id):
+            results += [{"item": i, "status": "cancelled"} for i in items[done - 1 :]]
+            return _finish(run, meter, results, error="cancelled", status="cancelled")
         try:
             result = operation.handler(ctx, item) or {}
-            db.session.commit()
             results.append({"item": item, "status": "succeeded", **result})
+            _count(run, results, meter)
+            db.session.commit()  # the item's writes and the run's progress, together
             continue
         except ledger.InsufficientCredits as exc:
             error = stopped = {
@@ -366,9 +431,27 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
         db.session.rollback()
         _record_failure(operation, ctx, item, error)
         results.append({"item": item, "status": "failed", "error": error})
+        _count(run, results, meter)
+        db.session.commit()
     if progress is not None and items:
         progress(len(items), len(items))
     return _finish(run, meter, results)
+
+
+def _cancel_requested(run_id: int) -> bool:
+    return bool(
+        db.session.execute(
+            select(OperationRun.cancel_requested).where(OperationRun.id == run_id)
+        ).scalar()
+    )
+
+
+def _count(run, results, meter) -> None:
+    """The run's progress so far: what GET /runs/{id} and its event stream show."""
+    run.items_succeeded = sum(1 for r in results if r["status"] == "succeeded")
+    run.items_failed = sum(1 for r in results if r["status"] == "failed")
+    if meter is not None:
+        run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
 
 
 def _record_failure(operation, ctx, item, error: dict) -> None:
@@ -384,16 +467,14 @@ def _record_failure(operation, ctx, item, error: dict) -> None:
         log.exception("on_failure of %s failed for item %r", operation.key, item)
 
 
-def _finish(run, meter, results, error=None) -> RunOutcome:
-    succeeded = sum(1 for r in results if r["status"] == "succeeded")
-    failed = len(results) - succeeded
-    if error or not succeeded:
-        status = "failed"
-    else:
-        status = "succeeded" if not failed else "partial"
+def _finish(run, meter, results, error=None, status=None) -> RunOutcome:
+    _count(run, results, meter)
+    if status is None:
+        if error or not run.items_succeeded:
+            status = "failed"
+        else:
+            status = "succeeded" if not run.items_failed else "partial"
     run.status = status
-    run.items_succeeded, run.items_failed = succeeded, failed
-    run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
     run.results = results
     run.error = error or next(
         (r["error"]["message"] for r in results if r["status"] == "failed"), None

@@ -7,7 +7,8 @@ request with the same key and the same fingerprint: method, route, path paramete
 canonical JSON body. The same key with a different request is a 409. A duplicate that
 arrives while the first is still running waits for its answer (IDEMPOTENCY_WAIT_SECONDS),
 never answering with an unfinished run. A request that fails with a server error gives
-its key back, so it can be retried.
+its key back, so it can be retried. A request that queued an AI run is answered, on a
+retry, with that run as it is at that moment (202 while it runs, its results once done).
 """
 
 import hashlib
@@ -19,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import IdempotentRequest
+from ..models import IdempotentRequest, OperationRun
 from .auth import API_PREFIX
 from .errors import ApiError
 
@@ -60,7 +61,12 @@ def _key() -> str | None:
 
 
 def _replay(row: IdempotentRequest) -> Response:
-    response = Response(row.body, status=row.status_code, content_type=row.content_type)
+    if row.run_id is not None:  # the same run, as it is now (running, or finished since)
+        from .runs import run_response
+
+        response = run_response(db.session.get(OperationRun, row.run_id))
+    else:
+        response = Response(row.body, status=row.status_code, content_type=row.content_type)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -109,6 +115,7 @@ def store(response: Response) -> Response:
     row = db.session.execute(select(IdempotentRequest).where(_claimed(key))).scalar_one()
     row.state, row.status_code = "done", response.status_code
     row.content_type, row.body = response.content_type, response.get_data(as_text=True)
+    row.run_id = g.pop("answered_by_run", None)
     db.session.commit()
     return response
 

@@ -1,14 +1,22 @@
 """Operation runs over the API: the one way an AI endpoint runs an operation and answers.
 
-Module plugins call ``execute(operation, items, site_id=...)`` from their routes; it
-honours the Idempotency-Key header and answers ``{"run": {...}, "results": [...]}``.
+Module plugins call ``execute(operation, items, site_id=...)`` from their routes: the run
+is queued and executed in the background (igny8.runner); the answer is ``{"run": {...},
+"results": [...]}``, 202 while it runs (``Prefer: wait=N`` waits for it), and
+GET /runs/{id}, its event stream and POST /runs/{id}/cancel follow it.
 """
 
-from flask import jsonify, request
+import json
+import time
 
-from ..ai.engine import run_operation
+from flask import Response, current_app, g, jsonify, request, stream_with_context, url_for
+
+from ..ai.engine import cancel, submit
 from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
+from ..extensions import db
 from ..models import OperationRun
+from ..models.runs import FINISHED
+from ..runner import current_runner, wait_for
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
@@ -26,6 +34,8 @@ def run_json(run: OperationRun) -> dict:
         "items": run.items,
         "items_succeeded": run.items_succeeded,
         "items_failed": run.items_failed,
+        "items_done": run.items_succeeded + run.items_failed,
+        "cancel_requested": run.cancel_requested,
         "credits_used": run.credits_used,
         "cost_usd": serialize.money(run.cost_usd),
         "model": run.model_name,
@@ -33,14 +43,32 @@ def run_json(run: OperationRun) -> dict:
         "site_id": run.site_id,
         "error": run.error,
         "created_at": serialize.timestamp(run.created_at),
+        "started_at": serialize.timestamp(run.started_at),
         "finished_at": serialize.timestamp(run.finished_at),
     }
 
 
-def execute(operation: str, items: list, *, site_id: int | None = None, status: int = 200):
-    """Run ``operation`` for ``items`` as the caller's account and answer with the run."""
+def prefer_wait() -> float:
+    """Seconds the client will wait for its run: ``Prefer: wait=N`` (RFC 7240, capped at
+    RUN_MAX_WAIT), else RUN_DEFAULT_WAIT. A malformed preference is ignored, as RFC 7240 says."""
+    config = current_app.config
+    wait = float(config["RUN_DEFAULT_WAIT"])
+    for preference in request.headers.get("Prefer", "").split(","):
+        name, _, value = preference.strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                wait = float(value.strip().strip('"'))
+            except ValueError:
+                continue
+    return max(0.0, min(wait, float(config["RUN_MAX_WAIT"])))
+
+
+def execute(operation: str, items: list, *, site_id: int | None = None):
+    """Queue ``operation`` for ``items`` as the caller's account and answer: 202 with the
+    queued run and its Location, or 200 with its results when it finished within the wait
+    the client asked for. An Idempotency-Key seen before gives the same run, as it is now."""
     key = request.headers.get(IDEMPOTENCY_HEADER)  # checked and claimed by api.idempotency
-    outcome = run_operation(
+    outcome = submit(
         current_account().id,
         operation,
         items,
@@ -48,27 +76,46 @@ def execute(operation: str, items: list, *, site_id: int | None = None, status: 
         idempotency_key=key.strip() if key else None,
         request={"operation": operation, "site_id": site_id, "items": items},
     )
-    body = {"run": run_json(outcome.run), "results": outcome.results}
-    codes = {r["error"]["code"] for r in outcome.results if r["status"] == "failed"}
-    if outcome.run.status == "failed" and codes == {"insufficient_credits"}:
+    run = outcome.run
+    g.answered_by_run = run.id  # a retry with the key gets this run as it is (api.idempotency)
+    if not outcome.replayed:
+        current_runner().start(run.id)
+    wait = prefer_wait()
+    if run.status not in FINISHED and wait > 0:
+        run = wait_for(run.id, wait)
+    response = run_response(run)
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    if wait > 0:
+        response.headers["Preference-Applied"] = f"wait={wait:g}"
+    return response
+
+
+def run_response(run: OperationRun):
+    """A finished run: 200 with its results (402, 422 or 502 when every item failed for
+    one of those reasons); an unfinished one: 202, with Location."""
+    body = {"run": run_json(run), "results": run.results or []}
+    if run.status not in FINISHED:
+        response = jsonify(body)
+        response.status_code = 202
+        response.headers["Location"] = url_for("api.get_run", run_id=run.id)
+        return response
+    codes = {r["error"]["code"] for r in body["results"] if r["status"] == "failed"}
+    if run.status == "failed" and codes == {"insufficient_credits"}:
         raise ApiError(
             402, "Not enough credits for this operation", code="insufficient_credits", details=body
         )
-    if outcome.run.status == "failed" and "prompt_error" in codes:
-        message = next(r["error"]["message"] for r in outcome.results if r["status"] == "failed")
+    if run.status == "failed" and "prompt_error" in codes:
+        message = next(r["error"]["message"] for r in body["results"] if r["status"] == "failed")
         raise ApiError(422, message, code="prompt_error", details=body)
-    if outcome.run.status == "failed" and codes and codes <= set(PROVIDER_ERRORS):
+    if run.status == "failed" and codes and codes <= set(PROVIDER_ERRORS):
         raise ApiError(
             502,
             "Every item failed at the AI provider: " + ", ".join(sorted(codes)),
             code="provider_error",
             details=body,
         )
-    response = jsonify(body)
-    response.status_code = status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return jsonify(body)
 
 
 def execute_on(operation: str, model, ids, site_id: int):
@@ -89,6 +136,50 @@ def register(bp):
     def get_run(run_id):
         run = get_owned(OperationRun, run_id)
         return jsonify({"run": run_json(run), "results": run.results or []})
+
+    @bp.post("/runs/<int:run_id>/cancel")
+    def cancel_run(run_id):
+        run = get_owned(OperationRun, run_id)
+        if not cancel(run):
+            raise ApiError(
+                409, f"run {run_id} has already finished ({run.status})", code="conflict"
+            )
+        db.session.refresh(run)
+        return jsonify({"run": run_json(run), "results": run.results or []}), 202
+
+    @bp.get("/runs/<int:run_id>/events")
+    def run_events(run_id):
+        get_owned(OperationRun, run_id)  # 404 for anyone else's run, before streaming
+        return Response(
+            stream_with_context(_events(run_id)),
+            content_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+
+EVENT_POLL_SECONDS = 0.25
+HEARTBEAT_SECONDS = 15.0
+
+
+def _events(run_id: int):
+    """Server-Sent Events: a ``progress`` event whenever the run changes, then ``done``
+    with its results. Comments keep an idle connection open through proxies."""
+    last, quiet_since = None, time.monotonic()
+    while True:
+        db.session.rollback()  # read what the worker committed since
+        run = db.session.get(OperationRun, run_id)
+        state = run_json(run)
+        if state != last:
+            last, quiet_since = state, time.monotonic()
+            if run.status in FINISHED:
+                body = {"run": state, "results": run.results or []}
+                yield f"event: done\ndata: {json.dumps(body)}\n\n"
+                return
+            yield f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
+        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            quiet_since = time.monotonic()
+            yield ": still running\n\n"
+        time.sleep(EVENT_POLL_SECONDS)
 
 
 __all__ = ["execute", "register", "run_json"]

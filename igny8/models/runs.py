@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -18,7 +19,8 @@ from ..extensions import db
 from .base import ZERO, Money, account_fk, created_at, one_of, pk
 from .tenancy import Account
 
-RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed")
+RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
+FINISHED = ("succeeded", "partial", "failed", "cancelled")
 
 
 class OperationRun(db.Model):
@@ -46,6 +48,10 @@ class OperationRun(db.Model):
     resolved_by: Mapped[str | None] = mapped_column(String(40))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request: Mapped[dict | None] = mapped_column(JSON)
+    # The units of work (the operation's prepare applied to the caller's items).
+    work: Mapped[list | None] = mapped_column(JSON)
+    # Asked to stop: the engine stops before its next item (POST /runs/{id}/cancel).
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     results: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
@@ -73,4 +79,6 @@ class IdempotentRequest(db.Model):
     status_code: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[str | None] = mapped_column(Text)
+    # The AI run the request queued: a replay answers with that run as it is then.
+    run_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at()

@@ -1,0 +1,61 @@
+"""Where queued runs are executed. The embedded runner (the default) is a small pool of
+threads inside the app's process: nothing else to start, SQLite included. Every runner
+executes a run the same way, through igny8.ai.engine.execute_run.
+
+A request that asked to wait (``Prefer: wait=N``) waits on the run's row, so it works
+whichever process executes the run.
+"""
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .ai import engine
+from .extensions import db
+from .models import OperationRun
+from .models.runs import FINISHED
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05
+
+
+class EmbeddedRunner:
+    """Runs queued runs in RUN_WORKERS threads of this process."""
+
+    def __init__(self, app, workers: int):
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="igny8-run")
+
+    def start(self, run_id: int) -> None:
+        self.pool.submit(self._execute, run_id)
+
+    def _execute(self, run_id: int) -> None:
+        with self.app.app_context():
+            try:
+                engine.execute_run(run_id)
+            except Exception:  # the engine has ended the run "failed"; say why in the log
+                log.exception("run %s stopped on an internal error", run_id)
+            finally:
+                db.session.remove()
+
+
+def wait_for(run_id: int, seconds: float) -> OperationRun:
+    """The run once it has finished, or as it is after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.rollback()  # a fresh read each time: another thread or process writes it
+        run = db.session.get(OperationRun, run_id)
+        if run.status in FINISHED or time.monotonic() >= deadline:
+            return run
+        time.sleep(POLL_SECONDS)
+
+
+def init_app(app) -> None:
+    app.extensions["igny8_runner"] = EmbeddedRunner(app, int(app.config["RUN_WORKERS"]))
+
+
+def current_runner(app=None):
+    from flask import current_app
+
+    return (app or current_app).extensions["igny8_runner"]

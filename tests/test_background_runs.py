@@ -1,0 +1,188 @@
+"""AI runs in the background (the embedded runner): 202 with Location, polling,
+Prefer: wait, Server-Sent Events, cancelling, and a retried Idempotency-Key."""
+
+import json
+import time
+
+import pytest
+from metering_support import add_model, scripted_plugin
+from test_api_runs import EchoRoute
+from test_idempotency import Gate
+
+from igny8.billing import audit
+from igny8.extensions import db
+from igny8.models import Account, GlobalIntegrationSettings
+
+
+@pytest.fixture
+def gated(make_app, tenant_factory_for):
+    """An app whose runs answer 202 at once (no default wait), on a provider held by a gate."""
+    gate = Gate()
+    app = make_app(RUN_DEFAULT_WAIT=0, EXTRA_PLUGINS=[scripted_plugin(gate), EchoRoute()])
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    tenant = tenant_factory_for(app)
+    yield app, gate, tenant
+    gate.gate.set()  # never leave a worker thread waiting
+
+
+def post(app, tenant, items, **headers):
+    return app.test_client().post(
+        "/api/v1/echo/", json={"items": items}, headers={**tenant.headers, **headers}
+    )
+
+
+def poll(app, tenant, run_id, until=("succeeded", "partial", "failed", "cancelled")):
+    client = app.test_client()
+    for _ in range(200):
+        body = client.get(f"/api/v1/runs/{run_id}", headers=tenant.headers).json
+        if body["run"]["status"] in until:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} is still {body['run']['status']}")
+
+
+def test_an_ai_endpoint_answers_202_and_the_run_is_polled_to_its_results(gated):
+    app, gate, tenant = gated
+    answer = post(app, tenant, ["a", "b"])
+    assert answer.status_code == 202
+    run = answer.json["run"]
+    assert answer.headers["Location"] == f"/api/v1/runs/{run['id']}"
+    assert run["status"] in ("queued", "running") and answer.json["results"] == []
+    assert gate.entered.wait(10)
+    running = poll(app, tenant, run["id"], until=("running",))
+    assert running["run"]["items_done"] == 0 and running["run"]["items"] == 2
+    gate.gate.set()
+    done = poll(app, tenant, run["id"])
+    assert done["run"]["status"] == "succeeded"
+    assert (done["run"]["items_done"], done["run"]["credits_used"]) == (2, 4)
+    assert [r["item"] for r in done["results"]] == ["a", "b"]
+
+
+def test_prefer_wait_answers_200_with_results_when_the_run_finishes_in_time(gated):
+    app, gate, tenant = gated
+    gate.gate.set()
+    answer = post(app, tenant, ["a"], Prefer="wait=10")
+    assert answer.status_code == 200
+    assert answer.headers["Preference-Applied"] == "wait=10"
+    assert answer.json["run"]["status"] == "succeeded" and len(answer.json["results"]) == 1
+
+
+def test_prefer_wait_gives_202_when_the_run_takes_longer(gated):
+    app, gate, tenant = gated
+    started = time.monotonic()
+    answer = post(app, tenant, ["a"], Prefer="respond-async, wait=0.3")
+    assert answer.status_code == 202 and 0.3 <= time.monotonic() - started < 5
+    gate.gate.set()
+    assert poll(app, tenant, answer.json["run"]["id"])["run"]["status"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    "prefer, applied", [("wait=abc", None), ("wait=600", "wait=60"), ("wait=-3", None)]
+)
+def test_a_malformed_or_long_wait_is_ignored_or_capped(make_app, prefer, applied):
+    from igny8.api.runs import prefer_wait
+
+    app = make_app(RUN_DEFAULT_WAIT=0)
+    with app.test_request_context(headers={"Prefer": prefer}):
+        wait = prefer_wait()
+    assert (f"wait={wait:g}" if wait else None) == applied
+
+
+def test_events_stream_progress_then_the_results(gated):
+    app, gate, tenant = gated
+    run_id = post(app, tenant, ["a", "b"]).json["run"]["id"]
+    response = app.test_client().get(
+        f"/api/v1/runs/{run_id}/events", headers=tenant.headers, buffered=False
+    )
+    assert response.status_code == 200
+    assert response.content_type == "text/event-stream"
+    events = []
+    for chunk in response.response:
+        text = chunk.decode() if isinstance(chunk, bytes) else chunk
+        if text.startswith("event: "):
+            name, data = text.split("\n")[:2]
+            events.append((name.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+            gate.gate.set()  # the first event seen: let the run go on
+        if events and events[-1][0] == "done":
+            break
+    response.close()
+    assert events[0][0] == "progress" and events[0][1]["run"]["status"] in ("queued", "running")
+    name, body = events[-1]
+    assert name == "done" and body["run"]["status"] == "succeeded"
+    assert [r["item"] for r in body["results"]] == ["a", "b"]
+
+
+def test_cancel_stops_before_the_next_item_and_charges_only_what_ran(gated):
+    app, gate, tenant = gated
+    run_id = post(app, tenant, ["a", "b", "c"]).json["run"]["id"]
+    assert gate.entered.wait(10)  # the first item is at the provider
+    client = app.test_client()
+    cancelled = client.post(f"/api/v1/runs/{run_id}/cancel", headers=tenant.headers)
+    assert cancelled.status_code == 202 and cancelled.json["run"]["cancel_requested"] is True
+    gate.gate.set()
+    body = poll(app, tenant, run_id)
+    assert body["run"]["status"] == "cancelled"
+    assert [r["status"] for r in body["results"]] == ["succeeded", "cancelled", "cancelled"]
+    assert len(gate.calls) == 1
+    with app.app_context():
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 2
+        assert audit.audit() == []
+    again = client.post(f"/api/v1/runs/{run_id}/cancel", headers=tenant.headers)
+    assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
+
+
+def test_a_queued_run_cancelled_never_starts(make_app, tenant_factory_for):
+    gate = Gate()
+    app = make_app(
+        RUN_DEFAULT_WAIT=0, RUN_WORKERS=1, EXTRA_PLUGINS=[scripted_plugin(gate), EchoRoute()]
+    )
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    tenant = tenant_factory_for(app)
+    try:
+        busy = post(app, tenant, ["a"]).json["run"]["id"]
+        assert gate.entered.wait(10)  # the one worker is busy
+        waiting = post(app, tenant, ["b"]).json["run"]
+        assert waiting["status"] == "queued"
+        answer = app.test_client().post(
+            f"/api/v1/runs/{waiting['id']}/cancel", headers=tenant.headers
+        )
+        assert answer.json["run"]["status"] == "cancelled"
+    finally:
+        gate.gate.set()
+    assert poll(app, tenant, busy)["run"]["status"] == "succeeded"
+    assert poll(app, tenant, waiting["id"])["run"]["status"] == "cancelled"
+    assert len(gate.calls) == 1  # the cancelled run never called the provider
+
+
+def test_a_retry_with_the_key_gets_the_same_run_as_it_is_now(gated):
+    app, gate, tenant = gated
+    first = post(app, tenant, ["a"], **{"Idempotency-Key": "retry-1"})
+    assert first.status_code == 202
+    assert gate.entered.wait(10)
+    running = post(app, tenant, ["a"], **{"Idempotency-Key": "retry-1"})
+    assert running.status_code == 202 and running.headers["Idempotent-Replayed"] == "true"
+    assert running.json["run"]["id"] == first.json["run"]["id"]
+    gate.gate.set()
+    poll(app, tenant, first.json["run"]["id"])
+    finished = post(app, tenant, ["a"], **{"Idempotency-Key": "retry-1"})
+    assert finished.status_code == 200 and finished.json["run"]["status"] == "succeeded"
+    assert finished.json["run"]["id"] == first.json["run"]["id"]
+    assert len(gate.calls) == 1
+
+
+def test_someone_elses_run_is_not_found(gated, tenant_factory_for):
+    app, gate, tenant = gated
+    gate.gate.set()
+    run_id = post(app, tenant, ["a"]).json["run"]["id"]
+    other = tenant_factory_for(app)
+    client = app.test_client()
+    for method, path in [
+        ("get", f"/api/v1/runs/{run_id}"),
+        ("get", f"/api/v1/runs/{run_id}/events"),
+        ("post", f"/api/v1/runs/{run_id}/cancel"),
+    ]:
+        assert getattr(client, method)(path, headers=other.headers).status_code == 404

@@ -14,7 +14,8 @@ PYTEST_WORKERS ?= auto
 run: install
 	$(FLASK) igny8 init --demo
 	$(FLASK) igny8 pipeline --demo
-	IGNY8_SESSION_COOKIE_SECURE=false $(FLASK) run --host $(HOST) --port $(PORT)
+	IGNY8_SESSION_COOKIE_SECURE=false IGNY8_OUTBOUND_ALLOW_HOSTS=127.0.0.1 \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

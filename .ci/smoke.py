@@ -56,7 +56,11 @@ chosen = api.put("/settings/integration", json={"text_model": "echo-1"})
 check(chosen.status_code == 200, "the echo plugin's model is chosen right after init")
 note = api.post(f"/sites/{site}/notes", json={"text": "Ship the beta"})
 check(note.status_code == 201, "a note is added through the notes plugin's route")
-run = api.post(f"/sites/{site}/notes/summaries", json={"note_ids": [note.json()["id"]]})
+run = api.post(
+    f"/sites/{site}/notes/summaries",
+    json={"note_ids": [note.json()["id"]]},
+    headers={"Prefer": "wait=30"},  # runs go to the background: wait for this one
+)
 body = run.json()
 check(run.status_code == 200 and body["run"]["credits_used"] == 1, "a metered call is billed")
 usage = api.get("/usage", params={"group_by": "model"}).json()

@@ -7,6 +7,7 @@ whichever process executes the run.
 """
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,8 +27,10 @@ class EmbeddedRunner:
     def __init__(self, app, workers: int):
         self.app = app
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="igny8-run")
+        self._done: dict[int, threading.Event] = {}
 
     def start(self, run_id: int) -> None:
+        self._done[run_id] = threading.Event()
         self.pool.submit(self._execute, run_id)
 
     def _execute(self, run_id: int) -> None:
@@ -38,11 +41,20 @@ class EmbeddedRunner:
                 log.exception("run %s stopped on an internal error", run_id)
             finally:
                 db.session.remove()
+                self._done.pop(run_id).set()
+
+    def finished(self, run_id: int, seconds: float) -> None:
+        """Block until this process's run ends or ``seconds`` pass (no polling)."""
+        done = self._done.get(run_id)
+        if done is not None:
+            done.wait(seconds)
 
 
 def wait_for(run_id: int, seconds: float) -> OperationRun:
-    """The run once it has finished, or as it is after ``seconds``."""
+    """The run once it has finished, or as it is after ``seconds``. A run this process
+    executes wakes its waiter at once; any other is read again every POLL_SECONDS."""
     deadline = time.monotonic() + seconds
+    current_runner().finished(run_id, seconds)
     while True:
         db.session.rollback()  # a fresh read each time: another thread or process writes it
         run = db.session.get(OperationRun, run_id)

@@ -12,8 +12,10 @@ def test_a_note_is_summarised_by_a_metered_call(tmp_path):
     client.put("/api/v1/settings/integration", json=settings, headers=tenant.headers)
 
     note = client.post(f"{site}/notes", json={"text": "Ship the beta"}, headers=tenant.headers)
-    run = client.post(
-        f"{site}/notes/summaries", json={"note_ids": [note.json["id"]]}, headers=tenant.headers
+    run = client.post(  # runs go to the background; this request waits for its run
+        f"{site}/notes/summaries",
+        json={"note_ids": [note.json["id"]]},
+        headers={**tenant.headers, "Prefer": "wait=10"},
     )
 
     assert run.status_code == 200

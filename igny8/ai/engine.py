@@ -273,10 +273,11 @@ def run_operation(
         site_id=site_id,
         idempotency_key=idempotency_key,
         request=request,
+        status="running",  # this process runs it now: no worker is to claim it
     )
     if outcome.replayed:
         return outcome
-    return execute_run(outcome.run.id, progress=progress)
+    return execute_run(outcome.run.id, progress=progress, claimed=True)
 
 
 def submit(
@@ -287,6 +288,7 @@ def submit(
     site_id=None,
     idempotency_key: str | None = None,
     request: dict | None = None,
+    status: str = "queued",
 ) -> RunOutcome:
     """Record a queued run of ``operation_key`` over ``items`` (committed), or refuse it
     (unknown operation, switched-off module); a seen Idempotency-Key gives its run back,
@@ -304,7 +306,8 @@ def submit(
         account_id=account_id,
         site_id=site_id,
         operation=operation_key,
-        status="queued",
+        status=status,
+        started_at=utcnow() if status == "running" else None,
         items=len(work),
         idempotency_key=idempotency_key,
         request=request,
@@ -325,21 +328,14 @@ def _cost_config(operation_key: str) -> CreditCostConfig | None:
     ).scalar_one_or_none()
 
 
-def execute_run(run_id: int, progress=None) -> RunOutcome:
+def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome:
     """Do a queued run's work, item by item. A run that is not queued (another worker has
-    it, it is finished, or it was cancelled before it started) is left alone."""
-    claimed = db.session.execute(
-        update(OperationRun)
-        .where(OperationRun.id == run_id, OperationRun.status == "queued")
-        .values(status="running", started_at=utcnow())
-    ).rowcount
-    db.session.commit()
+    it, it is finished, or it was cancelled before it started) is left alone, unless the
+    caller ``claimed`` it when recording it (run_operation)."""
     run = db.session.get(OperationRun, run_id)
-    if not claimed:
+    if run.status != ("running" if claimed else "queued"):
         return RunOutcome(run, run.results or [])
     operation = registry.operations(current_plugins().pm).get(run.operation)
-    if operation is None:
-        return _finish(run, None, [], error=f"operation {run.operation!r} is no longer loaded")
     cost_config = _cost_config(run.operation)
     config = current_app.config
     meter = Meter(
@@ -359,6 +355,32 @@ def execute_run(run_id: int, progress=None) -> RunOutcome:
         cost_config=cost_config,
         meter=meter,
     )
+    choice, refusal = None, None
+    if operation.model_type is not None:
+        try:
+            choice = ctx.choice()
+        except (NoModelAvailable, ProviderError) as exc:
+            refusal = str(exc)
+    model = {
+        "model_name": choice.model_name if choice else None,
+        "resolved_by": choice.resolved_by if choice else None,
+    }
+    if claimed:
+        run.model_name, run.resolved_by = model["model_name"], model["resolved_by"]
+    else:  # by one worker only: another that got the same run (a redelivered message) stops
+        claimed = db.session.execute(
+            update(OperationRun)
+            .where(OperationRun.id == run_id, OperationRun.status == "queued")
+            .values(status="running", started_at=utcnow(), **model)
+        ).rowcount
+        db.session.commit()
+    if not claimed:
+        meter.close()
+        db.session.refresh(run)
+        return RunOutcome(run, run.results or [])
+    if refusal is not None:
+        meter.close()
+        return _finish(run, meter, [], error=refusal)
     try:
         return _run_items(run, operation, ctx, meter, run.work or [], progress)
     except Exception:
@@ -387,14 +409,6 @@ def cancel(run: OperationRun) -> bool:
 
 
 def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
-    if operation.model_type is not None:
-        try:
-            default = ctx.choice()
-            run.model_name, run.resolved_by = default.model_name, default.resolved_by
-            db.session.commit()
-        except (NoModelAvailable, ProviderError) as exc:
-            return _finish(run, meter, [], error=str(exc))
-
     results, stopped = [], None
     for done, item in enumerate(items, 1):
         if progress is not None and done > 1:
@@ -402,7 +416,7 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
         if stopped:
             results.append({"item": item, "status": "failed", "error": stopped})
             continue
-        if _cancel_requested(run.id):
+        if done > 1 and _cancel_requested(run.id):
             results += [{"item": i, "status": "cancelled"} for i in items[done - 1 :]]
             return _finish(run, meter, results, error="cancelled", status="cancelled")
         try:
@@ -424,15 +438,12 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
             error = {"code": "bad_response", "message": str(exc)}
         except Exception:
             db.session.rollback()
-            _record_failure(
-                operation, ctx, item, {"code": "internal_error", "message": "internal error"}
-            )
+            failure = {"code": "internal_error", "message": "internal error"}
+            _record_failure(operation, ctx, item, failure, run, results, meter)
             raise
         db.session.rollback()
-        _record_failure(operation, ctx, item, error)
         results.append({"item": item, "status": "failed", "error": error})
-        _count(run, results, meter)
-        db.session.commit()
+        _record_failure(operation, ctx, item, error, run, results, meter)
     if progress is not None and items:
         progress(len(items), len(items))
     return _finish(run, meter, results)
@@ -454,17 +465,19 @@ def _count(run, results, meter) -> None:
         run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
 
 
-def _record_failure(operation, ctx, item, error: dict) -> None:
-    """The operation's own record of a failed item, committed on its own; a failure of
-    on_failure itself is logged and never hides the item's error."""
-    if operation.on_failure is None:
-        return
-    try:
-        operation.on_failure(ctx, item, error)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("on_failure of %s failed for item %r", operation.key, item)
+def _record_failure(operation, ctx, item, error: dict, run, results, meter) -> None:
+    """After the item's writes were rolled back: the operation's own record of the failure
+    and the run's progress, committed together. A failure of on_failure itself is logged
+    and never hides the item's error."""
+    if operation.on_failure is not None:
+        try:
+            operation.on_failure(ctx, item, error)
+            db.session.flush()
+        except Exception:
+            db.session.rollback()
+            log.exception("on_failure of %s failed for item %r", operation.key, item)
+    _count(run, results, meter)
+    db.session.commit()
 
 
 def _finish(run, meter, results, error=None, status=None) -> RunOutcome:

@@ -1,8 +1,11 @@
 """The one entry point for metered AI work, used by the API, the CLI and automation alike.
 
-``run_operation`` records an OperationRun, refuses a switched-off module, replays a
-seen Idempotency-Key, resolves the model, and runs the operation's handler for each
-item; one item's failure does not stop the others (the run is then ``partial``).
+``submit`` records a queued OperationRun (refusing an unknown operation or a switched-off
+module, replaying a seen Idempotency-Key); ``execute_run``, wherever the runner calls it
+(igny8.runner), claims it, resolves the model and runs the operation's handler for each
+item, committing the run's progress with each; one item's failure does not stop the
+others (the run is then ``partial``), and a cancelled run stops before its next item.
+``run_operation`` does both at once (the CLI, routes that call no model).
 
 The engine owns the session's transactions: each item's writes are committed when its
 handler returns and rolled back when it raises, after which the operation's

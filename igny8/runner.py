@@ -43,6 +43,10 @@ class EmbeddedRunner:
                 db.session.remove()
                 self._done.pop(run_id).set()
 
+    def idle(self, seconds: float) -> bool:
+        """Wait until every run this process started has ended; whether they all have."""
+        return all(done.wait(seconds) for done in list(self._done.values()))
+
     def finished(self, run_id: int, seconds: float) -> None:
         """Block until this process's run ends or ``seconds`` pass (no polling)."""
         done = self._done.get(run_id)

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from metering_support import EchoRoute
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from igny8 import accounts, create_app, schema, seed
@@ -53,6 +54,7 @@ def app_config(database_url, instance_path, **extra):
         # AI endpoints answer when their run has finished, as with `Prefer: wait=60`;
         # tests/test_background_runs.py covers 202, polling, events and cancelling.
         "RUN_DEFAULT_WAIT": 60.0,
+        "PROVIDER_RETRY_BASE_DELAY": 0.001,  # retries without real back-off sleeps
     }
     config.update(extra)
     return config
@@ -119,7 +121,7 @@ class SharedApp:
 
     def __init__(self, database: TestDatabase, instance_path):
         self.database = database
-        self.app = create_app(app_config(database.url, instance_path))
+        self.app = create_app(app_config(database.url, instance_path, EXTRA_PLUGINS=[EchoRoute()]))
         with self.app.app_context():
             seed.seed_catalog()
             db.session.commit()
@@ -194,6 +196,8 @@ def shared(request):
     shared.database.reset()
     shared.restore()
     yield shared
+    # A run the test left going would write into the next test's database.
+    assert shared.app.extensions["igny8_runner"].idle(30), "a background run did not end"
     with shared.app.app_context():
         db.session.remove()
 

@@ -4,11 +4,13 @@ import threading
 import types
 from decimal import Decimal
 
+from flask import Blueprint, request
 from sqlalchemy import select
 
 from igny8 import hookimpl
 from igny8.ai.provider import Provider, ProviderError, TextResult
 from igny8.ai.usage import Usage
+from igny8.api.runs import execute
 from igny8.extensions import db
 from igny8.models import AIModelConfig
 from igny8.registry import Operation
@@ -117,6 +119,22 @@ DRAW = Operation(
     title="Draw",
     handler=lambda ctx, item: {"n": len(ctx.images(item).output.images)},
 )
+
+
+class EchoRoute:
+    """POST /api/v1/echo/ {"items": [...]}: runs the scripted plugin's "echo" operation
+    through the API (the session's shared apps have it; "echo" exists while a test has
+    registered scripted_plugin)."""
+
+    @hookimpl
+    def igny8_register_blueprints(self, app):
+        bp = Blueprint("echo_route", __name__, url_prefix="/api/v1/echo")
+
+        @bp.post("/")
+        def echo():
+            return execute("echo", request.get_json()["items"])
+
+        app.register_blueprint(bp)
 
 
 class OperationsPlugin:

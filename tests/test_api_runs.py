@@ -1,26 +1,12 @@
 """AI endpoints answer with the run: 402 without a provider call, replays, 409, 403, /runs."""
 
 import pytest
-from flask import Blueprint, request
-from metering_support import ScriptedProvider, add_model, scripted_plugin
+from metering_support import EchoRoute, ScriptedProvider, add_model, scripted_plugin
 
-from igny8 import hookimpl, modules
+from igny8 import modules
 from igny8.ai.provider import ProviderError
-from igny8.api.runs import execute
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings
-
-
-class EchoRoute:
-    @hookimpl
-    def igny8_register_blueprints(self, app):
-        bp = Blueprint("echo_route", __name__, url_prefix="/api/v1/echo")
-
-        @bp.post("/")
-        def echo():
-            return execute("echo", request.get_json()["items"])
-
-        app.register_blueprint(bp)
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ import json
 import time
 
 import pytest
-from metering_support import add_model, scripted_plugin
-from test_api_runs import EchoRoute
+from metering_support import EchoRoute, add_model, scripted_plugin
 from test_idempotency import Gate
 
 from igny8.billing import audit
@@ -15,10 +14,11 @@ from igny8.models import Account, GlobalIntegrationSettings
 
 
 @pytest.fixture
-def gated(make_app, tenant_factory_for):
-    """An app whose runs answer 202 at once (no default wait), on a provider held by a gate."""
+def gated(app, plugins, tenant_factory_for):
+    """The app with runs answering 202 at once (no default wait), on a provider held by a gate."""
     gate = Gate()
-    app = make_app(RUN_DEFAULT_WAIT=0, EXTRA_PLUGINS=[scripted_plugin(gate), EchoRoute()])
+    plugins.register(scripted_plugin(gate), "gate")
+    app.config["RUN_DEFAULT_WAIT"] = 0  # the app's config is put back before the next test
     with app.app_context():
         GlobalIntegrationSettings.get().default_text_model = add_model()
         db.session.commit()

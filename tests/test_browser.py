@@ -53,8 +53,9 @@ def live_server(app, tenant):
     server.shutdown()
 
 
-@pytest.fixture
-def browser(tmp_path):
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One Chromium for the module's tests (starting one takes seconds)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -68,13 +69,19 @@ def browser(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1400,1000",
-        f"--user-data-dir={tmp_path / 'chromium'}",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(chromium):
+    chromium.delete_all_cookies()  # cookies ignore the port: another test's server set them
+    return chromium
 
 
 DRAWN_PIXELS = """

@@ -16,6 +16,8 @@ DESIGN_ENDPOINTS = {
     ("delete", "/api/v1/prompts/{key}"),
     ("get", "/api/v1/runs"),
     ("get", "/api/v1/runs/{run_id}"),
+    ("post", "/api/v1/runs/{run_id}/cancel"),
+    ("get", "/api/v1/runs/{run_id}/events"),
     ("get", "/api/v1/sites"),
     ("post", "/api/v1/sites"),
     ("get", "/api/v1/sites/{site_id}"),

@@ -121,6 +121,42 @@ def test_release_stale_holds_gives_back_what_a_killed_process_held(app, tenant, 
     assert invoke(app, "release-stale-holds").exit_code == 2  # --older-than is required
 
 
+def test_a_long_run_that_still_makes_progress_is_not_swept(app, tenant):
+    """Staleness is the worker's last sign of life, not the run's age: a run started two
+    hours ago that finished an item a minute ago is kept; one silent for an hour is failed,
+    and so is a run queued an hour ago that nobody picked up."""
+    old, recent = utcnow() - timedelta(hours=2), utcnow() - timedelta(minutes=1)
+    with app.app_context():
+        for name, status, heartbeat, created in (
+            ("alive", "running", recent, old),
+            ("silent", "running", utcnow() - timedelta(hours=1), old),
+            ("never_started", "queued", None, utcnow() - timedelta(hours=1)),
+            ("just_queued", "queued", None, recent),
+        ):
+            db.session.add(
+                OperationRun(
+                    account_id=tenant.account_id,
+                    operation=name,
+                    status=status,
+                    heartbeat_at=heartbeat,
+                    created_at=created,
+                )
+            )
+        db.session.commit()
+    result = invoke(app, "release-stale-holds", "--older-than", "30")
+    assert "marked 2 abandoned run(s) failed" in result.output
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(select(OperationRun.operation, OperationRun.status)).all()
+        )
+    assert statuses == {
+        "alive": "running",
+        "silent": "failed",
+        "never_started": "failed",
+        "just_queued": "queued",
+    }
+
+
 def test_a_call_settling_after_its_hold_was_released_charges_nothing(
     app, tenant, provider, monkeypatch
 ):

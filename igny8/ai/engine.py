@@ -311,6 +311,7 @@ def submit(
         operation=operation_key,
         status=status,
         started_at=utcnow() if status == "running" else None,
+        heartbeat_at=utcnow() if status == "running" else None,
         items=len(work),
         idempotency_key=idempotency_key,
         request=request,
@@ -374,7 +375,7 @@ def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome
         claimed = db.session.execute(
             update(OperationRun)
             .where(OperationRun.id == run_id, OperationRun.status == "queued")
-            .values(status="running", started_at=utcnow(), **model)
+            .values(status="running", started_at=utcnow(), heartbeat_at=utcnow(), **model)
         ).rowcount
         db.session.commit()
     if not claimed:
@@ -462,6 +463,7 @@ def _cancel_requested(run_id: int) -> bool:
 
 def _count(run, results, meter) -> None:
     """The run's progress so far: what GET /runs/{id} and its event stream show."""
+    run.heartbeat_at = utcnow()
     run.items_succeeded = sum(1 for r in results if r["status"] == "succeeded")
     run.items_failed = sum(1 for r in results if r["status"] == "failed")
     if meter is not None:

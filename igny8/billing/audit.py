@@ -144,11 +144,14 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
             released += 1
         except IntegrityError:
             db.session.rollback()  # released concurrently: nothing to do
+    cutoff = utcnow() - older_than
+    last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
     runs = (
         db.session.execute(
             select(OperationRun).where(
-                OperationRun.status.in_(("queued", "running")),
-                OperationRun.created_at < utcnow() - older_than,
+                # never picked up, or no item finished for that long
+                ((OperationRun.status == "queued") & (OperationRun.created_at < cutoff))
+                | ((OperationRun.status == "running") & (last_sign < cutoff))
             )
         )
         .scalars()

@@ -56,6 +56,9 @@ class OperationRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
     started_at: Mapped[datetime | None]
+    # When the worker last showed it was alive (claiming the run, finishing an item): a
+    # running run whose heartbeat is old was abandoned (release-stale-holds fails it).
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship(viewonly=True)

@@ -173,6 +173,7 @@ class ProviderConformance:
 @dataclass(frozen=True)
 class TestTenant:
     account_id: int
+    user_id: int
     site_id: int
     token: str
 
@@ -210,18 +211,18 @@ def make_test_app(folder, **config):
     return app
 
 
-def make_tenant(app, credits: int = 1000, plan: str = "starter") -> TestTenant:
-    """An account with a user, an API token and a site."""
+def make_tenant(app, plan: str = "starter", credits: int = 1000, name=None) -> TestTenant:
+    """An account with a user (no password), an API token and a site."""
     from . import accounts
     from .extensions import db
     from .models import Site
 
     n = uuid.uuid4().hex[:8]
     with app.app_context():
-        account = accounts.create_account(f"Tenant {n}", accounts.find_plan(plan), credits)
+        account = accounts.create_account(name or f"Tenant {n}", accounts.find_plan(plan), credits)
         user = accounts.create_user(f"user-{n}@example.test", None, account)
         token = accounts.issue_token(user)
         site = Site(account=account, name=f"Site {n}", url=f"https://{n}.example.test")
         db.session.add(site)
         db.session.commit()
-        return TestTenant(account.id, site.id, token)
+        return TestTenant(account.id, user.id, site.id, token)

@@ -211,16 +211,24 @@ def providers(pm) -> dict[str, Provider]:
     return _collect(pm.hook.igny8_register_providers, "provider", Provider, lambda p: p.name)
 
 
-def usage_reporter(pm, provider_name: str):
-    """The igny8_report_usage of the plugin that registered the provider, and of no other:
-    a plugin reads only its own providers' responses. None if the provider is unknown."""
+def provider_and_reporter(pm, provider_name: str):
+    """(the provider, its usage reporter) from one collection, or (None, None) when no
+    plugin registers it. The reporter is igny8_report_usage of the plugin that registered
+    the provider, and of no other: a plugin reads only its own providers' responses."""
     owners: dict = {}
-    _collect(pm.hook.igny8_register_providers, "provider", Provider, lambda p: p.name, owners)
+    found = _collect(
+        pm.hook.igny8_register_providers, "provider", Provider, lambda p: p.name, owners
+    )
     owner = owners.get(provider_name)
     if owner is None:
-        return None
+        return None, None
     others = [p for p in pm.get_plugins() if p is not owner]
-    return pm.subset_hook_caller("igny8_report_usage", remove_plugins=others)
+    return found[provider_name], pm.subset_hook_caller("igny8_report_usage", remove_plugins=others)
+
+
+def usage_reporter(pm, provider_name: str):
+    """The usage reporter of ``provider_name`` (see provider_and_reporter), or None."""
+    return provider_and_reporter(pm, provider_name)[1]
 
 
 def health_checks(pm) -> dict[str, HealthCheck]:

@@ -337,3 +337,18 @@ def test_only_the_providers_own_plugin_reports_its_usage(app, tenant, provider, 
         assert outcome.results[0]["status"] == "succeeded"
         row = db.session.execute(select(CreditUsageLog)).scalar_one()
         assert (row.input_tokens, row.output_tokens) == (1000, 500)
+
+
+def test_a_queued_run_whose_operation_is_gone_ends_failed(app, tenant, provider, plugins):
+    from igny8.ai.engine import execute_run, submit
+
+    with app.app_context():
+        run_id = submit(tenant.account_id, "echo", ["a"]).run.id
+    plugins.unregister("scripted_plugin")  # the plugin was removed before a worker got it
+    with app.app_context():
+        outcome = execute_run(run_id)
+        assert (outcome.run.status, outcome.run.error) == (
+            "failed",
+            "operation 'echo' is no longer loaded",
+        )
+        assert balance(tenant.account_id) == 1000

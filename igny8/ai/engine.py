@@ -129,8 +129,9 @@ class OperationContext:
     def _resolve(self, override) -> ModelChoice:
         resolution = self.resolution(override)
         model = resolution.model
-        pm = current_plugins().pm
-        provider = registry.providers(pm).get(model.provider)
+        provider, report_usage = registry.provider_and_reporter(
+            current_plugins().pm, model.provider
+        )
         if provider is None:
             raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
         return ModelChoice(
@@ -143,7 +144,7 @@ class OperationContext:
             max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
             resolved_by=resolution.resolved_by,
             request_options=model.request_options,
-            report_usage=registry.usage_reporter(pm, provider.name),
+            report_usage=report_usage,
         )
 
     def owned(self, model, object_id: int):
@@ -339,8 +340,6 @@ def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome
     run = db.session.get(OperationRun, run_id)
     if run.status != ("running" if claimed else "queued"):
         return RunOutcome(run, run.results or [])
-    operation = registry.operations(current_plugins().pm).get(run.operation)
-    cost_config = _cost_config(run.operation)
     config = current_app.config
     meter = Meter(
         account_id=run.account_id,
@@ -351,50 +350,57 @@ def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome
         policy=RetryPolicy.from_config(config),
         timeout=float(config.get("PROVIDER_TIMEOUT", 120)),
     )
-    ctx = OperationContext(
-        account=db.session.get(Account, run.account_id),
-        site_id=run.site_id,
-        run_id=run.id,
-        operation=operation,
-        cost_config=cost_config,
-        meter=meter,
-    )
-    choice, refusal = None, None
-    if operation.model_type is not None:
-        try:
-            choice = ctx.choice()
-        except (NoModelAvailable, ProviderError) as exc:
-            refusal = str(exc)
-    model = {
-        "model_name": choice.model_name if choice else None,
-        "resolved_by": choice.resolved_by if choice else None,
-    }
-    if claimed:
-        run.model_name, run.resolved_by = model["model_name"], model["resolved_by"]
-    else:  # by one worker only: another that got the same run (a redelivered message) stops
-        claimed = db.session.execute(
-            update(OperationRun)
-            .where(OperationRun.id == run_id, OperationRun.status == "queued")
-            .values(status="running", started_at=utcnow(), heartbeat_at=utcnow(), **model)
-        ).rowcount
-        db.session.commit()
-    if not claimed:
-        meter.close()
-        db.session.refresh(run)
-        return RunOutcome(run, run.results or [])
-    if refusal is not None:
-        meter.close()
-        return _finish(run, meter, [], error=refusal)
     try:
-        return _run_items(run, operation, ctx, meter, run.work or [], progress)
-    except Exception:
-        # Whatever escaped a handler: the run is not left "running", and keeps what it cost.
-        db.session.rollback()
-        run = db.session.get(OperationRun, run.id)
-        _finish(run, meter, [], error="the run stopped on an internal error")
-        raise
+        operation = registry.operations(current_plugins().pm).get(run.operation)
+        ctx, choice, refusal = None, None, None
+        if operation is None:
+            refusal = f"operation {run.operation!r} is no longer loaded"
+        else:
+            ctx = OperationContext(
+                account=db.session.get(Account, run.account_id),
+                site_id=run.site_id,
+                run_id=run.id,
+                operation=operation,
+                cost_config=_cost_config(run.operation),
+                meter=meter,
+            )
+            if operation.model_type is not None:
+                try:
+                    choice = ctx.choice()
+                except (NoModelAvailable, ProviderError) as exc:
+                    refusal = str(exc)
+        model = {
+            "model_name": choice.model_name if choice else None,
+            "resolved_by": choice.resolved_by if choice else None,
+        }
+        if claimed:
+            run.model_name, run.resolved_by = model["model_name"], model["resolved_by"]
+        elif not _claim(run_id, model):  # another worker got the same run (a redelivery)
+            db.session.refresh(run)
+            return RunOutcome(run, run.results or [])
+        if refusal is not None:
+            return _finish(run, meter, [], error=refusal)
+        try:
+            return _run_items(run, operation, ctx, meter, run.work or [], progress)
+        except Exception:
+            # Whatever escaped a handler: the run is not left "running", and keeps its cost.
+            db.session.rollback()
+            run = db.session.get(OperationRun, run.id)
+            _finish(run, meter, [], error="the run stopped on an internal error")
+            raise
     finally:
         meter.close()
+
+
+def _claim(run_id: int, model: dict) -> bool:
+    """Mark a queued run running (with the model it resolved); False if it was not queued."""
+    claimed = db.session.execute(
+        update(OperationRun)
+        .where(OperationRun.id == run_id, OperationRun.status == "queued")
+        .values(status="running", started_at=utcnow(), heartbeat_at=utcnow(), **model)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
 
 
 def cancel(run: OperationRun) -> bool:

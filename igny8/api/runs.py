@@ -48,6 +48,11 @@ def run_json(run: OperationRun) -> dict:
     }
 
 
+def run_body(run: OperationRun) -> dict:
+    """What every answer about a run carries: the run, and its results so far."""
+    return {"run": run_json(run), "results": run.results or []}
+
+
 def prefer_wait() -> float:
     """Seconds the client will wait for its run: ``Prefer: wait=N`` (RFC 7240, capped at
     RUN_MAX_WAIT), else RUN_DEFAULT_WAIT. A malformed preference is ignored, as RFC 7240 says."""
@@ -94,7 +99,7 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
 def run_response(run: OperationRun):
     """A finished run: 200 with its results (402, 422 or 502 when every item failed for
     one of those reasons); an unfinished one: 202, with Location."""
-    body = {"run": run_json(run), "results": run.results or []}
+    body = run_body(run)
     if run.status not in FINISHED:
         response = jsonify(body)
         response.status_code = 202
@@ -134,8 +139,7 @@ def register(bp):
 
     @bp.get("/runs/<int:run_id>")
     def get_run(run_id):
-        run = get_owned(OperationRun, run_id)
-        return jsonify({"run": run_json(run), "results": run.results or []})
+        return jsonify(run_body(get_owned(OperationRun, run_id)))
 
     @bp.post("/runs/<int:run_id>/cancel")
     def cancel_run(run_id):
@@ -145,7 +149,7 @@ def register(bp):
                 409, f"run {run_id} has already finished ({run.status})", code="conflict"
             )
         db.session.refresh(run)
-        return jsonify({"run": run_json(run), "results": run.results or []}), 202
+        return jsonify(run_body(run)), 202
 
     @bp.get("/runs/<int:run_id>/events")
     def run_events(run_id):
@@ -172,8 +176,7 @@ def _events(run_id: int):
         if state != last:
             last, quiet_since = state, time.monotonic()
             if run.status in FINISHED:
-                body = {"run": state, "results": run.results or []}
-                yield f"event: done\ndata: {json.dumps(body)}\n\n"
+                yield f"event: done\ndata: {json.dumps(run_body(run))}\n\n"
                 return
             yield f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
         elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:

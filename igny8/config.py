@@ -46,6 +46,19 @@ DEFAULTS = {
     "RUN_WORKERS": 4,
     "RUN_DEFAULT_WAIT": 0.0,
     "RUN_MAX_WAIT": 60.0,
+    # A running run whose worker has shown no sign of life (a finished item) for this many
+    # seconds is taken over and resumed by another worker; longer than any one item takes.
+    "RUN_STALE_AFTER": 600.0,
+    # Celery on Redis instead of the embedded runner (docs/deploy.md): the broker, the
+    # queue (its name also namespaces the broker's keys), and how long a message taken by
+    # a worker that vanished waits before it is delivered again.
+    "CELERY_BROKER_URL": "",
+    "CELERY_QUEUE": "igny8",
+    "CELERY_VISIBILITY_TIMEOUT": 3600.0,
+    # Celery beat: how often stale runs are resumed or re-sent, and how old a hold is
+    # before it is given back and the run failed (release-stale-holds).
+    "RUN_SWEEP_SECONDS": 60.0,
+    "STALE_HOLD_MINUTES": 30,
 }
 
 ENV_PREFIX = "IGNY8_"

@@ -1,6 +1,7 @@
 """Where queued runs are executed. The embedded runner (the default) is a small pool of
-threads inside the app's process: nothing else to start, SQLite included. Every runner
-executes a run the same way, through igny8.ai.engine.execute_run.
+threads inside the app's process: nothing else to start, SQLite included. With
+IGNY8_CELERY_BROKER_URL set, Celery workers execute them (igny8.celery_engine). Every
+runner executes a run the same way, through igny8.ai.engine.execute_run.
 
 A request that asked to wait (``Prefer: wait=N``) waits on the run's row, so it works
 whichever process executes the run.
@@ -19,6 +20,10 @@ from .models.runs import FINISHED
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
+
+
+class QueueUnavailable(Exception):
+    """The runner could not take the run (its broker is down or unreachable)."""
 
 
 class EmbeddedRunner:
@@ -68,7 +73,13 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
 
 
 def init_app(app) -> None:
-    app.extensions["igny8_runner"] = EmbeddedRunner(app, int(app.config["RUN_WORKERS"]))
+    """Celery workers when a broker is configured, else the embedded threads."""
+    if app.config["CELERY_BROKER_URL"]:
+        from .celery_engine import CeleryRunner, make_celery
+
+        app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    else:
+        app.extensions["igny8_runner"] = EmbeddedRunner(app, int(app.config["RUN_WORKERS"]))
 
 
 def current_runner(app=None):

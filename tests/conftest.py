@@ -19,12 +19,15 @@ from metering_support import EchoRoute
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from igny8 import create_app, schema, seed
+from igny8.celery_engine import CeleryRunner, make_celery
 from igny8.crypto import generate_key
 from igny8.extensions import db
 from igny8.testing import TestTenant
 from igny8.testing import make_tenant as testing_make_tenant
 
 PG_URL = os.environ.get("IGNY8_TEST_DATABASE_URL")
+# The Celery engine's tests use this Redis, each test session on queues of its own.
+REDIS_URL = os.environ.get("IGNY8_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ENCRYPTION_KEY = generate_key()
 
 
@@ -127,6 +130,8 @@ class SharedApp:
             db.session.commit()
         database.take_snapshot()
         self.config = dict(self.app.config)
+        self.runner = self.app.extensions["igny8_runner"]
+        self._celery = None
         manager = self.app.extensions["igny8"]
         self.plugins = {
             name: (plugin, manager.info[name]) for name, plugin in manager.pm.list_name_plugin()
@@ -145,6 +150,17 @@ class SharedApp:
                 manager.pm.register(plugin, name=name)
                 manager.info[name] = info
         app.extensions["igny8_limiter"].reset()
+        app.extensions["igny8_runner"] = self.runner
+
+    def celery(self):
+        """This app's Celery engine on the test Redis: a CeleryRunner whose queue the
+        session's one worker thread serves (Celery runs one worker per process)."""
+        if self._celery is None:
+            queue = f"igny8-test-{uuid.uuid4().hex[:10]}"
+            self.app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue)
+            self._celery = CeleryRunner(self.app, CELERY_WORKER.serve(self.app))
+            self.app.config.update(self.config)
+        return self._celery
 
     def close(self) -> None:
         with self.app.app_context():
@@ -152,6 +168,40 @@ class SharedApp:
             for engine in db.engines.values():
                 engine.dispose()
         self.database.dispose()
+
+
+class CeleryWorker:
+    """The test process's one Celery worker (a thread), serving the queue of each app
+    that asks; stopped at the end of the session."""
+
+    def __init__(self):
+        self.celery, self.worker, self.controller = None, None, None
+
+    def serve(self, app):
+        from celery.contrib.testing.worker import start_worker
+
+        self.celery = make_celery(app, self.celery)
+        if self.worker is None:
+            self.worker = start_worker(
+                self.celery, pool="solo", perform_ping_check=False, loglevel="WARNING"
+            )
+            self.controller = self.worker.__enter__()
+        else:
+            self.controller.consumer.add_task_queue(app.config["CELERY_QUEUE"])
+        return self.celery
+
+    def stop(self):
+        if self.worker is not None:
+            self.worker.__exit__(None, None, None)
+
+
+CELERY_WORKER = CeleryWorker()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_worker_stopped():
+    yield
+    CELERY_WORKER.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,41 @@
-"""AI runs in the background (the embedded runner): 202 with Location, polling,
-Prefer: wait, Server-Sent Events, cancelling, and a retried Idempotency-Key."""
+"""AI runs in the background, on both engines (the embedded runner's threads and Celery
+workers over Redis): 202 with Location, polling, Prefer: wait, Server-Sent Events,
+cancelling, and a retried Idempotency-Key."""
 
 import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
-from metering_support import EchoRoute, add_model, scripted_plugin
+from conftest import REDIS_URL
+from metering_support import ScriptedProvider, add_model, scripted_plugin
 from test_idempotency import Gate
 
 from igny8.billing import audit
+from igny8.celery_engine import CeleryRunner, make_celery
 from igny8.extensions import db
-from igny8.models import Account, GlobalIntegrationSettings
+from igny8.models import Account, GlobalIntegrationSettings, OperationRun
+from igny8.runner import EmbeddedRunner
+
+WORKER_PROCESS = str(pathlib.Path(__file__).parent / "servers" / "worker_process.py")
+
+
+@pytest.fixture(params=["embedded", "celery"])
+def engine(request, shared):
+    """The app's runner for this test: one embedded thread, or a one-process Celery worker
+    (either runs one run at a time). The app's own runner is put back afterwards."""
+    runner = EmbeddedRunner(shared.app, 1) if request.param == "embedded" else shared.celery()
+    shared.app.extensions["igny8_runner"] = runner
+    return runner
 
 
 @pytest.fixture
-def gated(app, plugins, tenant_factory_for):
+def gated(app, engine, plugins, tenant_factory_for):
     """The app with runs answering 202 at once (no default wait), on a provider held by a gate."""
     gate = Gate()
     plugins.register(scripted_plugin(gate), "gate")
@@ -24,7 +45,8 @@ def gated(app, plugins, tenant_factory_for):
         db.session.commit()
     tenant = tenant_factory_for(app)
     yield app, gate, tenant
-    gate.gate.set()  # never leave a worker thread waiting
+    gate.gate.set()  # never leave a worker waiting
+    assert engine.idle(30), "a background run did not end"
 
 
 def post(app, tenant, items, **headers):
@@ -33,9 +55,9 @@ def post(app, tenant, items, **headers):
     )
 
 
-def poll(app, tenant, run_id, until=("succeeded", "partial", "failed", "cancelled")):
+def poll(app, tenant, run_id, until=("succeeded", "partial", "failed", "cancelled"), timeout=10):
     client = app.test_client()
-    for _ in range(200):
+    for _ in range(int(timeout / 0.05)):
         body = client.get(f"/api/v1/runs/{run_id}", headers=tenant.headers).json
         if body["run"]["status"] in until:
             return body
@@ -133,15 +155,8 @@ def test_cancel_stops_before_the_next_item_and_charges_only_what_ran(gated):
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
 
 
-def test_a_queued_run_cancelled_never_starts(make_app, tenant_factory_for):
-    gate = Gate()
-    app = make_app(
-        RUN_DEFAULT_WAIT=0, RUN_WORKERS=1, EXTRA_PLUGINS=[scripted_plugin(gate), EchoRoute()]
-    )
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    tenant = tenant_factory_for(app)
+def test_a_queued_run_cancelled_never_starts(gated):
+    app, gate, tenant = gated
     try:
         busy = post(app, tenant, ["a"]).json["run"]["id"]
         assert gate.entered.wait(10)  # the one worker is busy
@@ -186,3 +201,86 @@ def test_someone_elses_run_is_not_found(gated, tenant_factory_for):
         ("post", f"/api/v1/runs/{run_id}/cancel"),
     ]:
         assert getattr(client, method)(path, headers=other.headers).status_code == 404
+
+
+def test_a_broker_that_is_down_gives_503_and_holds_nothing(app, tenant, plugins):
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:9/0", CELERY_QUEUE="igny8-nowhere")
+    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    key = {"Idempotency-Key": "broker-down-1"}
+    answer = post(app, tenant, ["a"], **key)
+    assert answer.status_code == 503
+    assert answer.json["error"]["code"] == "queue_unavailable"
+    with app.app_context():
+        assert db.session.execute(db.select(OperationRun)).first() is None
+        assert db.session.get(Account, tenant.account_id).credits == 1000
+    # The broker is back: the same request with the same key runs.
+    app.extensions["igny8_runner"] = EmbeddedRunner(app, 1)
+    again = post(app, tenant, ["a"], Prefer="wait=10", **key)
+    assert again.status_code == 200 and again.json["run"]["status"] == "succeeded"
+
+
+def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_twice(
+    app, shared, tenant, plugins, tmp_path
+):
+    """SIGKILL a Celery worker after it was charged for an item but before the item was
+    committed: a second worker takes the run over, redoes that item without charging it
+    again, finishes the run, and the ledger audits clean."""
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    queue = f"igny8-kill-{uuid.uuid4().hex[:8]}"
+    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
+    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    markers = tmp_path / "markers"
+    markers.touch()
+
+    def worker(pause_on):
+        return subprocess.Popen(
+            [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
+            env={
+                **os.environ,
+                "PAUSE_ON": pause_on,
+                "MARKER_FILE": str(markers),
+                "INSTANCE_PATH": str(tmp_path),
+                "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp_path / f"worker-{pause_on or 'second'}.log", "w"),
+            start_new_session=True,
+        )
+
+    run_id = post(app, tenant, ["a", "b", "c"]).json["run"]["id"]
+    first = worker(pause_on="b")
+    try:
+        deadline = time.monotonic() + 30
+        while "charged b" not in markers.read_text():
+            assert time.monotonic() < deadline and first.poll() is None, "the worker never got to b"
+            time.sleep(0.05)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    with app.app_context():
+        run = db.session.get(OperationRun, run_id)
+        assert (run.status, run.items_succeeded) == ("running", 1)
+        # b was charged, but its writes were never committed
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
+
+    second = worker(pause_on="")
+    try:
+        done = poll(app, tenant, run_id, timeout=30)
+    finally:
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait()
+    assert done["run"]["status"] == "succeeded"
+    assert [r["item"] for r in done["results"]] == ["a", "b", "c"]
+    assert markers.read_text().split("\n").count("charged b") == 2  # b was done twice
+    with app.app_context():
+        # ...and charged once: 2 credits per item
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 6
+        assert done["run"]["credits_used"] == 6
+        assert audit.audit() == []

@@ -15,13 +15,14 @@ that it is retried) in a transaction of its own. Handlers and the meter never co
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import modules, prompts, registry
-from ..billing import ledger
+from ..billing import audit, ledger
 from ..billing.credits import CreditRate
 from ..billing.pricing import PriceCard
 from ..database import holds_writes
@@ -333,12 +334,21 @@ def _cost_config(operation_key: str) -> CreditCostConfig | None:
     ).scalar_one_or_none()
 
 
-def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome:
-    """Do a queued run's work, item by item. A run that is not queued (another worker has
-    it, it is finished, or it was cancelled before it started) is left alone, unless the
-    caller ``claimed`` it when recording it (run_operation)."""
+def execute_run(
+    run_id: int, progress=None, claimed: bool = False, stale_after: float | None = None
+) -> RunOutcome:
+    """Do a queued run's work, item by item. A run another worker is running is left
+    alone, unless that worker has shown no sign of life for ``stale_after`` seconds: then
+    this one takes the run over and resumes it after its last finished item (a redelivery
+    after a crash). A finished run is left alone; so is a running one the caller did not
+    ``claimed`` when recording it (run_operation)."""
     run = db.session.get(OperationRun, run_id)
-    if run.status != ("running" if claimed else "queued"):
+    resumed = False
+    if run.status == "running" and not claimed:
+        if stale_after is None or not _take_over(run, stale_after):
+            return RunOutcome(run, run.results or [])
+        resumed = claimed = True
+    elif run.status != ("running" if claimed else "queued"):
         return RunOutcome(run, run.results or [])
     config = current_app.config
     meter = Meter(
@@ -378,15 +388,19 @@ def execute_run(run_id: int, progress=None, claimed: bool = False) -> RunOutcome
         elif not _claim(run_id, model):  # another worker got the same run (a redelivery)
             db.session.refresh(run)
             return RunOutcome(run, run.results or [])
+        done = list(run.results or []) if resumed else []
         if refusal is not None:
-            return _finish(run, meter, [], error=refusal)
+            return _finish(run, meter, done, error=refusal)
+        if resumed:
+            _settle_the_lost_attempt(run, meter, len(done))
         try:
-            return _run_items(run, operation, ctx, meter, run.work or [], progress)
+            return _run_items(run, operation, ctx, meter, run.work or [], progress, done)
         except Exception:
             # Whatever escaped a handler: the run is not left "running", and keeps its cost.
             db.session.rollback()
             run = db.session.get(OperationRun, run.id)
-            _finish(run, meter, [], error="the run stopped on an internal error")
+            done = list(run.results or [])  # the items committed before it
+            _finish(run, meter, done, error="the run stopped on an internal error")
             raise
     finally:
         meter.close()
@@ -401,6 +415,60 @@ def _claim(run_id: int, model: dict) -> bool:
     ).rowcount
     db.session.commit()
     return bool(claimed)
+
+
+def _take_over(run: OperationRun, stale_after: float) -> bool:
+    """Claim a running run whose worker has been silent for ``stale_after`` seconds (it
+    died); False if it is alive, or another worker took it over first."""
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    if (utcnow() - last_sign).total_seconds() < stale_after:
+        db.session.rollback()
+        return False
+    taken = db.session.execute(
+        update(OperationRun)
+        .where(
+            OperationRun.id == run.id,
+            OperationRun.status == "running",
+            OperationRun.heartbeat_at == run.heartbeat_at,  # nobody signed in meanwhile
+        )
+        .values(heartbeat_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if taken:
+        log.warning("run %s: its worker stopped; another resumes it", run.id)
+    return bool(taken)
+
+
+def _settle_the_lost_attempt(run: OperationRun, meter: Meter, item: int) -> None:
+    """Before resuming at ``item``: give back what the lost worker held for calls that
+    never settled, and let the item it was doing be redone without charging again for
+    the calls it had already paid for (each item is charged at most once)."""
+    audit.release_open_holds(call_reference_prefix(run.id))
+    meter.earlier_credits, meter.earlier_cost = audit.run_usage(run.id)
+    paid, _cost = audit.run_usage(run.id, call_reference_prefix(run.id, item))
+    meter.prepay(item, paid)
+
+
+def stale_runs(stale_after: float) -> list[int]:
+    """Runs nobody is working on: queued for ``stale_after`` seconds (their message was
+    lost) or running with a worker silent that long (it died). Sending them to a worker
+    again is safe: execute_run claims or takes over a run once."""
+    cutoff = utcnow() - timedelta(seconds=stale_after)
+    last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
+    return list(
+        db.session.execute(
+            select(OperationRun.id).where(
+                ((OperationRun.status == "queued") & (OperationRun.created_at < cutoff))
+                | ((OperationRun.status == "running") & (last_sign < cutoff))
+            )
+        ).scalars()
+    )
+
+
+def call_reference_prefix(run_id: int, item: int | None = None) -> str:
+    """How the request ids of a run's calls begin (``<run>.<item>.``): the ledger finds a
+    run's holds, and an item's charges, by it."""
+    return f"{run_id}." if item is None else f"{run_id}.{item}."
 
 
 def cancel(run: OperationRun) -> bool:
@@ -418,9 +486,12 @@ def cancel(run: OperationRun) -> bool:
     return True
 
 
-def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
-    results, stopped = [], None
+def _run_items(run, operation, ctx, meter, items, progress, results) -> RunOutcome:
+    """Each item after the ``results`` already recorded (none, unless resuming)."""
+    stopped = None
     for done, item in enumerate(items, 1):
+        if done <= len(results):
+            continue
         if progress is not None and done > 1:
             progress(done - 1, len(items))
         if stopped:
@@ -429,6 +500,7 @@ def _run_items(run, operation, ctx, meter, items, progress) -> RunOutcome:
         if done > 1 and _cancel_requested(run.id):
             results += [{"item": i, "status": "cancelled"} for i in items[done - 1 :]]
             return _finish(run, meter, results, error="cancelled", status="cancelled")
+        meter.item = done - 1
         try:
             result = operation.handler(ctx, item) or {}
             results.append({"item": item, "status": "succeeded", **result})
@@ -468,12 +540,15 @@ def _cancel_requested(run_id: int) -> bool:
 
 
 def _count(run, results, meter) -> None:
-    """The run's progress so far: what GET /runs/{id} and its event stream show."""
+    """The run's progress so far: what GET /runs/{id} and its event stream show, and
+    where a worker taking over the run resumes."""
     run.heartbeat_at = utcnow()
+    run.results = list(results)
     run.items_succeeded = sum(1 for r in results if r["status"] == "succeeded")
     run.items_failed = sum(1 for r in results if r["status"] == "failed")
     if meter is not None:
-        run.credits_used, run.cost_usd = meter.credits_used, meter.cost_usd
+        run.credits_used = meter.earlier_credits + meter.credits_used
+        run.cost_usd = meter.earlier_cost + meter.cost_usd
 
 
 def _record_failure(operation, ctx, item, error: dict, run, results, meter) -> None:

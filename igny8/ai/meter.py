@@ -104,6 +104,11 @@ class Meter:
         self.sleep = sleep
         self.credits_used = 0
         self.cost_usd = ZERO
+        # What a resumed run had used before this meter (igny8.ai.engine adds it in).
+        self.earlier_credits, self.earlier_cost = 0, ZERO
+        # The run's item being worked on: the calls' request ids name it.
+        self.item: int | None = None
+        self._prepaid: dict[int, int] = {}
         self._credentials: dict = {}
         self._writer = None
 
@@ -119,6 +124,20 @@ class Meter:
             self._writer = None
             # Balances changed on the meter's connection: the session reads them afresh.
             ledger.forget_balance(self.account_id)
+
+    def prepay(self, item: int, credits: int) -> None:
+        """Item ``item`` was already charged ``credits`` by a worker that stopped before
+        finishing it: its calls now are not charged again, up to that amount."""
+        if credits > 0:
+            self._prepaid[item] = credits
+
+    def _request_id(self) -> str:
+        """A call's id: ``<run>.<item>.<random>`` inside a run (the ledger finds a run's
+        holds and an item's charges by its beginning), else random."""
+        random = uuid.uuid4().hex
+        if self.run_id is None or self.item is None:
+            return random
+        return f"{self.run_id}.{self.item}.{random[:24]}"
 
     def credential(self, provider: Provider):
         """The provider's key, looked up once per run. A read transaction the look-up
@@ -219,7 +238,7 @@ class Meter:
     def _call(
         self, choice: ModelChoice, worst_case: int, invoke, estimate, parse, fits=None
     ) -> CallResult:
-        request_id = uuid.uuid4().hex
+        request_id = self._request_id()
         held = self.writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
         if fits is not None and not fits(held):
             # Not even the prompt fits in the balance: refuse before calling anyone.
@@ -278,9 +297,20 @@ class Meter:
     def _settle(self, choice, request_id, held, started, usage, output) -> CallResult:
         cost = price(usage, choice.card)
         due = charge(credits_for(usage, choice.rate, cost), held)
-        charged = due.charged
+        waived = min(self._prepaid.get(self.item, 0), due.charged)
+        charged = due.charged - waived
+        if waived:
+            self._prepaid[self.item] -= waived
         values = self._usage_row(
-            choice, request_id, started, usage, cost, charged, due.unbilled, "success", None
+            choice,
+            request_id,
+            started,
+            usage,
+            cost,
+            charged,
+            due.unbilled + waived,
+            "success",
+            "charged_before" if waived else None,
         )
         try:
             row_id = self.writer.settle(

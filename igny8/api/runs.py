@@ -16,7 +16,7 @@ from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..extensions import db
 from ..models import OperationRun
 from ..models.runs import FINISHED
-from ..runner import current_runner, wait_for
+from ..runner import QueueUnavailable, current_runner, wait_for
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
@@ -84,7 +84,15 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
     run = outcome.run
     g.answered_by_run = run.id  # a retry with the key gets this run as it is (api.idempotency)
     if not outcome.replayed:
-        current_runner().start(run.id)
+        try:
+            current_runner().start(run.id)
+        except QueueUnavailable:
+            # Nothing is held for a queued run: forget it, so that a retry starts afresh.
+            db.session.delete(run)
+            db.session.commit()
+            raise ApiError(
+                503, "Runs cannot be queued right now; try again shortly", code="queue_unavailable"
+            ) from None
     wait = prefer_wait()
     if run.status not in FINISHED and wait > 0:
         run = wait_for(run.id, wait)

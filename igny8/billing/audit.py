@@ -37,22 +37,24 @@ class Finding:
     detail: str
 
 
-def _open_holds(older_than: timedelta):
-    """Hold rows with no release row for the same call, older than ``older_than``."""
+def _open_holds(older_than: timedelta | None = None, reference_prefix: str | None = None):
+    """Hold rows with no release row for the same call: older than ``older_than``, or
+    those of calls whose reference begins with ``reference_prefix`` (one run's calls)."""
     release = aliased(CreditTransaction)
-    return (
+    query = (
         select(CreditTransaction)
         .outerjoin(
             release,
             and_(release.reference == CreditTransaction.reference, release.type == "release"),
         )
-        .where(
-            CreditTransaction.type == "hold",
-            release.id.is_(None),
-            CreditTransaction.created_at < utcnow() - older_than,
-        )
+        .where(CreditTransaction.type == "hold", release.id.is_(None))
         .order_by(CreditTransaction.id)
     )
+    if older_than is not None:
+        query = query.where(CreditTransaction.created_at < utcnow() - older_than)
+    if reference_prefix is not None:
+        query = query.where(CreditTransaction.reference.startswith(reference_prefix))
+    return query
 
 
 def open_holds(older_than: timedelta) -> list[CreditTransaction]:
@@ -131,19 +133,7 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
     """Give back holds a killed process left behind, and fail the runs it left running.
     Returns (holds released, runs failed). Safe to run twice, and against live calls:
     a call that settles later finds its hold released and charges nothing."""
-    released = 0
-    for hold in db.session.execute(_open_holds(older_than)).scalars().all():
-        try:
-            ledger.release(
-                hold.account_id,
-                -hold.amount,
-                hold.reference,
-                description="stale hold released (the call never settled)",
-            )
-            db.session.commit()
-            released += 1
-        except IntegrityError:
-            db.session.rollback()  # released concurrently: nothing to do
+    released = _release(_open_holds(older_than))
     cutoff = utcnow() - older_than
     last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
     runs = (
@@ -165,6 +155,44 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
         )
     db.session.commit()
     return released, len(runs)
+
+
+def release_open_holds(reference_prefix: str) -> int:
+    """Give back the holds of calls (references beginning ``reference_prefix``) that a
+    stopped worker left open; how many."""
+    return _release(_open_holds(reference_prefix=reference_prefix))
+
+
+def _release(holds_query) -> int:
+    released = 0
+    for hold in db.session.execute(holds_query).scalars().all():
+        try:
+            ledger.release(
+                hold.account_id,
+                -hold.amount,
+                hold.reference,
+                description="stale hold released (the call never settled)",
+            )
+            db.session.commit()
+            released += 1
+        except IntegrityError:
+            db.session.rollback()  # released concurrently: nothing to do
+    return released
+
+
+def run_usage(run_id: int, reference_prefix: str = "") -> tuple[int, Decimal]:
+    """Credits charged and provider cost of a run's calls so far (those whose request id
+    begins with ``reference_prefix``, if given): what a resumed run starts from."""
+    credits, cost = db.session.execute(
+        select(
+            func.coalesce(func.sum(CreditUsageLog.credits_used), 0),
+            func.coalesce(func.sum(CreditUsageLog.cost_usd_total), 0),
+        ).where(
+            CreditUsageLog.run_id == run_id,
+            CreditUsageLog.request_id.startswith(reference_prefix),
+        )
+    ).one()
+    return int(credits), Decimal(str(cost))
 
 
 def price_in_force(model_id: int, at) -> ModelPrice | None:

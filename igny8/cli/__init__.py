@@ -2,7 +2,7 @@
 
 from flask.cli import AppGroup
 
-from . import accounts, billing, modules, pipeline, plugins, prices, setup
+from . import accounts, billing, modules, pipeline, plugins, prices, setup, worker
 
 COMMANDS = (
     setup.init_command,
@@ -19,6 +19,8 @@ COMMANDS = (
     billing.rebuild_rollup,
     pipeline.pipeline_command,
     prices.prices,
+    worker.worker_command,
+    worker.beat_command,
 )
 
 

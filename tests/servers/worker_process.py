@@ -1,0 +1,67 @@
+"""A Celery worker process on a test's database, for the worker-kill test: its "echo"
+operation makes one metered call per item and notes the item in MARKER_FILE once charged;
+on item PAUSE_ON it then pauses before the item's writes are committed (the test kills
+it there).
+
+    python worker_process.py DATABASE_URL BROKER_URL QUEUE
+"""
+
+import os
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent.parent))  # tests/, for metering_support
+
+from metering_support import ScriptedProvider, scripted_plugin  # noqa: E402
+
+from igny8 import create_app, hookimpl  # noqa: E402
+from igny8.celery_engine import run_worker  # noqa: E402
+from igny8.registry import Operation  # noqa: E402
+
+PAUSE_ON = os.environ.get("PAUSE_ON")
+MARKER_FILE = os.environ["MARKER_FILE"]
+
+
+def echo(ctx, item):
+    text = ctx.text([{"role": "user", "content": f"say {item}"}]).output
+    with open(MARKER_FILE, "a") as marker:
+        marker.write(f"charged {item}\n")
+    if item == PAUSE_ON:
+        time.sleep(60)
+    return {"text": text}
+
+
+class PausingEcho:
+    @hookimpl(tryfirst=True)
+    def igny8_register_operations(self, register):
+        register(Operation("echo", module="writer", model_type="text", title="Echo", handler=echo))
+
+
+def main(database_url, broker_url, queue):
+    provider_plugin = scripted_plugin(ScriptedProvider())
+    del provider_plugin.igny8_register_operations  # the pausing "echo" is this process's
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": os.environ["INSTANCE_PATH"],
+            "SECRET_KEY": "test-secret",
+            "ENCRYPTION_KEY": os.environ["ENCRYPTION_KEY"],
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_QUEUE": queue,
+            "RUN_STALE_AFTER": 1.0,
+            "CELERY_VISIBILITY_TIMEOUT": 1.0,
+            # Messages of a vanished worker are looked for every second, not every 100 s.
+            "CELERY_TRANSPORT_OPTIONS": {
+                "unacked_restore_interval": 1,
+                "unacked_restore_throttle": 1,
+            },
+            "EXTRA_PLUGINS": [provider_plugin, PausingEcho()],
+        }
+    )
+    with app.app_context():
+        run_worker(app.extensions["igny8_runner"].celery, 1, "solo", beat=False)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

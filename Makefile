@@ -9,13 +9,32 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test smoke bench install browser clean
+.PHONY: run serve test smoke bench install browser clean
 
+# One gunicorn process (its threads serve requests; the embedded runner's threads run
+# the queued runs), SQLite in instance/, no Redis.
 run: install
 	$(FLASK) igny8 init --demo
 	$(FLASK) igny8 pipeline --demo
 	IGNY8_SESSION_COOKIE_SECURE=false IGNY8_OUTBOUND_ALLOW_HOSTS=127.0.0.1 \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	  $(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - 'wsgi:app'
+
+# Production-shaped (docs/deploy.md): gunicorn, a Celery worker and beat, on the
+# PostgreSQL and Redis given by IGNY8_DATABASE_URL and IGNY8_CELERY_BROKER_URL.
+WEB_WORKERS ?= 2
+WEB_THREADS ?= 8
+RUN_CONCURRENCY ?= 2
+serve: install
+	@test -n "$$IGNY8_DATABASE_URL" -a -n "$$IGNY8_CELERY_BROKER_URL" || { echo \
+	  "make serve: set IGNY8_DATABASE_URL (PostgreSQL) and IGNY8_CELERY_BROKER_URL (Redis); see docs/deploy.md" >&2; \
+	  exit 2; }
+	$(FLASK) igny8 init
+	export IGNY8_RATELIMIT_STORAGE_URI=$${IGNY8_RATELIMIT_STORAGE_URI:-$$IGNY8_CELERY_BROKER_URL}; \
+	trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) igny8 worker --concurrency $(RUN_CONCURRENCY) & \
+	$(FLASK) igny8 beat & \
+	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(HOST):$(PORT) \
+	  --graceful-timeout 30 --access-logfile - 'wsgi:app'
 
 test: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -10,23 +10,26 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from conftest import REDIS_URL
 from metering_support import ScriptedProvider, add_model, scripted_plugin
 from test_idempotency import Gate
 
-from igny8.billing import audit
+from igny8.ai import engine
+from igny8.billing import audit, ledger
 from igny8.celery_engine import CeleryRunner, make_celery
 from igny8.extensions import db
 from igny8.models import Account, GlobalIntegrationSettings, OperationRun
 from igny8.runner import EmbeddedRunner
+from igny8.timeutil import utcnow
 
 WORKER_PROCESS = str(pathlib.Path(__file__).parent / "servers" / "worker_process.py")
 
 
 @pytest.fixture(params=["embedded", "celery"])
-def engine(request, shared):
+def run_engine(request, shared):
     """The app's runner for this test: one embedded thread, or a one-process Celery worker
     (either runs one run at a time). The app's own runner is put back afterwards."""
     runner = EmbeddedRunner(shared.app, 1) if request.param == "embedded" else shared.celery()
@@ -35,7 +38,7 @@ def engine(request, shared):
 
 
 @pytest.fixture
-def gated(app, engine, plugins, tenant_factory_for):
+def gated(app, run_engine, plugins, tenant_factory_for):
     """The app with runs answering 202 at once (no default wait), on a provider held by a gate."""
     gate = Gate()
     plugins.register(scripted_plugin(gate), "gate")
@@ -46,7 +49,7 @@ def gated(app, engine, plugins, tenant_factory_for):
     tenant = tenant_factory_for(app)
     yield app, gate, tenant
     gate.gate.set()  # never leave a worker waiting
-    assert engine.idle(30), "a background run did not end"
+    assert run_engine.idle(30), "a background run did not end"
 
 
 def post(app, tenant, items, **headers):
@@ -284,3 +287,34 @@ def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_tw
         assert db.session.get(Account, tenant.account_id).credits == 1000 - 6
         assert done["run"]["credits_used"] == 6
         assert audit.audit() == []
+
+
+def test_a_run_whose_worker_went_silent_is_taken_over_and_what_it_held_given_back(
+    app, tenant, plugins
+):
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+        run = engine.submit(tenant.account_id, "echo", ["a", "b"]).run
+        run.status, run.heartbeat_at = "running", utcnow() - timedelta(seconds=120)
+        db.session.commit()
+        # The vanished worker was at the provider for item 0: its hold is still open.
+        ledger.hold(tenant.account_id, 5, 1, f"{run.id}.0.lost")
+        db.session.commit()
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 5
+        assert engine.stale_runs(60) == [run.id] and engine.stale_runs(600) == []
+
+        alive = engine.execute_run(run.id, stale_after=600)  # silent for less than that
+        assert alive.run.status == "running" and alive.results == []
+
+        resumed = engine.execute_run(run.id, stale_after=60)
+        assert resumed.run.status == "succeeded"
+        assert [r["item"] for r in resumed.results] == ["a", "b"]
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
+        assert audit.audit() == [] and audit.open_holds(timedelta(0)) == []
+
+
+def test_worker_without_a_broker_says_what_to_set(runner):
+    result = runner.invoke(args=["igny8", "worker"])
+    assert result.exit_code == 1 and "IGNY8_CELERY_BROKER_URL" in result.output

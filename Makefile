@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/metering.py
 	$(BIN)/python bench/phases.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/load.py
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -89,6 +89,8 @@ class BoundedEnvironment(SandboxedEnvironment):
         self.globals["range"] = self._range
         self.globals[LOOP] = self._loop
         self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
+        # Compiling a template costs far more than rendering it: once per distinct source.
+        self._compiled = functools.lru_cache(maxsize=256)(self.from_string)
 
     def _parse(self, source, name, filename):
         """The template's syntax tree with every loop's iterable passed through ``_loop``,
@@ -153,7 +155,7 @@ class BoundedEnvironment(SandboxedEnvironment):
         token = _BUDGET.set(_Budget(limits))
         try:
             budget, pieces, length = _BUDGET.get(), [], 0
-            for piece in self.from_string(template_source).generate(**variables):
+            for piece in self._compiled(template_source).generate(**variables):
                 budget.step()
                 length += len(piece)
                 budget.size(length)

@@ -497,7 +497,7 @@ def _run_items(run, operation, ctx, meter, items, progress, results) -> RunOutco
         if stopped:
             results.append({"item": item, "status": "failed", "error": stopped})
             continue
-        if done > 1 and _cancel_requested(run.id):
+        if done > 1 and _cancel_requested(meter.run_id):  # (run.id would reload the row)
             results += [{"item": i, "status": "cancelled"} for i in items[done - 1 :]]
             return _finish(run, meter, results, error="cancelled", status="cancelled")
         meter.item = done - 1

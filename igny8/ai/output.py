@@ -47,10 +47,27 @@ def extract_json(text: str):
     raise OutputError("the model did not answer with JSON")
 
 
+# Checking a schema and building its validator costs far more than validating an answer:
+# done once per schema object (kept here, so its id is never reused by another).
+_VALIDATORS: dict[int, tuple[dict, jsonschema.protocols.Validator]] = {}
+
+
+def _validator(schema: dict):
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        shape = _shape_only(schema)
+        cls = jsonschema.validators.validator_for(shape)
+        cls.check_schema(shape)
+        cached = _VALIDATORS[id(schema)] = (schema, cls(shape))
+    return cached[1]
+
+
 def parse_json(text: str, schema: dict) -> dict:
     data = extract_json(text)
     try:
-        jsonschema.validate(data, _shape_only(schema))
+        error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(data))
+        if error is not None:
+            raise error
     except jsonschema.ValidationError as exc:
         where = "/".join(map(str, exc.absolute_path)) or "the answer"
         raise OutputError(f"{where}: {exc.message}") from None

@@ -209,7 +209,9 @@ def main():
                     " WHERE operation = 'idea_generation'"
                 )
             ).one()
-            lowest = conn.execute(text("SELECT min(credits) FROM accounts")).scalar()
+            below_zero = conn.execute(
+                text("SELECT count(*) FROM accounts WHERE credits < 0")
+            ).scalar()
         worker_cpu = cpu_seconds(worker.pid) - worker_cpu0
         engine.dispose()
         audit = subprocess.run(
@@ -249,7 +251,7 @@ def main():
                 "target <= 8 ms",
             ),
             ("web CPU per request", f"{web_cpu / max(requests, 1) * 1000:.2f} ms", ""),
-            ("lowest balance", f"{lowest}", "0 overshoot: never below zero"),
+            ("accounts below zero", f"{below_zero}", "0 overshoot"),
             (
                 "audit-ledger",
                 "exit 0" if audit.returncode == 0 else f"exit {audit.returncode}",

@@ -11,7 +11,7 @@ from igny8.billing import audit
 from igny8.extensions import db
 from igny8.models import Account, CreditUsageLog, GlobalIntegrationSettings
 
-WORKERS, CALLS = 8, 50
+WORKERS, CALLS = 8, 25
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def provider(app, plugins):
 
 
 def test_parallel_calls_never_overdraw_and_balance_the_ledger(app, make_tenant, provider):
-    start = 301  # covers 150 calls of 2 credits and one of 1: most of the 400 calls are refused
+    start = 151  # covers 75 calls of 2 credits and one of 1: most of the 200 calls are refused
     tenant = make_tenant(credits=start)
     outcomes, errors = [], []
 
@@ -55,6 +55,6 @@ def test_parallel_calls_never_overdraw_and_balance_the_ledger(app, make_tenant, 
         assert balance >= 0
         assert charged == start - balance
         assert calls == len(provider.calls) == outcomes.count("succeeded")
-        assert outcomes.count("succeeded") >= 150  # the balance was used, not lost to races
+        assert outcomes.count("succeeded") >= 75  # the balance was used, not lost to races
         assert balance == 0
         assert audit.audit() == []

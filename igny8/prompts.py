@@ -85,10 +85,11 @@ def limits() -> Limits:
     return Limits(int(config["PROMPT_MAX_CHARS"]), int(config["PROMPT_MAX_STEPS"]))
 
 
-def render(key: str, account_id: int | None, **variables) -> str:
+def render(key: str, account_id: int | None, *, found=None, **variables) -> str:
     """The prompt rendered within its limits; PromptError naming the template (and whose it
-    is) when it cannot be: a bound exceeded, or an error the template raised."""
-    template, source = template_for(key, account_id)
+    is) when it cannot be: a bound exceeded, or an error the template raised. ``found`` is
+    what ``template_for`` gave, when the caller has it already."""
+    template, source = found or template_for(key, account_id)
     try:
         return _ENV.render(template, limits(), **variables)
     except Exception as exc:  # noqa: BLE001 - whatever a template raises is its error

@@ -20,6 +20,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import modules, prompts, registry
 from ..billing import audit, ledger
@@ -96,6 +97,7 @@ class OperationContext:
             self._allows_overrides,
         )
         self._choices: dict = {}
+        self._templates: dict = {}
 
     def choice(self, model_override: AIModelConfig | None = None) -> ModelChoice:
         """The model for this operation (a task's override first), resolved once per run."""
@@ -162,8 +164,11 @@ class OperationContext:
         return row
 
     def prompt(self, key: str, **variables) -> str:
-        """The operation's prompt (the account's override, else the global one), rendered."""
-        return prompts.render(key, self.account_id, **variables)
+        """The operation's prompt (the account's override, else the global one), rendered;
+        looked up once per run."""
+        if key not in self._templates:
+            self._templates[key] = prompts.template_for(key, self.account_id)
+        return prompts.render(key, self.account_id, found=self._templates[key], **variables)
 
     def _before_call(self) -> None:
         """No transaction is left open over a provider call unless it holds the item's
@@ -488,7 +493,7 @@ def cancel(run: OperationRun) -> bool:
 
 def _run_items(run, operation, ctx, meter, items, progress, results) -> RunOutcome:
     """Each item after the ``results`` already recorded (none, unless resuming)."""
-    stopped = None
+    stopped, cancel = None, False
     for done, item in enumerate(items, 1):
         if done <= len(results):
             continue
@@ -497,14 +502,14 @@ def _run_items(run, operation, ctx, meter, items, progress, results) -> RunOutco
         if stopped:
             results.append({"item": item, "status": "failed", "error": stopped})
             continue
-        if done > 1 and _cancel_requested(meter.run_id):  # (run.id would reload the row)
+        if cancel:  # asked for while the last item ran (read back with its progress)
             results += [{"item": i, "status": "cancelled"} for i in items[done - 1 :]]
             return _finish(run, meter, results, error="cancelled", status="cancelled")
         meter.item = done - 1
         try:
             result = operation.handler(ctx, item) or {}
             results.append({"item": item, "status": "succeeded", **result})
-            _count(run, results, meter)
+            cancel = _count(run, results, meter)
             db.session.commit()  # the item's writes and the run's progress, together
             continue
         except ledger.InsufficientCredits as exc:
@@ -525,33 +530,41 @@ def _run_items(run, operation, ctx, meter, items, progress, results) -> RunOutco
             raise
         db.session.rollback()
         results.append({"item": item, "status": "failed", "error": error})
-        _record_failure(operation, ctx, item, error, run, results, meter)
+        cancel = _record_failure(operation, ctx, item, error, run, results, meter)
     if progress is not None and items:
         progress(len(items), len(items))
     return _finish(run, meter, results)
 
 
-def _cancel_requested(run_id: int) -> bool:
-    return bool(
-        db.session.execute(
-            select(OperationRun.cancel_requested).where(OperationRun.id == run_id)
-        ).scalar()
-    )
-
-
-def _count(run, results, meter) -> None:
+def _progress(results, meter) -> dict:
     """The run's progress so far: what GET /runs/{id} and its event stream show, and
     where a worker taking over the run resumes."""
-    run.heartbeat_at = utcnow()
-    run.results = list(results)
-    run.items_succeeded = sum(1 for r in results if r["status"] == "succeeded")
-    run.items_failed = sum(1 for r in results if r["status"] == "failed")
-    if meter is not None:
-        run.credits_used = meter.earlier_credits + meter.credits_used
-        run.cost_usd = meter.earlier_cost + meter.cost_usd
+    return {
+        "heartbeat_at": utcnow(),
+        "results": list(results),
+        "items_succeeded": sum(1 for r in results if r["status"] == "succeeded"),
+        "items_failed": sum(1 for r in results if r["status"] == "failed"),
+        "credits_used": meter.earlier_credits + meter.credits_used,
+        "cost_usd": meter.earlier_cost + meter.cost_usd,
+    }
 
 
-def _record_failure(operation, ctx, item, error: dict, run, results, meter) -> None:
+def _count(run, results, meter) -> bool:
+    """Record the run's progress in one UPDATE, which also reads back whether a cancel
+    was asked for meanwhile. The caller commits it."""
+    progress = _progress(results, meter)
+    cancel = db.session.execute(
+        update(OperationRun)
+        .where(OperationRun.id == meter.run_id)  # (run.id would reload the expired row)
+        .values(**progress)
+        .returning(OperationRun.cancel_requested)
+    ).scalar()
+    for name, value in progress.items():  # the loaded run agrees, without another write
+        set_committed_value(run, name, value)
+    return bool(cancel)
+
+
+def _record_failure(operation, ctx, item, error: dict, run, results, meter) -> bool:
     """After the item's writes were rolled back: the operation's own record of the failure
     and the run's progress, committed together. A failure of on_failure itself is logged
     and never hides the item's error."""
@@ -562,19 +575,20 @@ def _record_failure(operation, ctx, item, error: dict, run, results, meter) -> N
         except Exception:
             db.session.rollback()
             log.exception("on_failure of %s failed for item %r", operation.key, item)
-    _count(run, results, meter)
+    cancel = _count(run, results, meter)
     db.session.commit()
+    return cancel
 
 
 def _finish(run, meter, results, error=None, status=None) -> RunOutcome:
-    _count(run, results, meter)
+    for name, value in _progress(results, meter).items():
+        setattr(run, name, value)
     if status is None:
         if error or not run.items_succeeded:
             status = "failed"
         else:
             status = "succeeded" if not run.items_failed else "partial"
     run.status = status
-    run.results = results
     run.error = error or next(
         (r["error"]["message"] for r in results if r["status"] == "failed"), None
     )

@@ -1,5 +1,5 @@
 """Database set-up per app: SQLite pragmas (WAL, foreign keys, busy timeout); whether a
-session's transaction has written anything yet."""
+session's transaction has written anything yet; a commit that keeps what is loaded."""
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -24,6 +24,18 @@ def holds_writes(session) -> bool:
     """Whether the session's open transaction has flushed a write (so ending it is a commit
     of real work, not just of reads)."""
     return bool(session.info.get(_WROTE))
+
+
+def commit_keeping_loaded() -> None:
+    """Commit the session without expiring what it has loaded. For a commit whose objects
+    are known to be current (the transaction only read, or wrote exactly these objects),
+    so that reading them afterwards costs no query."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

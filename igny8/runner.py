@@ -66,7 +66,7 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
     current_runner().finished(run_id, seconds)
     while True:
         db.session.rollback()  # a fresh read each time: another thread or process writes it
-        run = db.session.get(OperationRun, run_id)
+        run = db.session.get(OperationRun, run_id, populate_existing=True)
         if run.status in FINISHED or time.monotonic() >= deadline:
             return run
         time.sleep(POLL_SECONDS)

@@ -1,6 +1,5 @@
 """Flask-Admin, built per app inside create_app: every model, grouped, behind one gate."""
 
-from flask import g
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
@@ -93,23 +92,14 @@ def _register_core_views(admin) -> None:
     add(admin, m.Content, "Content")
 
 
-def _switched_on(module_key: str) -> bool:
-    """The module's switch, with every switch read once per request: the menu asks for
-    each module view."""
-    switches = g.get("igny8_module_switches")
-    if switches is None:
-        switches = g.igny8_module_switches = {m.key: on for m, on in modules.states()}
-    return switches.get(module_key, True)
-
-
 def _module_gated(view_class, module_key: str):
     """``view_class`` shown, and opened, only while the module is switched on."""
 
     def is_visible(self):
-        return _switched_on(module_key)
+        return modules.is_enabled(module_key)
 
     def is_accessible(self):
-        return view_class.is_accessible(self) and _switched_on(module_key)
+        return view_class.is_accessible(self) and modules.is_enabled(module_key)
 
     return type(
         view_class.__name__,

@@ -26,7 +26,7 @@ from .. import modules, prompts, registry
 from ..billing import audit, ledger
 from ..billing.credits import CreditRate
 from ..billing.pricing import PriceCard
-from ..database import holds_writes
+from ..database import commit_keeping_loaded, holds_writes
 from ..extensions import db
 from ..models import (
     Account,
@@ -176,9 +176,11 @@ class OperationContext:
         on SQLite, which allows one writer at a time while the meter writes on a
         connection of its own, so there they are committed first."""
         session = db.session()
-        if session.in_transaction() and (
-            not holds_writes(session) or session.get_bind().dialect.name == "sqlite"
-        ):
+        if not session.in_transaction():
+            return
+        if not holds_writes(session):
+            commit_keeping_loaded()  # only reads: what the handler loaded is still current
+        elif session.get_bind().dialect.name == "sqlite":
             session.commit()
 
     def text(
@@ -326,7 +328,7 @@ def submit(
     )
     db.session.add(run)
     try:
-        db.session.commit()
+        commit_keeping_loaded()  # the answer shows the run: no reload of what was just written
     except IntegrityError:  # the same key raced us: theirs is the run
         db.session.rollback()
         return _replay(account_id, idempotency_key, request)

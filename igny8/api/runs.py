@@ -179,7 +179,7 @@ def _events(run_id: int):
     last, quiet_since = None, time.monotonic()
     while True:
         db.session.rollback()  # read what the worker committed since
-        run = db.session.get(OperationRun, run_id)
+        run = db.session.get(OperationRun, run_id, populate_existing=True)
         state = run_json(run)
         if state != last:
             last, quiet_since = state, time.monotonic()

@@ -73,18 +73,18 @@ def _celery(config, schedule_file: str) -> Celery:
 
     @contextmanager
     def app_of(task):
-        """The Flask app whose queue the task came from, its context entered."""
+        """The Flask app whose queue the task came from (and the queue), its context entered."""
         queue = (task.request.delivery_info or {}).get("routing_key") or config["CELERY_QUEUE"]
         app = celery.flask_apps[queue]
         with app.app_context():
             try:
-                yield app
+                yield app, queue
             finally:
                 db.session.remove()
 
     @celery.task(name="igny8.execute_run", bind=True, max_retries=None, shared=False)
     def execute_run(task, run_id: int):
-        with app_of(task) as app:
+        with app_of(task) as (app, _queue):
             stale_after = float(app.config["RUN_STALE_AFTER"])
             status = engine.execute_run(run_id, stale_after=stale_after).run.status
         if status == "running":
@@ -96,13 +96,13 @@ def _celery(config, schedule_file: str) -> Celery:
     def sweep_runs(task):
         """Send again the runs nobody is working on: queued for long (the message was
         lost) or running with a silent worker (the message is not coming back)."""
-        with app_of(task) as app:
+        with app_of(task) as (app, queue):
             for run_id in engine.stale_runs(float(app.config["RUN_STALE_AFTER"])):
-                execute_run.apply_async((run_id,), queue=app.config["CELERY_QUEUE"])
+                execute_run.apply_async((run_id,), queue=queue)
 
     @celery.task(name="igny8.release_stale", bind=True, shared=False)
     def release_stale(task):
-        with app_of(task) as app:
+        with app_of(task) as (app, _queue):
             minutes = int(app.config["STALE_HOLD_MINUTES"])
             released, failed = audit.release_stale_holds(timedelta(minutes=minutes))
             if released or failed:

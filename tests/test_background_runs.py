@@ -321,3 +321,19 @@ def test_a_run_whose_worker_went_silent_is_taken_over_and_what_it_held_given_bac
 def test_worker_without_a_broker_says_what_to_set(runner):
     result = runner.invoke(args=["igny8", "worker"])
     assert result.exit_code == 1 and "IGNY8_CELERY_BROKER_URL" in result.output
+
+
+def test_beats_sweep_sends_again_a_run_whose_message_was_lost(app, shared, tenant, plugins):
+    runner = shared.celery()
+    app.extensions["igny8_runner"] = runner
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+        # Queued long ago and never sent: the broker lost it (Redis restarted).
+        run = engine.submit(tenant.account_id, "echo", ["a"]).run
+        run.created_at = utcnow() - timedelta(seconds=app.config["RUN_STALE_AFTER"] + 60)
+        db.session.commit()
+        run_id = run.id
+    runner.celery.tasks["igny8.sweep_runs"].apply_async(queue=runner.queue)
+    assert poll(app, tenant, run_id)["run"]["status"] == "succeeded"

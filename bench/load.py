@@ -120,6 +120,8 @@ def percentile(values, q):
 
 
 def main():
+    # Stopped from outside (timeout, Ctrl-C): still stop the servers and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--accounts", type=int, default=8)

@@ -405,7 +405,7 @@ def execute_run(
         except Exception:
             # Whatever escaped a handler: the run is not left "running", and keeps its cost.
             db.session.rollback()
-            run = db.session.get(OperationRun, run.id)
+            run = db.session.get(OperationRun, meter.run_id, populate_existing=True)
             done = list(run.results or [])  # the items committed before it
             _finish(run, meter, done, error="the run stopped on an internal error")
             raise

@@ -177,8 +177,6 @@ def main():
     try:
         wait_for_health()
         time.sleep(2)  # the worker connects to the broker
-        from igny8.models import OperationRun  # noqa: F401  (imported after env is set)
-
         engine = create_engine(url)
         web_cpu0, worker_cpu0 = cpu_seconds(web.pid), cpu_seconds(worker.pid)
         latencies, counts, lock = [], {}, threading.Lock()

@@ -28,6 +28,8 @@ from .runner import QueueUnavailable
 
 log = logging.getLogger(__name__)
 
+RELEASE_STALE_SECONDS = 5 * 60.0  # how often beat looks for holds older than STALE_HOLD_MINUTES
+
 
 def make_celery(app, celery: Celery | None = None) -> Celery:
     """The app's Celery: its tasks run inside this Flask app's context. Given ``celery``
@@ -38,12 +40,17 @@ def make_celery(app, celery: Celery | None = None) -> Celery:
     if celery is None:
         celery = _celery(config, os.path.join(app.instance_path, "celerybeat-schedule"))
     celery.flask_apps[queue] = app
-    for name, task in (("sweep-runs", "sweep_runs"), ("release-stale-holds", "release_stale")):
-        celery.conf.beat_schedule[f"{name} {queue}"] = {
-            "task": f"igny8.{task}",
-            "schedule": float(config["RUN_SWEEP_SECONDS"]) if task == "sweep_runs" else 300.0,
-            "options": {"queue": queue},
-        }
+    on_queue = {"options": {"queue": queue}}
+    celery.conf.beat_schedule[f"sweep-runs {queue}"] = {
+        "task": "igny8.sweep_runs",
+        "schedule": float(config["RUN_SWEEP_SECONDS"]),
+        **on_queue,
+    }
+    celery.conf.beat_schedule[f"release-stale-holds {queue}"] = {
+        "task": "igny8.release_stale",
+        "schedule": RELEASE_STALE_SECONDS,
+        **on_queue,
+    }
     return celery
 
 

@@ -59,14 +59,20 @@ class EmbeddedRunner:
             done.wait(seconds)
 
 
+def read_run(run_id: int) -> OperationRun:
+    """The run as it is in the database now: another thread or process writes it, and
+    the session may hold it unexpired (populate_existing overwrites what it holds)."""
+    db.session.rollback()
+    return db.session.get(OperationRun, run_id, populate_existing=True)
+
+
 def wait_for(run_id: int, seconds: float) -> OperationRun:
     """The run once it has finished, or as it is after ``seconds``. A run this process
     executes wakes its waiter at once; any other is read again every POLL_SECONDS."""
     deadline = time.monotonic() + seconds
     current_runner().finished(run_id, seconds)
     while True:
-        db.session.rollback()  # a fresh read each time: another thread or process writes it
-        run = db.session.get(OperationRun, run_id, populate_existing=True)
+        run = read_run(run_id)
         if run.status in FINISHED or time.monotonic() >= deadline:
             return run
         time.sleep(POLL_SECONDS)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,7 +36,7 @@ from ..models import (
     IntegrationSettings,
     OperationRun,
 )
-from ..models.runs import FINISHED
+from ..models.runs import FINISHED, abandoned_since
 from ..plugins import current_plugins
 from ..timeutil import utcnow
 from .meter import CallResult, Meter, ModelChoice, OutputError
@@ -344,11 +344,11 @@ def _cost_config(operation_key: str) -> CreditCostConfig | None:
 def execute_run(
     run_id: int, progress=None, claimed: bool = False, stale_after: float | None = None
 ) -> RunOutcome:
-    """Do a queued run's work, item by item. A run another worker is running is left
-    alone, unless that worker has shown no sign of life for ``stale_after`` seconds: then
-    this one takes the run over and resumes it after its last finished item (a redelivery
-    after a crash). A finished run is left alone; so is a running one the caller did not
-    ``claimed`` when recording it (run_operation)."""
+    """Do a queued run's work, item by item; a finished run is left alone. A running run
+    is this caller's only if it ``claimed`` it when recording it (run_operation); else it
+    is another worker's and left alone, unless that worker has shown no sign of life for
+    ``stale_after`` seconds: then this one takes the run over and resumes it after its
+    last finished item (a redelivery after a crash)."""
     run = db.session.get(OperationRun, run_id)
     resumed = False
     if run.status == "running" and not claimed:
@@ -461,14 +461,8 @@ def stale_runs(stale_after: float) -> list[int]:
     lost) or running with a worker silent that long (it died). Sending them to a worker
     again is safe: execute_run claims or takes over a run once."""
     cutoff = utcnow() - timedelta(seconds=stale_after)
-    last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
     return list(
-        db.session.execute(
-            select(OperationRun.id).where(
-                ((OperationRun.status == "queued") & (OperationRun.created_at < cutoff))
-                | ((OperationRun.status == "running") & (last_sign < cutoff))
-            )
-        ).scalars()
+        db.session.execute(select(OperationRun.id).where(abandoned_since(cutoff))).scalars()
     )
 
 

@@ -16,7 +16,7 @@ from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..extensions import db
 from ..models import OperationRun
 from ..models.runs import FINISHED
-from ..runner import QueueUnavailable, current_runner, wait_for
+from ..runner import QueueUnavailable, current_runner, read_run, wait_for
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
@@ -178,8 +178,7 @@ def _events(run_id: int):
     with its results. Comments keep an idle connection open through proxies."""
     last, quiet_since = None, time.monotonic()
     while True:
-        db.session.rollback()  # read what the worker committed since
-        run = db.session.get(OperationRun, run_id, populate_existing=True)
+        run = read_run(run_id)  # what the worker committed since
         state = run_json(run)
         if state != last:
             last, quiet_since = state, time.monotonic()

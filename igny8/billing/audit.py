@@ -24,6 +24,7 @@ from ..models import (
     UsageCostRevision,
 )
 from ..models.billing import COST_PARTS
+from ..models.runs import abandoned_since
 from ..timeutil import utcnow
 from . import ledger, rollup
 from .pricing import PriceCard, bill_columns, price
@@ -135,18 +136,7 @@ def release_stale_holds(older_than: timedelta) -> tuple[int, int]:
     a call that settles later finds its hold released and charges nothing."""
     released = _release(_open_holds(older_than))
     cutoff = utcnow() - older_than
-    last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
-    runs = (
-        db.session.execute(
-            select(OperationRun).where(
-                # never picked up, or no item finished for that long
-                ((OperationRun.status == "queued") & (OperationRun.created_at < cutoff))
-                | ((OperationRun.status == "running") & (last_sign < cutoff))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    runs = db.session.execute(select(OperationRun).where(abandoned_since(cutoff))).scalars().all()
     for run in runs:
         run.status, run.error, run.finished_at = (
             "failed",

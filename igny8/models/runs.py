@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,16 @@ class OperationRun(db.Model):
     finished_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship(viewonly=True)
+
+
+def abandoned_since(cutoff: datetime):
+    """The condition for runs nobody has worked on since ``cutoff``: queued and never
+    picked up, or running with no sign of life from their worker (release-stale-holds
+    fails them; the Celery sweep sends them to a worker again)."""
+    last_sign = func.coalesce(OperationRun.heartbeat_at, OperationRun.created_at)
+    return ((OperationRun.status == "queued") & (OperationRun.created_at < cutoff)) | (
+        (OperationRun.status == "running") & (last_sign < cutoff)
+    )
 
 
 class IdempotentRequest(db.Model):

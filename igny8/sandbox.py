@@ -11,6 +11,7 @@ refused before it is built. docs/security.md, "Prompt templates".
 
 import contextvars
 import functools
+import inspect
 import math
 import re
 from dataclasses import dataclass
@@ -136,7 +137,8 @@ class BoundedEnvironment(SandboxedEnvironment):
         budget.step()
         for value in (*args, *kwargs.values()):
             budget.number(value)
-        bound_to = getattr(__obj, "__self__", None)
+        # Jinja hands templates str.format wrapped (3.1.5+): the string is the wrapped's.
+        bound_to = getattr(inspect.unwrap(__obj), "__self__", None)
         if isinstance(bound_to, str):  # str.format and friends: widths live in the string
             budget.format_string(bound_to)
         return budget.result(SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs))

@@ -1,6 +1,8 @@
 """Prompt templates render within bounds, and a template that fails to render is a clear
 422 prompt_error that ends its run failed with what it really cost."""
 
+import tracemalloc
+
 import pytest
 from content_support import KEYWORDS, use_offline
 from jinja2 import StrictUndefined
@@ -49,8 +51,15 @@ def test_ordinary_templates_render_as_jinja_would():
     ],
 )
 def test_unbounded_templates_are_stopped(template):
-    with pytest.raises(LimitExceeded):
-        render(template, site_name="Shoes", keywords=["k"] * 1000)
+    """...before they are built: a refused template never holds the memory it asked for."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitExceeded):
+            render(template, site_name="Shoes", keywords=["k"] * 1000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"{peak:,} bytes allocated before the template was stopped"
 
 
 def test_the_bounds_are_the_configured_ones(make_app, tenant_factory_for):

@@ -26,7 +26,7 @@ def version_locations(config_dir: str, pm) -> list[str]:
 def _with_plugin_branches(config):
     pm = current_plugins(current_app).pm
     locations = version_locations(config.get_main_option("script_location"), pm)
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(locations))
     return config
 

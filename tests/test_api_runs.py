@@ -1,7 +1,7 @@
 """AI endpoints answer with the run: 402 without a provider call, replays, 409, 403, /runs."""
 
 import pytest
-from metering_support import EchoRoute, ScriptedProvider, add_model, scripted_plugin
+from metering_support import ScriptedProvider, add_model, scripted_plugin
 
 from igny8 import modules
 from igny8.ai.provider import ProviderError
@@ -10,9 +10,9 @@ from igny8.models import GlobalIntegrationSettings
 
 
 @pytest.fixture
-def api(make_app):
+def api(app, plugins):
     scripted = ScriptedProvider()
-    app = make_app(EXTRA_PLUGINS=[scripted_plugin(scripted), EchoRoute()])
+    plugins.register(scripted_plugin(scripted), "scripted_plugin")
     with app.app_context():
         GlobalIntegrationSettings.get().default_text_model = add_model()
         db.session.commit()

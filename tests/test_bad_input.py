@@ -73,8 +73,8 @@ def test_the_admin_sign_in_refuses_nul_without_a_500(app, client):
     assert answer.status_code == 422
 
 
-def test_a_body_over_the_cap_is_413(make_app, tenant_factory_for):
-    app = make_app(MAX_CONTENT_LENGTH=10_000)
+def test_a_body_over_the_cap_is_413(app, tenant_factory_for):
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
     tenant = tenant_factory_for(app)
     body = json.dumps({"keywords": ["k" * 50] * 500})
     answer = app.test_client().post(

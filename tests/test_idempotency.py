@@ -6,7 +6,6 @@ import threading
 import pytest
 from content_support import KEYWORDS, Api, use_offline
 from metering_support import ScriptedProvider, add_model, scripted_plugin
-from test_api_runs import EchoRoute
 
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings, OperationRun, Task
@@ -73,9 +72,9 @@ class Gate(ScriptedProvider):
         return super().complete(request, credential)
 
 
-def test_a_duplicate_mid_run_waits_for_the_first_answer(make_app, tenant_factory_for):
+def test_a_duplicate_mid_run_waits_for_the_first_answer(app, plugins, tenant_factory_for):
     gate = Gate()
-    app = make_app(EXTRA_PLUGINS=[scripted_plugin(gate), EchoRoute()])
+    plugins.register(scripted_plugin(gate), "scripted_plugin")
     with app.app_context():
         GlobalIntegrationSettings.get().default_text_model = add_model()
         db.session.commit()

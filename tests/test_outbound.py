@@ -172,9 +172,10 @@ def test_the_vetted_address_is_dialled_with_the_name_kept_for_host_and_tls(monke
 
 
 @pytest.fixture
-def strict_api(make_app, tenant_factory_for):
-    """An app with no allow-list, as in production."""
-    app = make_app(OUTBOUND_ALLOW_HOSTS="")
+def strict_api(app, tenant_factory_for):
+    """An app with no allow-list, as in production (read per request, as the operator's
+    edit of it would be after a restart)."""
+    app.config["OUTBOUND_ALLOW_HOSTS"] = ""
     use_offline(app)
     return app, Api(app.test_client(), tenant_factory_for(app))
 

@@ -62,8 +62,8 @@ def test_unbounded_templates_are_stopped(template):
     assert peak < 5_000_000, f"{peak:,} bytes allocated before the template was stopped"
 
 
-def test_the_bounds_are_the_configured_ones(make_app, tenant_factory_for):
-    app = make_app(PROMPT_MAX_CHARS=50, PROMPT_MAX_STEPS=1_000_000)
+def test_the_bounds_are_the_configured_ones(app, tenant_factory_for):
+    app.config.update(PROMPT_MAX_CHARS=50, PROMPT_MAX_STEPS=1_000_000)
     tenant = tenant_factory_for(app)
     with app.app_context():
         db.session.add(

@@ -15,8 +15,8 @@ def redis_up() -> bool:
         return False
 
 
-def test_a_token_past_its_limit_gets_429_with_the_standard_headers(make_app, tenant_factory_for):
-    app = make_app(API_RATE_LIMIT="5 per minute")
+def test_a_token_past_its_limit_gets_429_with_the_standard_headers(app, tenant_factory_for):
+    app.config["API_RATE_LIMIT"] = "5 per minute"
     tenant, other = tenant_factory_for(app), tenant_factory_for(app)
     client = app.test_client()
     answers = [client.get("/api/v1/sites", headers=tenant.headers) for _ in range(6)]

@@ -247,12 +247,13 @@ def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_tw
     markers = tmp_path / "markers"
     markers.touch()
 
-    def worker(pause_on):
+    def worker(pause_on, start_file=""):
         return subprocess.Popen(
             [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
             env={
                 **os.environ,
                 "PAUSE_ON": pause_on,
+                "START_FILE": start_file,
                 "MARKER_FILE": str(markers),
                 "INSTANCE_PATH": str(tmp_path),
                 "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
@@ -264,22 +265,23 @@ def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_tw
 
     run_id = post(app, tenant, ["a", "b", "c"]).json["run"]["id"]
     first = worker(pause_on="b")
+    go = tmp_path / "second-worker-go"
+    second = worker(pause_on="", start_file=str(go))  # starts up meanwhile, then waits
     try:
-        deadline = time.monotonic() + 30
-        while "charged b" not in markers.read_text():
-            assert time.monotonic() < deadline and first.poll() is None, "the worker never got to b"
-            time.sleep(0.05)
-    finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
-    with app.app_context():
-        run = db.session.get(OperationRun, run_id)
-        assert (run.status, run.items_succeeded) == ("running", 1)
-        # b was charged, but its writes were never committed
-        assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
-
-    second = worker(pause_on="")
-    try:
+        try:
+            deadline = time.monotonic() + 30
+            while "charged b" not in markers.read_text():
+                assert time.monotonic() < deadline and first.poll() is None, "never got to b"
+                time.sleep(0.05)
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+        with app.app_context():
+            run = db.session.get(OperationRun, run_id)
+            assert (run.status, run.items_succeeded) == ("running", 1)
+            # b was charged, but its writes were never committed
+            assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
+        go.touch()
         done = poll(app, tenant, run_id, timeout=30)
     finally:
         os.killpg(second.pid, signal.SIGKILL)

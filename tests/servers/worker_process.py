@@ -1,7 +1,8 @@
 """A Celery worker process on a test's database, for the worker-kill test: its "echo"
 operation makes one metered call per item and notes the item in MARKER_FILE once charged;
 on item PAUSE_ON it then pauses before the item's writes are committed (the test kills
-it there).
+it there). With START_FILE set, the process gets ready (imports, app) and starts working
+only once that file exists: the test's second worker is warm when the first is killed.
 
     python worker_process.py DATABASE_URL BROKER_URL QUEUE
 """
@@ -59,6 +60,9 @@ def main(database_url, broker_url, queue):
             "EXTRA_PLUGINS": [provider_plugin, PausingEcho()],
         }
     )
+    start_file = os.environ.get("START_FILE")
+    while start_file and not os.path.exists(start_file):
+        time.sleep(0.02)
     with app.app_context():
         run_worker(app.extensions["igny8_runner"].celery, 1, "solo", beat=False)
 

@@ -57,11 +57,12 @@ bench: install
 
 install: $(VENV)/.installed node_modules/.installed
 
-# Reinstalled only when the packaging files change.
+# Reinstalled only when the packaging files change. uv (from PyPI) installs the same
+# packages pip would, from the same index, in seconds rather than most of a minute.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[dev,postgres]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -115,7 +115,7 @@ def redirector():
                 self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     server.hits = hits
     server.url = f"http://127.0.0.1:{server.server_port}"
     yield server

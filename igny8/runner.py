@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .ai import engine
 from .extensions import db
 from .models import OperationRun
-from .models.runs import FINISHED
+from .models.runs import FINISHED, read_run
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,6 @@ class EmbeddedRunner:
         done = self._done.get(run_id)
         if done is not None:
             done.wait(seconds)
-
-
-def read_run(run_id: int) -> OperationRun:
-    """The run as it is in the database now: another thread or process writes it, and
-    the session may hold it unexpired (populate_existing overwrites what it holds)."""
-    db.session.rollback()
-    return db.session.get(OperationRun, run_id, populate_existing=True)
 
 
 def wait_for(run_id: int, seconds: float) -> OperationRun:

@@ -36,7 +36,7 @@ from ..models import (
     IntegrationSettings,
     OperationRun,
 )
-from ..models.runs import FINISHED, abandoned_since
+from ..models.runs import FINISHED, abandoned_since, read_run
 from ..plugins import current_plugins
 from ..timeutil import utcnow
 from .meter import CallResult, Meter, ModelChoice, OutputError
@@ -404,8 +404,7 @@ def execute_run(
             return _run_items(run, operation, ctx, meter, run.work or [], progress, done)
         except Exception:
             # Whatever escaped a handler: the run is not left "running", and keeps its cost.
-            db.session.rollback()
-            run = db.session.get(OperationRun, meter.run_id, populate_existing=True)
+            run = read_run(meter.run_id)
             done = list(run.results or [])  # the items committed before it
             _finish(run, meter, done, error="the run stopped on an internal error")
             raise

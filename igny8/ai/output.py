@@ -3,6 +3,7 @@ against the operation's JSON Schema. Anything else is an OutputError (bad_respon
 not charged)."""
 
 import copy
+import functools
 import json
 import re
 
@@ -47,25 +48,22 @@ def extract_json(text: str):
     raise OutputError("the model did not answer with JSON")
 
 
-# Checking a schema and building its validator costs far more than validating an answer:
-# done once per schema object (kept here, so its id is never reused by another).
-_VALIDATORS: dict[int, tuple[dict, jsonschema.protocols.Validator]] = {}
-
-
-def _validator(schema: dict):
-    cached = _VALIDATORS.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        shape = _shape_only(schema)
-        cls = jsonschema.validators.validator_for(shape)
-        cls.check_schema(shape)
-        cached = _VALIDATORS[id(schema)] = (schema, cls(shape))
-    return cached[1]
+@functools.lru_cache(maxsize=128)
+def _validator(shape_json: str):
+    """Checking a schema and building its validator costs far more than validating an
+    answer: done once per distinct shape (operations may build a schema per item, so the
+    key is its content, not the object)."""
+    shape = json.loads(shape_json)
+    cls = jsonschema.validators.validator_for(shape)
+    cls.check_schema(shape)
+    return cls(shape)
 
 
 def parse_json(text: str, schema: dict) -> dict:
     data = extract_json(text)
     try:
-        error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(data))
+        validator = _validator(json.dumps(_shape_only(schema), sort_keys=True))
+        error = jsonschema.exceptions.best_match(validator.iter_errors(data))
         if error is not None:
             raise error
     except jsonschema.ValidationError as exc:

@@ -15,8 +15,8 @@ from ..ai.engine import cancel, submit
 from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..extensions import db
 from ..models import OperationRun
-from ..models.runs import FINISHED
-from ..runner import QueueUnavailable, current_runner, read_run, wait_for
+from ..models.runs import FINISHED, read_run
+from ..runner import QueueUnavailable, current_runner, wait_for
 from . import serialize
 from .auth import current_account
 from .errors import ApiError

@@ -75,6 +75,13 @@ def abandoned_since(cutoff: datetime):
     )
 
 
+def read_run(run_id: int) -> OperationRun:
+    """The run as it is in the database now: another thread or process writes it, and
+    the session may hold it unexpired (populate_existing overwrites what it holds)."""
+    db.session.rollback()
+    return db.session.get(OperationRun, run_id, populate_existing=True)
+
+
 class IdempotentRequest(db.Model):
     """A write request sent with an Idempotency-Key: claimed while it runs, then its answer,
     replayed to any retry of the same request with the same key (igny8/api/idempotency.py)."""

@@ -20,6 +20,7 @@ def create_app(test_config=None):
         cli,
         config,
         database,
+        limits,
         models,
         ratelimits,
         registry,
@@ -27,6 +28,7 @@ def create_app(test_config=None):
         runner,
         schema,
     )
+    from .runs import signals
     from .api.guard import BoundedInt
     from .extensions import login_manager
     from .plugins import Plugins
@@ -64,6 +66,8 @@ def create_app(test_config=None):
     assets.init_app(app)
     admin.init_app(app)
     cli.init_app(app, plugins.pm)
+    limits.init_app(app)
+    signals.init_app(app)
     runner.init_app(app)
     plugins.pm.hook.igny8_startup(app=app)
     return app

@@ -134,7 +134,7 @@ class CeleryRunner:
         self.celery = celery
         self.queue = app.config["CELERY_QUEUE"]
 
-    def start(self, run_id: int) -> None:
+    def start(self, run_id: int, account_id: int | None = None) -> None:
         try:
             self.celery.tasks["igny8.execute_run"].apply_async(
                 (run_id,),
@@ -144,9 +144,6 @@ class CeleryRunner:
             )
         except (OperationalError, OSError) as exc:
             raise QueueUnavailable(str(exc)) from None
-
-    def finished(self, run_id: int, seconds: float) -> None:
-        """Runs end in other processes: waiters read the run's row (runner.wait_for)."""
 
     def idle(self, seconds: float) -> bool:
         """Whether every run has ended within ``seconds`` (read from the database)."""

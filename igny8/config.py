@@ -41,9 +41,19 @@ DEFAULTS = {
     # How admin passwords are hashed (werkzeug.security methods). The test suite uses a
     # cheap one; a stored hash names its method, so changing this never locks anyone out.
     "PASSWORD_HASH_METHOD": "scrypt",
-    # Background runs: threads of the embedded runner per process; how long a request that
+    # Background runs: runs the embedded runner executes at once per process; how long a request that
     # sends no `Prefer: wait=N` waits for its run (0: answer 202 at once); the longest wait.
-    "RUN_WORKERS": 4,
+    "RUN_WORKERS": 32,
+    # A run's items in parallel (igny8.runs.parallel): at most this many of one run at
+    # once, and of one account across all its runs (an account's max_concurrency
+    # overrides it); this process's item threads, i.e. the most provider calls it has in
+    # flight. docs/deploy.md sizes them for a provider's latency and rate limits.
+    "RUN_ITEM_CONCURRENCY": 16,
+    "ACCOUNT_CONCURRENCY": 32,
+    "ITEM_WORKERS": 256,
+    # Where limit counts live (igny8.limits): a Redis URL shares them between processes;
+    # empty: this process only. Unset (None): the Celery broker, if any.
+    "LIMITS_STORAGE_URL": None,
     "RUN_DEFAULT_WAIT": 0.0,
     "RUN_MAX_WAIT": 60.0,
     # A running run whose worker has shown no sign of life (a finished item) for this many
@@ -67,6 +77,7 @@ ENV_NOT_CONFIG = {"INSTANCE_PATH", "TEST_DATABASE_URL"}
 # What an environment variable's text becomes: the type of the key's default above, or
 # the type given here for keys whose default lives with the code that reads them.
 TYPES = {
+    "LIMITS_STORAGE_URL": str,
     "PROVIDER_TIMEOUT": float,
     "PROVIDER_MAX_ATTEMPTS": int,
     "PROVIDER_RETRY_BASE_DELAY": float,
@@ -79,6 +90,8 @@ TYPES = {
     "ALERT_REPEAT_MINUTES": int,
     "ALERT_SMTP_PORT": int,
 }
+# Counts of things at once: zero would stop all work, so it is refused where it is set.
+POSITIVE = ("RUN_WORKERS", "RUN_ITEM_CONCURRENCY", "ACCOUNT_CONCURRENCY", "ITEM_WORKERS")
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
 BOOLEANS.update({"0": False, "false": False, "no": False, "off": False})
 
@@ -122,6 +135,10 @@ def load(app, test_config=None) -> None:
     if test_config:
         app.config.update(test_config)
 
+    for name in POSITIVE:
+        value = app.config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}")
     app.config["MIGRATIONS_DIR"] = app.config["MIGRATIONS_DIR"] or bundled("migrations")
     app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or os.path.join(app.instance_path, "media")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (

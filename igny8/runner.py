@@ -1,25 +1,26 @@
-"""Where queued runs are executed. The embedded runner (the default) is a small pool of
+"""Where queued runs are executed. The embedded runner (the default) is RUN_WORKERS
 threads inside the app's process: nothing else to start, SQLite included. With
 IGNY8_CELERY_BROKER_URL set, Celery workers execute them (igny8.celery_engine). Every
-runner executes a run the same way, through igny8.ai.engine.execute_run.
+runner executes a run the same way, through igny8.ai.engine.execute_run, whose items run
+in parallel on the process's item threads (igny8.runs.parallel).
 
-A request that asked to wait (``Prefer: wait=N``) waits on the run's row, so it works
-whichever process executes the run.
+A request that asked to wait (``Prefer: wait=N``) sleeps until its run changes
+(igny8.runs.signals), whichever process executes the run.
 """
 
+import itertools
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
 
 from .ai import engine
 from .extensions import db
 from .models import OperationRun
 from .models.runs import FINISHED, read_run
+from .runs.signals import current_signals
 
 log = logging.getLogger(__name__)
-
-POLL_SECONDS = 0.05
 
 
 class QueueUnavailable(Exception):
@@ -27,48 +28,81 @@ class QueueUnavailable(Exception):
 
 
 class EmbeddedRunner:
-    """Runs queued runs in RUN_WORKERS threads of this process."""
+    """Runs queued runs in ``workers`` threads of this process, taking accounts in turn:
+    the next run to start is the oldest of the account with the fewest runs going, so
+    one tenant's many queued runs do not hold back another's."""
 
     def __init__(self, app, workers: int):
         self.app = app
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="igny8-run")
+        self.workers = workers
+        self._ready = threading.Condition()
+        self._queued: dict = {}  # account id -> deque of (order, run id)
+        self._going: Counter = Counter()  # account id -> runs executing
+        self._order = itertools.count()
         self._done: dict[int, threading.Event] = {}
+        self._threads: list[threading.Thread] = []
 
-    def start(self, run_id: int) -> None:
-        self._done[run_id] = threading.Event()
-        self.pool.submit(self._execute, run_id)
+    def start(self, run_id: int, account_id: int | None = None) -> None:
+        with self._ready:
+            self._done[run_id] = threading.Event()
+            self._queued.setdefault(account_id, deque()).append((next(self._order), run_id))
+            if len(self._threads) < self.workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"igny8-run-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            self._ready.notify()
 
-    def _execute(self, run_id: int) -> None:
-        with self.app.app_context():
-            try:
-                engine.execute_run(run_id)
-            except Exception:  # the engine has ended the run "failed"; say why in the log
-                log.exception("run %s stopped on an internal error", run_id)
-            finally:
-                db.session.remove()
-                self._done.pop(run_id).set()
+    def _next(self):
+        """The next (account, run) to execute, fairly; waits for one."""
+        with self._ready:
+            while not self._queued:
+                self._ready.wait()
+            account = min(
+                self._queued, key=lambda a: (self._going[a], self._queued[a][0][0])
+            )
+            _order, run_id = self._queued[account].popleft()
+            if not self._queued[account]:
+                del self._queued[account]
+            self._going[account] += 1
+            return account, run_id
+
+    def _work(self) -> None:
+        while True:
+            account, run_id = self._next()
+            with self.app.app_context():
+                try:
+                    engine.execute_run(run_id)
+                except Exception:  # the engine has ended the run "failed"; say why in the log
+                    log.exception("run %s stopped on an internal error", run_id)
+                finally:
+                    db.session.remove()
+                    with self._ready:
+                        self._going[account] -= 1
+                        if not self._going[account]:
+                            del self._going[account]
+                        self._done.pop(run_id).set()
 
     def idle(self, seconds: float) -> bool:
         """Wait until every run this process started has ended; whether they all have."""
-        return all(done.wait(seconds) for done in list(self._done.values()))
-
-    def finished(self, run_id: int, seconds: float) -> None:
-        """Block until this process's run ends or ``seconds`` pass (no polling)."""
-        done = self._done.get(run_id)
-        if done is not None:
-            done.wait(seconds)
+        deadline = time.monotonic() + seconds
+        with self._ready:
+            waiting = list(self._done.values())
+        return all(done.wait(max(0.0, deadline - time.monotonic())) for done in waiting)
 
 
 def wait_for(run_id: int, seconds: float) -> OperationRun:
-    """The run once it has finished, or as it is after ``seconds``. A run this process
-    executes wakes its waiter at once; any other is read again every POLL_SECONDS."""
+    """The run once it has finished, or as it is after ``seconds``; sleeps until it
+    changes in between."""
     deadline = time.monotonic() + seconds
-    current_runner().finished(run_id, seconds)
-    while True:
-        run = read_run(run_id)
-        if run.status in FINISHED or time.monotonic() >= deadline:
-            return run
-        time.sleep(POLL_SECONDS)
+    signals = current_signals()
+    with signals.watching(run_id) as changed:
+        while True:
+            run = read_run(run_id)
+            if run.status in FINISHED or time.monotonic() >= deadline:
+                return run
+            signals.wait(changed, deadline - time.monotonic())
 
 
 def init_app(app) -> None:

@@ -191,6 +191,7 @@ class SharedApp:
                 manager.pm.register(plugin, name=name)
                 manager.info[name] = info
         app.extensions["igny8_limiter"].reset()
+        app.extensions["igny8_limits"].reset()
         app.extensions["igny8_runner"] = self.runner
 
     def celery(self):

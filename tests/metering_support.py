@@ -144,3 +144,33 @@ class OperationsPlugin:
     def igny8_register_operations(self, register):
         register(SAY)
         register(DRAW)
+
+
+class SlowProvider(ScriptedProvider):
+    """Takes ``delay`` seconds a call and keeps count: calls in flight, the peak, and when
+    each call started and ended, by its message (``say <item>``)."""
+
+    def __init__(self, delay=0.2):
+        super().__init__()
+        self.delay = delay
+        self.in_flight = self.peak = 0
+        self.spans: dict[str, tuple[float, float]] = {}
+        self.gate = None  # a threading.Event that holds every call until it is set
+
+    def complete(self, request, credential):
+        import time
+
+        with self.lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        started = time.monotonic()
+        try:
+            if self.gate is not None:
+                assert self.gate.wait(10)
+            time.sleep(self.delay)
+            return super().complete(request, credential)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                said = request.messages[-1]["content"].removeprefix("say ")
+                self.spans[said] = (started, time.monotonic())

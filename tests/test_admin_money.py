@@ -42,7 +42,8 @@ def history(app, plugins, tenant):
         model = add_model()
         GlobalIntegrationSettings.get().default_text_model = model
         db.session.commit()
-        run_operation(tenant.account_id, "echo", ["a", "b"])
+        # Items long enough that the run's work JSON is cut short in the list.
+        run_operation(tenant.account_id, "echo", ["a" + " item" * 10, "b" + " item" * 10])
         usage = db.session.execute(select(CreditUsageLog)).scalars().first()
         db.session.add(
             UsageCostRevision(
@@ -292,7 +293,7 @@ def test_money_lists_name_the_account_newest_first_and_cut_json_short(app, admin
     shown = [int(i) for i in re.findall(r'name="rowid"[^>]*value="(\d+)"', listing)]
     assert shown == sorted(ids, reverse=True)  # newest first
     runs = admin.get("/admin/operationrun/").get_data(as_text=True)
-    assert "…" in runs  # the run's results JSON, cut short in the list
+    assert "…" in runs  # the run's work JSON, cut short in the list
     details = admin.get(f"/admin/operationrun/details/?id={run_id}").get_data(as_text=True)
     assert "<pre" in details and '"status": "succeeded"' in details.replace("&#34;", '"')
 

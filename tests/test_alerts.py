@@ -1,6 +1,8 @@
 """Low-balance and error-spike alerts through igny8_usage_recorded, to a webhook and by
 e-mail, each sent once per repeat window, and nothing at all when no channel is set."""
 
+import re
+
 import pytest
 from conftest import create_tenant
 from metering_support import ScriptedProvider, add_model, scripted_plugin
@@ -77,7 +79,9 @@ def test_low_balance_alert_by_webhook_and_email_once(alerting, webhook_server, s
     key = f"low_balance:{tenant.account_id}"
     assert alerts(app) == [("low_balance", key, "webhook,email", True)]  # once, not per call
     sent = webhook_server.requests[-1]["json"]
-    assert sent["alert"] == "low_balance" and "'Lowly' has 48 credits left" in sent["message"]
+    # The items run in parallel: the alert is sent at 48 or, if the third settled first, 46.
+    left = re.search(r"'Lowly' has (\d+) credits left", sent["message"])
+    assert sent["alert"] == "low_balance" and left and int(left.group(1)) in (46, 48)
     [mail] = smtp_sink.messages
     assert "ops@example.test" in mail["to"][0] and "[igny8] low balance" in mail["data"]
 

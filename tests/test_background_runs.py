@@ -143,6 +143,7 @@ def test_events_stream_progress_then_the_results(gated):
 
 def test_cancel_stops_before_the_next_item_and_charges_only_what_ran(gated):
     app, gate, tenant = gated
+    app.config["RUN_ITEM_CONCURRENCY"] = 1  # one item at a time: a then b then c
     run_id = post(app, tenant, ["a", "b", "c"]).json["run"]["id"]
     assert gate.entered.wait(10)  # the first item is at the provider
     client = app.test_client()
@@ -228,13 +229,14 @@ def test_a_broker_that_is_down_gives_503_and_holds_nothing(app, tenant, plugins)
     assert again.status_code == 200 and again.json["run"]["status"] == "succeeded"
 
 
-def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_twice(
+def test_a_worker_killed_with_items_in_flight_is_resumed_by_another_and_no_item_is_charged_twice(
     app, shared, tenant, plugins, tmp_path
 ):
-    """SIGKILL a Celery worker after it was charged for an item but before the item was
-    committed: a second worker takes the run over, redoes that item without charging it
-    again, finishes the run, and the ledger audits clean. On PostgreSQL, the database
-    Celery deployments run on (make serve); the take-over itself is tested on both below."""
+    """SIGKILL a Celery worker with 16 items in flight: 8 charged but not committed, 8 at
+    the provider with their credits held. A second worker takes the run over, gives the
+    holds back, redoes the 16 without charging the first 8 again, does the rest, and the
+    ledger audits clean. On PostgreSQL, the database Celery deployments run on (make
+    serve); the take-over itself is tested on both below."""
     if shared.database.url.startswith("sqlite"):
         pytest.skip("Celery workers run on PostgreSQL (docs/deploy.md)")
     plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
@@ -246,54 +248,65 @@ def test_a_worker_killed_mid_run_is_resumed_by_another_and_no_item_is_charged_tw
     app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
     markers = tmp_path / "markers"
     markers.touch()
+    items = [f"i{n}" for n in range(20)]
+    charged, hanging = items[:8], items[8:16]  # the 16 in flight (RUN_ITEM_CONCURRENCY)
 
-    def worker(pause_on, start_file=""):
+    def worker(name, start_file="", **behaviour):
         return subprocess.Popen(
             [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
             env={
                 **os.environ,
-                "PAUSE_ON": pause_on,
+                "PAUSE_ON": ",".join(behaviour.get("pause_on", ())),
+                "HANG_ON": ",".join(behaviour.get("hang_on", ())),
                 "START_FILE": start_file,
                 "MARKER_FILE": str(markers),
                 "INSTANCE_PATH": str(tmp_path),
                 "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
             },
             stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"worker-{pause_on or 'second'}.log", "w"),
+            stderr=open(tmp_path / f"worker-{name}.log", "w"),
             start_new_session=True,
         )
 
-    run_id = post(app, tenant, ["a", "b", "c"]).json["run"]["id"]
-    first = worker(pause_on="b")
+    run_id = post(app, tenant, items).json["run"]["id"]
+    first = worker("first", pause_on=charged, hang_on=hanging)
     go = tmp_path / "second-worker-go"
-    second = worker(pause_on="", start_file=str(go))  # starts up meanwhile, then waits
+    second = worker("second", start_file=str(go))  # starts up meanwhile, then waits
     try:
         try:
             deadline = time.monotonic() + 30
-            while "charged b" not in markers.read_text():
-                assert time.monotonic() < deadline and first.poll() is None, "never got to b"
+            while True:
+                seen = markers.read_text().split("\n")
+                if all(f"charged {i}" in seen for i in charged) and all(
+                    f"calling {i}" in seen for i in hanging
+                ):
+                    break
+                assert time.monotonic() < deadline and first.poll() is None, "never got there"
                 time.sleep(0.05)
         finally:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
         with app.app_context():
             run = db.session.get(OperationRun, run_id)
-            assert (run.status, run.items_succeeded) == ("running", 1)
-            # b was charged, but its writes were never committed
-            assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
+            assert (run.status, run.items_succeeded) == ("running", 0)
+            # 8 items charged 2 each, never committed; 8 holds open at the provider
+            assert len(audit.open_holds(timedelta(0))) == 8
+            held = -sum(h.amount for h in audit.open_holds(timedelta(0)))
+            assert db.session.get(Account, tenant.account_id).credits == 1000 - 16 - held
         go.touch()
         done = poll(app, tenant, run_id, timeout=30)
     finally:
         os.killpg(second.pid, signal.SIGKILL)
         second.wait()
     assert done["run"]["status"] == "succeeded"
-    assert [r["item"] for r in done["results"]] == ["a", "b", "c"]
-    assert markers.read_text().split("\n").count("charged b") == 2  # b was done twice
+    assert [r["item"] for r in done["results"]] == items
+    seen = markers.read_text().split("\n")
+    assert all(seen.count(f"charged {i}") == 2 for i in charged)  # done twice...
     with app.app_context():
         # ...and charged once: 2 credits per item
-        assert db.session.get(Account, tenant.account_id).credits == 1000 - 6
-        assert done["run"]["credits_used"] == 6
-        assert audit.audit() == []
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 40
+        assert done["run"]["credits_used"] == 40
+        assert audit.audit() == [] and audit.open_holds(timedelta(0)) == []
 
 
 def test_a_run_whose_worker_went_silent_is_taken_over_and_what_it_held_given_back(

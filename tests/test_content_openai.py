@@ -108,6 +108,7 @@ def test_unparseable_output_fails_the_item_without_charge(app, api, openai_serve
         return status, payload, headers
 
     openai_server.chat = chat
+    app.config["RUN_ITEM_CONCURRENCY"] = 1  # "the second call" is the second batch's
     run = api("post", "/api/v1/sites/{site}/keywords/cluster", {"keyword_ids": ids}, 200)
     assert run["run"]["status"] == "partial"
     assert [r["status"] for r in run["results"]] == ["succeeded", "failed"]

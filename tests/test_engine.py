@@ -173,6 +173,7 @@ def test_retries_are_bounded(app, tenant, provider):
 
 
 def test_one_failed_item_leaves_a_partial_run(app, tenant, provider):
+    app.config["RUN_ITEM_CONCURRENCY"] = 1  # the script answers in call order: item by item
     provider.script = [
         provider.default,
         ProviderError("timeout", "slow"),
@@ -271,6 +272,7 @@ def test_the_engine_owns_each_items_transaction(app, tenant, provider, plugins):
     """Writes before a metered call stay in the item's transaction (committed first only on
     SQLite, one writer at a time), reads-only transactions end before the call; a failed
     item's writes are rolled back and on_failure's are committed."""
+    app.config["RUN_ITEM_CONCURRENCY"] = 1  # the script answers in call order: item by item
     seen = []
     provider.complete = _watching(provider.complete, seen)
     provider.script = [provider.default, ProviderError("invalid_request", "refused")]

@@ -98,7 +98,7 @@ def test_the_key_never_appears_in_errors_rows_or_logs(openai_app, tenant, openai
         error = outcome.results[0]["error"]
         assert error["code"] == "auth_failed"
         assert "Incorrect API key provided" in error["message"] and SECRET not in error["message"]
-        assert SECRET not in str(outcome.run.results) and SECRET not in (outcome.run.error or "")
+        assert SECRET not in str(outcome.results) and SECRET not in (outcome.run.error or "")
         assert SECRET not in caplog.text
 
 

@@ -9,7 +9,7 @@ from .. import models as m
 from ..extensions import db
 from ..plugins import current_plugins
 from . import audit_trail, auth, dashboard, monitoring, reports, security, views
-from .base import ReadOnlyModelView, SecuredModelView, UsageLogView, add
+from .base import ReadOnlyModelView, RunView, SecuredModelView, UsageLogView, add
 
 
 class IndexView(security.SecuredView, AdminIndexView):
@@ -39,11 +39,11 @@ def _register_core_views(admin) -> None:
     for model, name in (
         (m.CreditTransaction, "Credit Ledger"),
         (m.UsageCostRevision, "Cost Revisions"),
-        (m.OperationRun, "Operation Runs"),
         (m.AdminAuditLog, "Admin Audit Log"),
         (m.AlertLog, "Alerts Sent"),
     ):
         add(admin, model, "AI & Billing", ReadOnlyModelView, name=name)
+    add(admin, m.OperationRun, "AI & Billing", RunView, name="Operation Runs")
     add(
         admin,
         m.GlobalIntegrationSettings,

@@ -443,6 +443,23 @@ def _account_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(url, account.name)
 
 
+class RunView(ReadOnlyModelView):
+    """Operation runs; a run's page lists its items' results (kept in rows of their own)."""
+
+    def __init__(self, model, session, **kwargs):
+        names = [c.key for c in inspect(model).columns]
+        self.column_details_list = [*names, "results"]
+        super().__init__(model, session, **kwargs)
+        self.column_formatters_detail = {**self.column_formatters_detail, "results": _run_results}
+
+
+def _run_results(view, context, model, name):
+    from ..models.runs import run_results
+
+    results = run_results(model.id)
+    return Markup('<pre class="mb-0">{}</pre>').format(json.dumps(results, indent=2, default=str))
+
+
 def _short_json(view, context, model, name, limit=80):
     value = getattr(model, name)
     if value is None:

@@ -9,9 +9,12 @@ this is the hot path of the product (see bench/metering.py). It never commits or
 back the caller's session: the engine owns that transaction (igny8.ai.engine).
 """
 
+import copy
 import logging
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -67,6 +70,8 @@ class ModelChoice:
     request_options: dict | None = None
     # The provider's own plugin's igny8_report_usage (registry.usage_reporter); None: estimate.
     report_usage: Any = None
+    # Calls in flight, per-minute budgets (igny8.limits.ModelLimits); None: no limits.
+    limits: Any = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class Meter:
         policy: RetryPolicy | None = None,
         timeout: float = 120.0,
         sleep=time.sleep,
+        limits=None,
     ):
         self.account_id = account_id
         self.operation = operation
@@ -102,27 +108,38 @@ class Meter:
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
         self.sleep = sleep
+        # What this meter's calls charged and cost (an item's, when made by for_item).
         self.credits_used = 0
         self.cost_usd = ZERO
-        # What a resumed run had used before this meter (igny8.ai.engine adds it in).
-        self.earlier_credits, self.earlier_cost = 0, ZERO
         # The run's item being worked on: the calls' request ids name it.
         self.item: int | None = None
+        # Shared by the meters of one run's items (they run in parallel threads): the
+        # providers' keys, looked up once, and what a lost attempt already charged.
         self._prepaid: dict[int, int] = {}
         self._credentials: dict = {}
-        self._writer = None
+        self._credentials_lock = threading.Lock()
+        self._wrote = False
+        self.limits = limits
 
-    @property
-    def writer(self):
-        if self._writer is None:
-            self._writer = writer_for(db.engine.connect())
-        return self._writer
+    def for_item(self, item: int) -> "Meter":
+        """A meter for one item of the run: its own counts, the run's shared look-ups."""
+        meter = copy.copy(self)
+        meter.item, meter.credits_used, meter.cost_usd, meter._wrote = item, 0, ZERO, False
+        return meter
+
+    @contextmanager
+    def _writing(self):
+        """The money writer on a pooled connection of its own, for one step (hold, settle,
+        release): no connection is kept while the provider works, so a process can have
+        many calls in flight on a small pool."""
+        self._wrote = True
+        with db.engine.connect() as conn:
+            yield writer_for(conn)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.conn.close()
-            self._writer = None
-            # Balances changed on the meter's connection: the session reads them afresh.
+        if self._wrote:
+            self._wrote = False
+            # Balances changed on the meter's connections: the session reads them afresh.
             ledger.forget_balance(self.account_id)
 
     def prepay(self, item: int, credits: int) -> None:
@@ -142,13 +159,16 @@ class Meter:
     def credential(self, provider: Provider):
         """The provider's key, looked up once per run. A read transaction the look-up
         begins is ended, so none stays open over the provider call."""
-        if provider.name not in self._credentials:
+        found = self._credentials.get(provider.name)
+        if found is None:
             session = db.session()
             began = not session.in_transaction()
-            self._credentials[provider.name] = credential_for(provider)
+            found = credential_for(provider)
             if began:
                 session.commit()
-        return self._credentials[provider.name]
+            with self._credentials_lock:
+                self._credentials[provider.name] = found
+        return found
 
     def text(
         self,
@@ -193,6 +213,7 @@ class Meter:
             estimate,
             parse or (lambda r: r.text),
             fits=lambda held: allowed(held) >= 1,
+            tokens=lambda held: prompt_tokens + allowed(held),
         )
 
     def images(
@@ -236,23 +257,25 @@ class Meter:
     # -- the one path every call takes --------------------------------------------------
 
     def _call(
-        self, choice: ModelChoice, worst_case: int, invoke, estimate, parse, fits=None
+        self, choice: ModelChoice, worst_case: int, invoke, estimate, parse, fits=None, tokens=None
     ) -> CallResult:
         request_id = self._request_id()
-        held = self.writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
-        if fits is not None and not fits(held):
-            # Not even the prompt fits in the balance: refuse before calling anyone.
-            self.writer.release(
-                self.account_id, held, request_id, "refused: balance too small", None
-            )
-            raise ledger.InsufficientCredits(self.account_id, worst_case)
+        with self._writing() as writer:
+            held = writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
+            if fits is not None and not fits(held):
+                # Not even the prompt fits in the balance: refuse before calling anyone.
+                writer.release(self.account_id, held, request_id, "refused: balance too small", None)
+                raise ledger.InsufficientCredits(self.account_id, worst_case)
 
         started = time.perf_counter()
         credential, usage = None, None
         try:
             credential = self.credential(choice.provider)
             result, _attempts = call_with_retries(
-                lambda: invoke(credential, held), self.policy, self.sleep
+                self._admitted(choice, tokens(held) if tokens else 0, lambda: invoke(credential, held)),
+                self.policy,
+                self.sleep,
+                pause=self._pause_for(choice),
             )
             usage = self._usage_of(choice, result.raw) or estimate(result)
             if isinstance(result, ImageResult):
@@ -278,6 +301,25 @@ class Meter:
             self._fail(choice, request_id, held, started, usage, error.code)
             raise error from None
         return self._settle(choice, request_id, held, started, usage, output)
+
+    def _admitted(self, choice: ModelChoice, tokens: int, attempt):
+        """``attempt`` run once the model's limits let a call start (igny8.limits); the
+        wait is before the call and charges nothing (the hold is already taken, and kept)."""
+        if self.limits is None or choice.limits is None:
+            return attempt
+
+        def admitted():
+            with self.limits.call(choice.limits, tokens, self.timeout):
+                return attempt()
+
+        return admitted
+
+    def _pause_for(self, choice: ModelChoice):
+        """Where a 429's Retry-After goes: a pause of the model's whole queue (every
+        process waits), rather than this call sleeping on its own."""
+        if self.limits is None or choice.limits is None:
+            return None
+        return lambda seconds: self.limits.pause(choice.limits.key, seconds)
 
     def _usage_of(self, choice: ModelChoice, raw) -> Usage | None:
         if choice.report_usage is None or raw is None:
@@ -312,20 +354,23 @@ class Meter:
             "success",
             "charged_before" if waived else None,
         )
-        try:
-            row_id = self.writer.settle(
-                self.account_id,
-                held,
-                charged,
-                request_id,
-                f"{self.operation} on {choice.model_name}",
-                values,
-            )
-        except IntegrityError:
-            # The hold was released meanwhile (release-stale-holds): nothing is left to charge.
-            charged = 0
-            values.update(credits_used=0, credits_unbilled=due.credits, error_code="hold_released")
-            row_id = self.writer.log(values)
+        with self._writing() as writer:
+            try:
+                row_id = writer.settle(
+                    self.account_id,
+                    held,
+                    charged,
+                    request_id,
+                    f"{self.operation} on {choice.model_name}",
+                    values,
+                )
+            except IntegrityError:
+                # The hold was released meanwhile (release-stale-holds): nothing is left to charge.
+                charged = 0
+                values.update(
+                    credits_used=0, credits_unbilled=due.credits, error_code="hold_released"
+                )
+                row_id = writer.log(values)
         self.credits_used += charged
         self.cost_usd += cost.total
         self._recorded(values, row_id)
@@ -335,12 +380,13 @@ class Meter:
         usage = usage or Usage()
         cost = price(usage, choice.card)
         values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)
-        try:
-            row_id = self.writer.release(
-                self.account_id, held, request_id, f"call failed: {code}", values
-            )
-        except IntegrityError:  # already released by release-stale-holds
-            row_id = self.writer.log(values)
+        with self._writing() as writer:
+            try:
+                row_id = writer.release(
+                    self.account_id, held, request_id, f"call failed: {code}", values
+                )
+            except IntegrityError:  # already released by release-stale-holds
+                row_id = writer.log(values)
         self.cost_usd += cost.total
         self._recorded(values, row_id)
 

@@ -142,10 +142,21 @@ class ModelSpec:
     context_window: int | None = None
     max_output_tokens: int | None = None  # per image, for an image model priced by tokens
     request_options: dict | None = None
+    # The provider's limits for the model (its published defaults; an admin may change
+    # them): calls in flight, requests and tokens per minute. None: no limit.
+    max_concurrency: int | None = None
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
     # A candidate for the system default of its type (the first one, by provider name,
     # becomes it when the catalog has none).
     default: bool = False
     end_of_life: date | None = None  # past it the model is seeded inactive, kept for history
+
+    def __post_init__(self):
+        from ..limits import check_limit
+
+        for name in ("max_concurrency", "requests_per_minute", "tokens_per_minute"):
+            check_limit(f"{self.model_name}: {name}", getattr(self, name))
 
     def columns(self) -> dict:
         """The AIModelConfig columns this spec fills (prices per 1k, as the catalog keeps them)."""
@@ -170,6 +181,9 @@ class ModelSpec:
             max_output_tokens=self.max_output_tokens,
             request_options=self.request_options,
             end_of_life=self.end_of_life,
+            max_concurrency=self.max_concurrency,
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
         )
 
 

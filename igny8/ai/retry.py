@@ -37,8 +37,9 @@ class RetryPolicy:
         return backoff * random.uniform(0.8, 1.2)
 
 
-def call_with_retries(fn, policy: RetryPolicy, sleep=time.sleep):
-    """Call ``fn()``; returns (result, attempts)."""
+def call_with_retries(fn, policy: RetryPolicy, sleep=time.sleep, pause=None):
+    """Call ``fn()``; returns (result, attempts). Given ``pause(seconds)``, a rate limit's
+    wait pauses the model's queue (which ``fn`` waits for) instead of sleeping here."""
     attempt = 1
     while True:
         try:
@@ -48,5 +49,8 @@ def call_with_retries(fn, policy: RetryPolicy, sleep=time.sleep):
             if wait is None:
                 error.attempts = attempt
                 raise
-            sleep(wait)
+            if pause is not None and error.code == "rate_limited":
+                pause(wait)
+            else:
+                sleep(wait)
             attempt += 1

@@ -15,8 +15,9 @@ from ..ai.engine import cancel, submit
 from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..extensions import db
 from ..models import OperationRun
-from ..models.runs import FINISHED, read_run
+from ..models.runs import FINISHED, read_run, run_results
 from ..runner import QueueUnavailable, current_runner, wait_for
+from ..runs.signals import current_signals
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
@@ -50,7 +51,7 @@ def run_json(run: OperationRun) -> dict:
 
 def run_body(run: OperationRun) -> dict:
     """What every answer about a run carries: the run, and its results so far."""
-    return {"run": run_json(run), "results": run.results or []}
+    return {"run": run_json(run), "results": run_results(run.id)}
 
 
 def prefer_wait() -> float:
@@ -85,7 +86,7 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
     g.answered_by_run = run.id  # a retry with the key gets this run as it is (api.idempotency)
     if not outcome.replayed:
         try:
-            current_runner().start(run.id)
+            current_runner().start(run.id, account_id=run.account_id)
         except QueueUnavailable:
             # Nothing is held for a queued run: forget it, so that a retry starts afresh.
             db.session.delete(run)
@@ -169,27 +170,30 @@ def register(bp):
         )
 
 
-EVENT_POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
 
 
 def _events(run_id: int):
     """Server-Sent Events: a ``progress`` event whenever the run changes, then ``done``
-    with its results. Comments keep an idle connection open through proxies."""
+    with its results. Between changes the stream sleeps (igny8.runs.signals); comments
+    keep an idle connection open through proxies."""
+    signals = current_signals()
     last, quiet_since = None, time.monotonic()
-    while True:
-        run = read_run(run_id)  # what the worker committed since
-        state = run_json(run)
-        if state != last:
-            last, quiet_since = state, time.monotonic()
-            if run.status in FINISHED:
-                yield f"event: done\ndata: {json.dumps(run_body(run))}\n\n"
-                return
-            yield f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
-        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            quiet_since = time.monotonic()
-            yield ": still running\n\n"
-        time.sleep(EVENT_POLL_SECONDS)
+    with signals.watching(run_id) as changed:
+        while True:
+            run = read_run(run_id)  # what the worker committed since
+            state = run_json(run)
+            if state != last:
+                last, quiet_since = state, time.monotonic()
+                if run.status in FINISHED:
+                    yield f"event: done\ndata: {json.dumps(run_body(run))}\n\n"
+                    return
+                yield f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
+            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+                quiet_since = time.monotonic()
+                yield ": still running\n\n"
+            db.session.rollback()  # no transaction stays open while the stream sleeps
+            signals.wait(changed, HEARTBEAT_SECONDS - (time.monotonic() - quiet_since))
 
 
 __all__ = ["execute", "register", "run_json"]

@@ -14,15 +14,17 @@ session is never committed by an alert.
 
 import logging
 import smtplib
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 
 import httpx
 from flask import current_app
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import and_, case, func, insert, select, text, update
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Account, AlertLog, CreditUsageLog
+from ..models import Account, AlertLog, CreditTransaction, CreditUsageLog
 from ..plugins import hookimpl
 from ..timeutil import utcnow
 
@@ -60,19 +62,47 @@ def enabled(config) -> bool:
 
 
 def low_balance(conn, usage) -> tuple[str, str] | None:
+    # Calls still in flight (a run's parallel items) hold credits they will mostly give
+    # back: the balance they leave is what counts, not the dip while they wait. Read in
+    # one statement, so that the balance and the holds are of the same moment.
     row = conn.execute(
-        select(Account.name, Account.credits, Account.is_internal).where(
-            Account.id == usage.account_id
-        )
+        select(
+            Account.name,
+            Account.credits + in_flight_holds(usage.account_id),
+            Account.is_internal,
+        ).where(Account.id == usage.account_id)
     ).one_or_none()
     if row is None or row.is_internal:
         return None
+    name, credits = row[0], row[1]
     threshold = int(setting("ALERT_LOW_BALANCE_CREDITS"))
-    if row.credits >= threshold:
+    if credits >= threshold:
         return None
     return (
         f"low_balance:{usage.account_id}",
-        f"account {row.name!r} has {row.credits} credits left (alert below {threshold})",
+        f"account {name!r} has {credits} credits left (alert below {threshold})",
+    )
+
+
+def in_flight_holds(account_id: int):
+    """Credits held by the account's calls of the last half hour that have not settled
+    (a scalar subquery)."""
+    held = aliased(CreditTransaction)
+    returned = aliased(CreditTransaction)
+    since = utcnow() - timedelta(minutes=30)
+    return (
+        select(func.coalesce(-func.sum(held.amount), 0))
+        .select_from(held)
+        .outerjoin(
+            returned, and_(returned.reference == held.reference, returned.type == "release")
+        )
+        .where(
+            held.account_id == account_id,
+            held.type == "hold",
+            held.created_at >= since,
+            returned.id.is_(None),
+        )
+        .scalar_subquery()
     )
 
 
@@ -139,26 +169,42 @@ def send(kind: str, message: str, where: list[str]) -> bool:
     return delivered
 
 
+# Calls settle in parallel (a run's items, several runs): deciding that an alert is due
+# and recording it is one step at a time, in this process (the lock) and across
+# processes (PostgreSQL's advisory lock), so an alert is sent once.
+_deciding = threading.Lock()
+_ADVISORY = text("SELECT pg_advisory_xact_lock(hashtext('igny8-alerts'))")
+
+
 @hookimpl
 def igny8_usage_recorded(usage_log):
     where = channels()
     if not where:
         return
-    with db.engine.begin() as conn:
-        for check in (low_balance, error_spike):
+    for check in (low_balance, error_spike):
+        with _deciding, db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(_ADVISORY)
             found = check(conn, usage_log)
             if found is None or recently_sent(conn, found[0]):
                 continue
             key, message = found
             kind = key.split(":", 1)[0]
-            delivered = send(kind, message, where)
-            conn.execute(
-                insert(AlertLog).values(
+            alert_id = conn.execute(
+                insert(AlertLog)
+                .values(
                     key=key,
                     kind=kind,
                     message=message[:500],
                     channels=",".join(where),
-                    delivered=delivered,
+                    delivered=False,
                     sent_at=utcnow(),
                 )
-            )
+                .returning(AlertLog.id)
+            ).scalar_one()
+        delivered = send(kind, message, where)  # outside the lock: a slow channel holds no one
+        if delivered:
+            with db.engine.begin() as conn:
+                conn.execute(
+                    update(AlertLog).where(AlertLog.id == alert_id).values(delivered=True)
+                )

@@ -58,6 +58,10 @@ class AIModelConfig(PricedMixin, db.Model):
         CheckConstraint(
             "credits_per_usd IS NULL OR credits_per_usd > 0", name="credits_per_usd_positive"
         ),
+        *(
+            CheckConstraint(f"{name} IS NULL OR {name} > 0", name=f"{name}_positive")
+            for name in ("max_concurrency", "requests_per_minute", "tokens_per_minute")
+        ),
         # At most one default model per type.
         unique_where("uq_ai_model_configs_default_per_type", "model_type", condition="is_default"),
     )
@@ -89,6 +93,11 @@ class AIModelConfig(PricedMixin, db.Model):
     request_options: Mapped[dict | None] = mapped_column(db.JSON)
     # The provider's end of life for the model; past it the model is kept for history.
     end_of_life: Mapped[date | None] = mapped_column(Date)
+    # The provider's limits for this model, enforced across every process (igny8.limits):
+    # calls in flight, requests and tokens per minute. Null: no limit of that kind.
+    max_concurrency: Mapped[int | None] = mapped_column(Integer)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_minute: Mapped[int | None] = mapped_column(Integer)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
@@ -105,6 +114,12 @@ class AIModelConfig(PricedMixin, db.Model):
         if value and value not in CREDIT_RULES:
             raise ValueError(f"credit_rule must be one of {', '.join(CREDIT_RULES)}")
         return value or None
+
+    @validates("max_concurrency", "requests_per_minute", "tokens_per_minute")
+    def _check_limit(self, key, value):
+        from ..limits import check_limit
+
+        return check_limit(key, value)
 
     @validates("image_credits")
     def _check_image_credits(self, key, value):

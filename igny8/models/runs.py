@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,7 @@ from .tenancy import Account
 
 RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
 FINISHED = ("succeeded", "partial", "failed", "cancelled")
+ITEM_STATUSES = ("succeeded", "failed", "cancelled")
 
 
 class OperationRun(db.Model):
@@ -51,9 +53,8 @@ class OperationRun(db.Model):
     request: Mapped[dict | None] = mapped_column(JSON)
     # The units of work (the operation's prepare applied to the caller's items).
     work: Mapped[list | None] = mapped_column(JSON)
-    # Asked to stop: the engine stops before its next item (POST /runs/{id}/cancel).
+    # Asked to stop: the engine starts no further item (POST /runs/{id}/cancel).
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    results: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
     started_at: Mapped[datetime | None]
@@ -63,6 +64,40 @@ class OperationRun(db.Model):
     finished_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship(viewonly=True)
+
+
+class OperationRunItem(db.Model):
+    """What came of one item of a run, written when the item ends, in the item's own
+    transaction: each item costs one row however long the run (the run's counters are
+    incremented beside it), and a worker taking the run over skips the items found here."""
+
+    __tablename__ = "operation_run_items"
+    __table_args__ = (
+        UniqueConstraint("run_id", "position"),
+        CheckConstraint(one_of("status", ITEM_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = pk()
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_runs.id", ondelete="CASCADE"), index=False
+    )
+    position: Mapped[int] = mapped_column(Integer)  # the item's index in the run's work
+    status: Mapped[str] = mapped_column(String(20))
+    # The item's entry in the run's results: {"item", "status", ...the handler's result}
+    # or {"item", "status": "failed", "error": {"code", "message"}}.
+    result: Mapped[dict] = mapped_column(JSON)
+    finished_at: Mapped[datetime] = created_at()
+
+
+def run_results(run_id: int) -> list[dict]:
+    """A run's results so far, in the order of its items."""
+    return list(
+        db.session.execute(
+            select(OperationRunItem.result)
+            .where(OperationRunItem.run_id == run_id)
+            .order_by(OperationRunItem.position)
+        ).scalars()
+    )
 
 
 def abandoned_since(cutoff: datetime):

@@ -12,7 +12,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..crypto import EncryptedString
 from ..extensions import db
@@ -38,7 +38,12 @@ class Plan(db.Model):
 
 class Account(db.Model):
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("credits >= 0", name="credits_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("credits >= 0", name="credits_non_negative"),
+        CheckConstraint(
+            "max_concurrency IS NULL OR max_concurrency > 0", name="max_concurrency_positive"
+        ),
+    )
 
     id: Mapped[int] = pk()
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -50,6 +55,8 @@ class Account(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The platform's own account (admin test calls), not a tenant.
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Items of this account's runs in flight at once (null: ACCOUNT_CONCURRENCY).
+    max_concurrency: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at()
 
     plan: Mapped[Plan] = relationship(lazy="joined")
@@ -57,6 +64,12 @@ class Account(db.Model):
 
     def __str__(self):
         return self.name
+
+    @validates("max_concurrency")
+    def _check_limit(self, key, value):
+        from ..limits import check_limit
+
+        return check_limit(key, value)
 
 
 class User(UserMixin, db.Model):

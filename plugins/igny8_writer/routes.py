@@ -52,14 +52,13 @@ def routes(bp):
         skipped = [
             r["item"] for r in outcome.results if r["status"] == "succeeded" and not r["created"]
         ]
-        tasks = db.session.execute(
-            select(Task).where(Task.id.in_(created)).order_by(Task.id)
-        ).scalars()
+        found = {t.id: t for t in db.session.execute(select(Task).where(Task.id.in_(created))).scalars()}
         return jsonify(
             {
                 "created": len(created),
                 "skipped": skipped,
-                "items": [task_json(t) for t in tasks],
+                # In the order of the ideas asked for (the tasks were made in parallel).
+                "items": [task_json(found[task_id]) for task_id in created],
             }
         ), 201
 

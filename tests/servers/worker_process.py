@@ -1,8 +1,10 @@
 """A Celery worker process on a test's database, for the worker-kill test: its "echo"
 operation makes one metered call per item and notes the item in MARKER_FILE once charged;
-on item PAUSE_ON it then pauses before the item's writes are committed (the test kills
-it there). With START_FILE set, the process gets ready (imports, app) and starts working
-only once that file exists: the test's second worker is warm when the first is killed.
+on the items named in PAUSE_ON (comma-separated) it then pauses before the item's writes
+are committed, and the calls of the items in HANG_ON note "calling <item>" and hang at
+the provider, their holds taken (the test kills it there). With START_FILE set, the
+process gets ready (imports, app) and starts working only once that file exists: the
+test's second worker is warm when the first is killed.
 
     python worker_process.py DATABASE_URL BROKER_URL QUEUE
 """
@@ -20,17 +22,31 @@ from igny8 import create_app, hookimpl  # noqa: E402
 from igny8.celery_engine import run_worker  # noqa: E402
 from igny8.registry import Operation  # noqa: E402
 
-PAUSE_ON = os.environ.get("PAUSE_ON")
+PAUSE_ON = set(filter(None, os.environ.get("PAUSE_ON", "").split(",")))
+HANG_ON = set(filter(None, os.environ.get("HANG_ON", "").split(",")))
 MARKER_FILE = os.environ["MARKER_FILE"]
+
+
+def note(line):
+    with open(MARKER_FILE, "a") as marker:
+        marker.write(line + "\n")
 
 
 def echo(ctx, item):
     text = ctx.text([{"role": "user", "content": f"say {item}"}]).output
-    with open(MARKER_FILE, "a") as marker:
-        marker.write(f"charged {item}\n")
-    if item == PAUSE_ON:
+    note(f"charged {item}")
+    if item in PAUSE_ON:
         time.sleep(60)
     return {"text": text}
+
+
+class HangingProvider(ScriptedProvider):
+    def complete(self, request, credential):
+        item = request.messages[-1]["content"].removeprefix("say ")
+        if item in HANG_ON:
+            note(f"calling {item}")
+            time.sleep(60)
+        return super().complete(request, credential)
 
 
 class PausingEcho:
@@ -40,7 +56,7 @@ class PausingEcho:
 
 
 def main(database_url, broker_url, queue):
-    provider_plugin = scripted_plugin(ScriptedProvider())
+    provider_plugin = scripted_plugin(HangingProvider())
     del provider_plugin.igny8_register_operations  # the pausing "echo" is this process's
     app = create_app(
         {

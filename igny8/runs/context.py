@@ -1,0 +1,228 @@
+"""What a handler gets: the account and site, resolved parameters, metered calls.
+
+One context serves a whole run; each item gets a copy carrying that item's meter
+(``for_item``), since a run's items run in parallel threads, each on its own database
+session. What the context caches for the run (the model choice, prompt templates) is
+plain values, safe to share between those threads.
+"""
+
+import copy
+import threading
+
+from sqlalchemy import select
+
+from .. import prompts, registry
+from ..ai.meter import CallResult, ModelChoice
+from ..ai.output import parse_json
+from ..ai.provider import ProviderError
+from ..ai.resolve import Parameters, Resolution, resolve_model, resolve_parameters
+from ..billing.credits import CreditRate
+from ..billing.pricing import PriceCard
+from ..database import commit_keeping_loaded, holds_writes
+from ..extensions import db
+from ..limits import ModelLimits
+from ..models import Account, AIModelConfig, GlobalIntegrationSettings, IntegrationSettings
+from ..plugins import current_plugins
+
+
+class ItemError(Exception):
+    """A handler's refusal of one item (e.g. it does not exist); the run goes on."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class OperationContext:
+    def __init__(self, *, account: Account, site_id, run_id, operation, cost_config, meter):
+        self.account_id = account.id
+        self.site_id = site_id
+        self.run_id = run_id
+        self.operation = operation
+        self.meter = meter
+        self._allows_overrides = account.plan.allows_overrides
+        self._min_credits = cost_config.min_credits if cost_config else operation.min_credits
+        self._operation_default_id = cost_config.default_model_id if cost_config else None
+        account_settings = _account_settings(account.id)
+        self.parameters: Parameters = resolve_parameters(
+            GlobalIntegrationSettings.get(),
+            account_settings.config if account_settings else None,
+            self._allows_overrides,
+        )
+        self._choices: dict = {}
+        self._templates: dict = {}
+        self._lock = threading.Lock()
+
+    def for_item(self, meter) -> "OperationContext":
+        """This context for one item of the run, with that item's meter."""
+        item = copy.copy(self)
+        item.meter = meter
+        return item
+
+    def choice(self, model_override: AIModelConfig | None = None) -> ModelChoice:
+        """The model for this operation (a task's override first), resolved once per run."""
+        key = model_override.id if model_override is not None else None
+        found = self._choices.get(key)
+        if found is None:
+            found = self._resolve(model_override)
+            with self._lock:
+                found = self._choices.setdefault(key, found)
+        return found
+
+    def resolution(self, override: AIModelConfig | None = None) -> Resolution:
+        """The whole cascade for this operation and account (the Debug Console shows it),
+        read in the calling thread's session."""
+        model_type = self.operation.model_type
+        account = _account_settings(self.account_id)
+        settings = GlobalIntegrationSettings.get()
+        candidates = {
+            "task": override,
+            "account": (account.text_model if model_type == "text" else account.image_model)
+            if account
+            else None,
+            "operation": db.session.get(AIModelConfig, self._operation_default_id)
+            if self._operation_default_id
+            else None,
+            "global": settings.default_text_model
+            if model_type == "text"
+            else settings.default_image_model,
+            "system_default": db.session.execute(
+                select(AIModelConfig).where(
+                    AIModelConfig.model_type == model_type,
+                    AIModelConfig.is_default,
+                    AIModelConfig.is_active,
+                )
+            ).scalar_one_or_none(),
+        }
+        return resolve_model(model_type, candidates, self._allows_overrides)
+
+    def _resolve(self, override) -> ModelChoice:
+        resolution = self.resolution(override)
+        model = resolution.model
+        provider, report_usage = registry.provider_and_reporter(
+            current_plugins().pm, model.provider
+        )
+        if provider is None:
+            raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
+        return ModelChoice(
+            model_id=model.id,
+            model_name=model.model_name,
+            model_type=model.model_type,
+            provider=provider,
+            card=PriceCard.of(model),
+            rate=credit_rate(model, self._min_credits),
+            max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
+            resolved_by=resolution.resolved_by,
+            request_options=model.request_options,
+            report_usage=report_usage,
+            limits=model_limits(model),
+        )
+
+    def owned(self, model, object_id: int):
+        """The account's row of ``model`` with that id on this run's site, or ItemError not_found."""
+        row = db.session.execute(
+            select(model).where(
+                model.id == object_id,
+                model.account_id == self.account_id,
+                model.site_id == self.site_id,
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise ItemError("not_found", f"{model.__name__.lower()} {object_id} not found")
+        return row
+
+    def prompt(self, key: str, **variables) -> str:
+        """The operation's prompt (the account's override, else the global one), rendered;
+        looked up once per run."""
+        found = self._templates.get(key)
+        if found is None:
+            found = self._templates.setdefault(key, prompts.template_for(key, self.account_id))
+        return prompts.render(key, self.account_id, found=found, **variables)
+
+    def _before_call(self) -> None:
+        """No transaction is left open over a provider call unless it holds the item's
+        writes: those stay in the item's transaction until the handler returns, except
+        on SQLite, which allows one writer at a time while the meter writes on a
+        connection of its own, so there they are committed first."""
+        session = db.session()
+        if not session.in_transaction():
+            return
+        if not holds_writes(session):
+            commit_keeping_loaded()  # only reads: what the handler loaded is still current
+        elif session.get_bind().dialect.name == "sqlite":
+            session.commit()
+
+    def text(
+        self, messages, *, json=False, schema=None, parse=None, model=None, max_tokens=None
+    ) -> CallResult:
+        p = self.parameters
+        choice = self.choice(model)
+        self._before_call()
+        return self.meter.text(
+            choice,
+            messages,
+            temperature=p.temperature,
+            max_tokens=max_tokens or p.max_tokens,
+            json=json,
+            schema=schema,
+            parse=parse,
+        )
+
+    def ask_json(self, prompt: str, schema: dict, *, then=None, model=None, max_tokens=None):
+        """One metered call asking for JSON of ``schema`` (``prompt`` as the user's
+        message); returns the parsed answer, passed through ``then(answer)`` if given.
+        Output that fails the schema or ``then`` (raise OutputError) is not charged."""
+
+        def parse(result):
+            answer = parse_json(result.text, schema)
+            return then(answer) if then is not None else answer
+
+        return self.text(
+            [{"role": "user", "content": prompt}],
+            json=True,
+            schema=schema,
+            parse=parse,
+            model=model,
+            max_tokens=max_tokens,
+        ).output
+
+    def images(self, prompt, *, n=1, model=None) -> CallResult:
+        p = self.parameters
+        choice = self.choice(model)
+        self._before_call()
+        return self.meter.images(
+            choice,
+            prompt,
+            n=n,
+            size=p.image_size,
+            quality=p.image_quality,
+            style=p.image_style,
+        )
+
+
+def _account_settings(account_id: int) -> IntegrationSettings | None:
+    return db.session.execute(
+        select(IntegrationSettings).where(IntegrationSettings.account_id == account_id)
+    ).scalar_one_or_none()
+
+
+def credit_rate(model: AIModelConfig, min_credits: int) -> CreditRate:
+    """How ``model`` turns usage into credits, floored at the operation's minimum."""
+    return CreditRate(
+        model.model_type,
+        model.tokens_per_credit,
+        model.credits_per_image,
+        min_credits,
+        rule=model.credit_rule,
+        credits_per_usd=model.credits_per_usd,
+        image_credits=model.image_credits or {},
+        max_image_tokens=model.max_output_tokens if model.model_type == "image" else None,
+    )
+
+
+def model_limits(model: AIModelConfig) -> ModelLimits | None:
+    """The model's limits as the admin left them (seeded from its plugin's ModelSpec)."""
+    concurrency = getattr(model, "max_concurrency", None)
+    rpm = getattr(model, "requests_per_minute", None)
+    tpm = getattr(model, "tokens_per_minute", None)
+    return ModelLimits(f"{model.provider}/{model.model_name}", concurrency, rpm, tpm)

@@ -23,7 +23,8 @@ run: install
 # PostgreSQL and Redis given by IGNY8_DATABASE_URL and IGNY8_CELERY_BROKER_URL.
 WEB_WORKERS ?= 2
 WEB_THREADS ?= 8
-RUN_CONCURRENCY ?= 2
+# Runs a Celery worker executes at once (threads; their items share ITEM_WORKERS threads).
+RUN_CONCURRENCY ?= 32
 serve: install
 	@test -n "$$IGNY8_DATABASE_URL" -a -n "$$IGNY8_CELERY_BROKER_URL" || { echo \
 	  "make serve: set IGNY8_DATABASE_URL (PostgreSQL) and IGNY8_CELERY_BROKER_URL (Redis); see docs/deploy.md" >&2; \

@@ -18,12 +18,20 @@ def _celery():
 
 
 @click.command("worker")
-@click.option("--concurrency", "-c", type=click.IntRange(min=1), help="Processes (default: cores).")
+@click.option(
+    "--concurrency",
+    "-c",
+    type=click.IntRange(min=1),
+    help="Runs executed at once (default: RUN_WORKERS); their items run in parallel on "
+    "ITEM_WORKERS threads per process.",
+)
 @click.option(
     "--pool",
-    type=click.Choice(["prefork", "threads", "solo"]),
-    default="prefork",
+    type=click.Choice(["threads", "prefork", "solo"]),
+    default="threads",
     show_default=True,
+    help="threads: one process whose runs and items wait on providers side by side "
+    "(docs/deploy.md); prefork: a process per run slot.",
 )
 @click.option("--beat", is_flag=True, help="Also run the schedule (one worker only).")
 @with_appcontext
@@ -32,7 +40,12 @@ def worker_command(concurrency, pool, beat):
     from ..celery_engine import run_worker
 
     celery = _celery()
-    click.echo(f"igny8 worker on queue {current_app.config['CELERY_QUEUE']!r}")
+    config = current_app.config
+    concurrency = concurrency or int(config["RUN_WORKERS"])
+    click.echo(
+        f"igny8 worker on queue {config['CELERY_QUEUE']!r}: {concurrency} runs at once "
+        f"({pool}), {config['ITEM_WORKERS']} item threads per process"
+    )
     run_worker(celery, concurrency, pool, beat)
 
 

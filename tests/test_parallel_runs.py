@@ -9,6 +9,7 @@ import time
 
 import pytest
 from conftest import REDIS_URL
+from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 from metering_support import SlowProvider, add_model, scripted_plugin
 from sqlalchemy import func, select
 
@@ -256,3 +257,64 @@ def test_a_zero_concurrency_setting_is_refused_at_start(make_app):
 
     with pytest.raises(ConfigError, match="RUN_ITEM_CONCURRENCY must be a whole number of at least 1"):
         make_app(RUN_ITEM_CONCURRENCY=0)
+
+
+def test_system_health_shows_each_models_calls_in_flight_waiting_and_limits(app, admin, tenant, slow):  # noqa: F811
+    with app.app_context():
+        model = db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.provider == "scripted")
+        ).scalar_one()
+        model.max_concurrency, model.requests_per_minute = 2, 600
+        db.session.commit()
+    app.config["RUN_ITEM_CONCURRENCY"] = 4
+    slow.gate = threading.Event()
+    runner = EmbeddedRunner(app, 1)
+    with app.app_context():
+        run_id = submit(tenant.account_id, "echo", [f"i{n}" for n in range(4)]).run.id
+    runner.start(run_id, account_id=tenant.account_id)
+    try:
+        for _ in range(200):
+            if slow.in_flight == 2:
+                break
+            time.sleep(0.01)
+        time.sleep(0.3)  # the other two are waiting for a slot
+        page = admin.get("/admin/monitoring/health/").get_data(as_text=True)
+    finally:
+        slow.gate.set()
+    assert runner.idle(30)
+    row = page.split('id="provider-queues"')[1].split("scripted/scripted-1")[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    # in flight, waiting, paused, requests in the last minute, then the limits
+    assert cells[:2] == ["2", "2"] and cells[4:6] == ["2", "600"]
+    assert "limits counted in: process" in page
+
+
+def test_an_admin_cannot_save_a_limit_of_zero(app, admin):  # noqa: F811
+    from metering_support import model_named
+    from test_admin import csrf_from
+
+    with app.app_context():
+        model_id = model_named("gpt-4o").id
+    edit_url = f"/admin/aimodelconfig/edit/?id={model_id}"
+    form = {
+        "model_name": "gpt-4o",
+        "provider": "openai",
+        "model_type": "text",
+        "display_name": "GPT-4o",
+        "cost_per_1k_input": "0.0025",
+        "cost_per_1k_output": "0.01",
+        "cost_per_image": "0",
+        "tokens_per_credit": "1000",
+        "credits_per_image": "1",
+        "is_active": "y",
+        "sort_order": "1",
+    }
+    for field, value in (("max_concurrency", "0"), ("tokens_per_minute", "-5")):
+        page = admin.get(edit_url).get_data(as_text=True)
+        answer = admin.post(
+            edit_url, data={**form, field: value, "csrf_token": csrf_from(page)}, follow_redirects=True
+        ).get_data(as_text=True)
+        assert "must be at least 1" in answer, field
+    with app.app_context():
+        model = db.session.get(AIModelConfig, model_id)
+        assert (model.max_concurrency, model.tokens_per_minute) == (None, None)

@@ -8,6 +8,8 @@ from sqlalchemy import case, func, literal, select
 
 from .. import accounts, analytics, prompts, registry
 from ..ai.engine import OperationContext
+from ..limits import current_limits
+from ..runs.context import model_limits
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
 from ..ai.resolve import PARAMETERS, NoModelAvailable
@@ -234,8 +236,36 @@ class SystemHealthView(security.SecuredView, BaseView):
     def index(self):
         checks = registry.health_checks(current_plugins().pm)
         results = [(name, check.run()) for name, check in sorted(checks.items())]
+        limits = current_limits()
         return self.render(
             "admin/monitoring/health.html",
             results=results,
             level=registry.overall_level(r for _, r in results),
+            queues=provider_queues(limits),
+            counted_in=limits.backend,
         )
+
+
+def provider_queues(limits) -> list[dict]:
+    """Each active model's calls now: in flight and waiting (across every process when
+    the limits are kept in Redis), a pause a 429 asked for, the last minute's requests,
+    and its limits."""
+    models = db.session.execute(
+        select(AIModelConfig)
+        .where(AIModelConfig.is_active)
+        .order_by(AIModelConfig.provider, AIModelConfig.model_name)
+    ).scalars()
+    rows = []
+    for model in models:
+        key = model_limits(model).key
+        rows.append(
+            {
+                "model": key,
+                **limits.snapshot(key),
+                "requests_last_minute": limits.snapshot(key + "#requests")["last_minute"],
+                "max_concurrency": model.max_concurrency,
+                "requests_per_minute": model.requests_per_minute,
+                "tokens_per_minute": model.tokens_per_minute,
+            }
+        )
+    return rows

@@ -139,7 +139,7 @@ class Layout:
         subprocess.run([*flask, "igny8", "init"], env=self.env, check=True, capture_output=True)
         made = make_tenants(self.env, tenants, clusters)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
-        workers = ["--workers", "2", "--threads", "8"] if self.celery else ["--workers", "1", "--threads", "8"]
+        workers = ["--workers", "2", "--threads", "8"] if self.celery else ["--workers", "1", "--threads", "32"]
         self.processes.append(
             subprocess.Popen(
                 [f"{BIN}/gunicorn", *workers, "--bind", f"127.0.0.1:{WEB_PORT}", "--chdir", ROOT, "wsgi:app"],

@@ -102,6 +102,7 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
             run = read_run(run_id)
             if run.status in FINISHED or time.monotonic() >= deadline:
                 return run
+            db.session.rollback()  # no connection is kept while waiting
             signals.wait(changed, deadline - time.monotonic())
 
 

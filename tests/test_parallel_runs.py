@@ -23,6 +23,20 @@ from igny8.limits.window import wait_for_room
 from igny8.models import Account, AIModelConfig, CreditUsageLog, GlobalIntegrationSettings
 from igny8.models.runs import read_run
 from igny8.runner import EmbeddedRunner
+from test_background_runs import poll, post, run_engine  # noqa: F401  (run_engine: both runners)
+
+
+def current_limits_of(app):
+    return app.extensions["igny8_limits"]
+
+
+def run_operation_on(app, tenant, model_id, items):
+    """The echo operation with the account's text model set to ``model_id`` (paid plans)."""
+    from igny8.models import IntegrationSettings
+
+    db.session.add(IntegrationSettings(account_id=tenant.account_id, text_model_id=model_id))
+    db.session.commit()
+    return run_operation(tenant.account_id, "echo", items)
 
 
 @pytest.fixture
@@ -49,20 +63,21 @@ def test_a_runs_items_call_the_provider_at_once_up_to_the_runs_limit(app, tenant
     assert slow.peak == 8  # parallel, and never past the run's limit
 
 
-def test_many_items_racing_for_a_small_balance_never_go_below_zero(app, make_tenant, slow):
+def test_many_items_racing_for_a_small_balance_never_go_below_zero(app, run_engine, make_tenant, slow):
     slow.delay = 0.05
     tenant = make_tenant(credits=13)  # each call holds its worst case and is charged 2
+    answer = post(app, tenant, [f"i{n}" for n in range(40)], Prefer="wait=30")
+    assert answer.status_code == 200
+    run, results = answer.json["run"], answer.json["results"]
     with app.app_context():
-        outcome = run_operation(tenant.account_id, "echo", [f"i{n}" for n in range(40)])
-        run = outcome.run
         credits = db.session.get(Account, tenant.account_id).credits
         charged = db.session.execute(select(func.sum(CreditUsageLog.credits_used))).scalar()
         assert credits >= 0 and credits + charged == 13
-        assert run.items_succeeded + run.items_failed == 40 and run.items_succeeded >= 1
-        assert run.credits_used == charged == 2 * run.items_succeeded
-        codes = {r["error"]["code"] for r in outcome.results if r["status"] == "failed"}
+        assert run["items_succeeded"] + run["items_failed"] == 40 and run["items_succeeded"] >= 1
+        assert run["credits_used"] == charged == 2 * run["items_succeeded"]
+        codes = {r["error"]["code"] for r in results if r["status"] == "failed"}
         assert codes == {"insufficient_credits"}
-        assert run.status == "partial"
+        assert run["status"] == "partial"
         assert audit.audit() == []
 
 
@@ -101,32 +116,27 @@ def test_a_long_run_of_one_account_does_not_hold_back_another(app, make_tenant, 
     assert slow.peak == 8
 
 
-def test_cancel_with_items_in_flight_lets_them_settle_and_starts_no_more(app, tenant, slow):
-    app.config["RUN_ITEM_CONCURRENCY"] = 2
+def test_cancel_with_items_in_flight_lets_them_settle_and_starts_no_more(
+    app, run_engine, tenant, slow
+):
+    app.config.update(RUN_ITEM_CONCURRENCY=2, RUN_DEFAULT_WAIT=0)
     slow.gate = threading.Event()
-    runner = EmbeddedRunner(app, 1)
+    run_id = post(app, tenant, [f"i{n}" for n in range(6)]).json["run"]["id"]
+    try:
+        for _ in range(500):
+            if slow.in_flight == 2:
+                break
+            time.sleep(0.01)
+        assert slow.in_flight == 2
+        cancelled = app.test_client().post(f"/api/v1/runs/{run_id}/cancel", headers=tenant.headers)
+        assert cancelled.status_code == 202
+    finally:
+        slow.gate.set()
+    body = poll(app, tenant, run_id)
+    assert body["run"]["status"] == "cancelled"
+    assert [r["status"] for r in body["results"]] == ["succeeded"] * 2 + ["cancelled"] * 4
+    assert len(slow.calls) == 2 and body["run"]["credits_used"] == 4
     with app.app_context():
-        run = submit(tenant.account_id, "echo", [f"i{n}" for n in range(6)]).run
-        run_id = run.id
-    runner.start(run_id, account_id=tenant.account_id)
-    for _ in range(200):
-        if slow.in_flight == 2:
-            break
-        time.sleep(0.01)
-    with app.app_context():
-        from igny8.ai.engine import cancel
-
-        assert cancel(read_run(run_id))
-    slow.gate.set()
-    assert runner.idle(30)
-    with app.app_context():
-        run = read_run(run_id)
-        from igny8.models.runs import run_results
-
-        statuses = [r["status"] for r in run_results(run_id)]
-        assert run.status == "cancelled"
-        assert statuses == ["succeeded", "succeeded"] + ["cancelled"] * 4
-        assert len(slow.calls) == 2 and run.credits_used == 4
         assert db.session.get(Account, tenant.account_id).credits == 1000 - 4
         assert audit.audit() == []
 
@@ -148,18 +158,36 @@ def test_a_models_limit_on_calls_in_flight_holds_across_runs_and_accounts(app, m
         assert all(read_run(i).status == "succeeded" for i in ids)
 
 
-def test_a_429_pauses_the_models_queue_then_the_call_is_retried(app, tenant, slow):
+def test_a_429_pauses_the_models_queue_then_the_call_is_retried(app, run_engine, tenant, slow):
     app.config["RUN_ITEM_CONCURRENCY"] = 1
     slow.delay = 0.0
     slow.script = [ProviderError("rate_limited", "slow down", retry_after=0.6)]
-    with app.app_context():
-        started = time.monotonic()
-        outcome = run_operation(tenant.account_id, "echo", ["a", "b", "c"])
-        took = time.monotonic() - started
-        assert outcome.run.status == "succeeded" and outcome.run.credits_used == 6
+    started = time.monotonic()
+    answer = post(app, tenant, ["a", "b", "c"], Prefer="wait=30")
+    took = time.monotonic() - started
+    assert answer.status_code == 200 and answer.json["run"]["status"] == "succeeded"
+    assert answer.json["run"]["credits_used"] == 6
     starts = sorted(start for start, _ in slow.spans.values())
     assert len(slow.calls) == 4  # one refused, then a, b, c
     assert took >= 0.6 and starts[0] - started >= 0.5  # no call started during the pause
+
+
+def test_a_429_slows_its_own_model_and_nobody_elses(app, make_tenant, slow, plugins):
+    """While one model is paused, another model's calls go on."""
+    app.config["RUN_ITEM_CONCURRENCY"] = 4
+    tenant, other_tenant = make_tenant(), make_tenant()
+    with app.app_context():
+        other = add_model(name="scripted-2")
+        db.session.commit()
+        limits = current_limits_of(app)
+        limits.pause("scripted/scripted-1", 1.0)
+        on_other = run_operation_on(app, tenant, other.id, ["x1", "x2"])
+        assert on_other.run.status == "succeeded"
+    assert max(end for _, end in slow.spans.values()) - min(s for s, _ in slow.spans.values()) < 0.9
+    with app.app_context():
+        started = time.monotonic()
+        paused = run_operation(other_tenant.account_id, "echo", ["p1"])  # on scripted-1
+        assert paused.run.status == "succeeded" and time.monotonic() - started >= 0.3
 
 
 def test_limits_are_shared_between_processes_through_redis():
@@ -318,3 +346,86 @@ def test_an_admin_cannot_save_a_limit_of_zero(app, admin):  # noqa: F811
     with app.app_context():
         model = db.session.get(AIModelConfig, model_id)
         assert (model.max_concurrency, model.tokens_per_minute) == (None, None)
+
+
+def test_on_a_celery_worker_two_accounts_share_its_threads_fairly(
+    app, shared, make_tenant, plugins, tmp_path
+):
+    """`flask igny8 worker`'s default pool (threads) runs one account's long run and
+    another's short one side by side, each account within its limit, in a real worker
+    process on Redis and PostgreSQL."""
+    import os
+    import uuid
+
+    from test_background_runs import WORKER_PROCESS
+
+    from igny8.celery_engine import CeleryRunner, make_celery
+
+    if shared.database.url.startswith("sqlite"):
+        pytest.skip("Celery workers run on PostgreSQL (docs/deploy.md)")
+    from metering_support import ScriptedProvider
+
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    queue = f"igny8-fair-{uuid.uuid4().hex[:8]}"
+    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
+    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    markers = tmp_path / "markers"
+    markers.touch()
+    big, small = make_tenant(credits=10_000), make_tenant()
+    worker = subprocess.Popen(
+        [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
+        env={
+            **os.environ,
+            "POOL": "threads",
+            "CONCURRENCY": "4",
+            "SLOW_SECONDS": "0.3",
+            "ACCOUNT_CONCURRENCY": "4",
+            "RUN_STALE_AFTER": "60",
+            "MARKER_FILE": str(markers),
+            "INSTANCE_PATH": str(tmp_path),
+            "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "worker.log", "w"),
+        start_new_session=True,
+    )
+    try:
+        long_run = post(app, big, [f"big{n}" for n in range(24)]).json["run"]["id"]
+        short_run = None
+        deadline = time.monotonic() + 30
+        while "span big" not in markers.read_text():  # the long run is under way
+            assert time.monotonic() < deadline and worker.poll() is None, "the worker never started"
+            time.sleep(0.05)
+        short_run = post(app, small, [f"small{n}" for n in range(4)]).json["run"]["id"]
+        assert poll(app, small, short_run, timeout=30)["run"]["status"] == "succeeded"
+        assert poll(app, big, long_run, timeout=60)["run"]["status"] == "succeeded"
+    finally:
+        import signal
+
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    spans = {}
+    for line in markers.read_text().splitlines():
+        if line.startswith("span "):
+            _, item, start, end = line.split()
+            spans[item] = (float(start), float(end))
+    small_spans = [spans[f"small{n}"] for n in range(4)]
+    big_spans = [spans[f"big{n}"] for n in range(24)]
+    # The small account's 4 items ran at once, beside the long run, and long before its end.
+    assert max(s for s, _ in small_spans) < min(e for _, e in small_spans)
+    assert max(e for _, e in small_spans) < max(e for _, e in big_spans) - 0.5
+
+    def peak(spans_):
+        events = sorted([(s, 1) for s, _ in spans_] + [(e, -1) for _, e in spans_])
+        level = top = 0
+        for _, change in events:
+            level += change
+            top = max(top, level)
+        return top
+
+    assert peak(big_spans) == 4 and peak(small_spans) == 4  # each account within its limit
+    with app.app_context():
+        assert audit.audit() == []

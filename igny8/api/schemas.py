@@ -124,7 +124,12 @@ class KeywordIdsIn(Strict):
     )
 
 
-def ids_schema(name: str, field: str, maximum: int) -> type[Schema]:
+# The most items one AI request may name: a run's cost per item does not grow with its size
+# (its items run in parallel and each keeps a result row of its own).
+MAX_ITEMS_PER_RUN = 5000
+
+
+def ids_schema(name: str, field: str, maximum: int = MAX_ITEMS_PER_RUN) -> type[Schema]:
     """A body of one required list of ids, e.g. {"cluster_ids": [1, 2]}."""
     ids = fields.List(
         fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=maximum)
@@ -132,7 +137,7 @@ def ids_schema(name: str, field: str, maximum: int) -> type[Schema]:
     return type(name, (Strict,), {field: ids})
 
 
-ContentIdsIn = ids_schema("ContentIdsIn", "content_ids", 100)
+ContentIdsIn = ids_schema("ContentIdsIn", "content_ids")
 
 
 class IntegrationSettingsIn(Strict):

@@ -92,9 +92,14 @@ def record(run_id: int, position: int, entry: dict, meter) -> bool:
     cost does not grow with the run. The counter UPDATE also reads back whether a
     cancel was asked for, and (on PostgreSQL) tells waiters the run changed. The caller
     commits."""
-    now = _insert_results(run_id, [(position, entry)])
     succeeded = entry["status"] == "succeeded"
-    return bump(run_id, now, int(succeeded), int(not succeeded), meter.credits_used, meter.cost_usd)
+    counts = (int(succeeded), int(not succeeded), meter.credits_used, meter.cost_usd)
+    if _postgres():  # both in one statement: one round trip
+        params = _bump_params(run_id, utcnow(), *counts)
+        params.update(position=position, status=entry["status"], result=entry)
+        return bool(db.session.execute(_RECORD_AND_BUMP, params).scalar())
+    now = _insert_results(run_id, [(position, entry)])
+    return bump(run_id, now, *counts)
 
 
 def record_unstarted(run_id: int, entries: list[tuple[int, dict]]) -> None:
@@ -138,35 +143,47 @@ _BUMP = (
     )
     .returning(RUNS.c.cancel_requested)
 )
-_BUMP_AND_NOTIFY = text(
-    f"""
-    WITH bumped AS (
+_COUNTERS = """
         UPDATE operation_runs SET heartbeat_at = :b_now,
             items_succeeded = items_succeeded + :b_succeeded,
             items_failed = items_failed + :b_failed,
             credits_used = credits_used + :b_credits,
             cost_usd = cost_usd + :b_cost
         WHERE id = :b_run
-        RETURNING cancel_requested)
-    SELECT cancel_requested, pg_notify('{CHANNEL}', CAST(:b_run AS text)) FROM bumped
-    """
+        RETURNING cancel_requested"""
+_NOTIFY = f"pg_notify('{CHANNEL}', CAST(:b_run AS text))"
+_BUMP_AND_NOTIFY = text(
+    f"WITH bumped AS ({_COUNTERS}) SELECT cancel_requested, {_NOTIFY} FROM bumped"
 ).bindparams(bindparam("b_cost", type_=RUNS.c.cost_usd.type))
+_RECORD_AND_BUMP = text(
+    f"""WITH item AS (
+        INSERT INTO operation_run_items (run_id, position, status, result, finished_at)
+        VALUES (:b_run, :position, :status, :result, :b_now)),
+    bumped AS ({_COUNTERS})
+    SELECT cancel_requested, {_NOTIFY} FROM bumped"""
+).bindparams(
+    bindparam("b_cost", type_=RUNS.c.cost_usd.type),
+    bindparam("result", type_=ITEMS.c.result.type),
+)
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _bump_params(run_id, now, succeeded, failed, credits, cost) -> dict:
+    return {
+        "b_run": run_id,
+        "b_now": now,
+        "b_succeeded": succeeded,
+        "b_failed": failed,
+        "b_credits": credits,
+        "b_cost": cost,
+    }
 
 
 def bump(run_id: int, now, succeeded: int, failed: int, credits: int, cost) -> bool:
     """Add to the run's counters (and beat its heartbeat); whether a cancel was asked."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    statement = _BUMP_AND_NOTIFY if postgres else _BUMP
-    return bool(
-        db.session.execute(
-            statement,
-            {
-                "b_run": run_id,
-                "b_now": now,
-                "b_succeeded": succeeded,
-                "b_failed": failed,
-                "b_credits": credits,
-                "b_cost": cost,
-            },
-        ).scalar()
-    )
+    statement = _BUMP_AND_NOTIFY if _postgres() else _BUMP
+    params = _bump_params(run_id, now, succeeded, failed, credits, cost)
+    return bool(db.session.execute(statement, params).scalar())

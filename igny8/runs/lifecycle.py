@@ -218,6 +218,7 @@ def execute_run(
         )
         if resumed:
             settle_lost_attempt(run_id, meter, done)
+        db.session.rollback()  # no connection is kept while the items run (only reads here)
         state = run_items(run_id, account_id, limit, operation, ctx, meter, work, done, progress)
     except Exception:
         # Whatever escaped: the run is not left "running", and keeps its cost.

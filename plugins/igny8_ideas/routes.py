@@ -13,7 +13,7 @@ from igny8.plugin import (
     paginate,
 )
 
-ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids", 200)
+ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids")
 
 
 def idea_json(i):

@@ -15,7 +15,7 @@ from igny8.plugin import (
     paginate,
 )
 
-ImageIdsIn = ids_schema("ImageIdsIn", "image_ids", 100)
+ImageIdsIn = ids_schema("ImageIdsIn", "image_ids")
 
 
 def routes(bp):

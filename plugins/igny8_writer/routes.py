@@ -18,8 +18,8 @@ from igny8.plugin import (
     run_operation,
 )
 
-IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids", 200)
-TaskIdsIn = ids_schema("TaskIdsIn", "task_ids", 100)
+IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids")
+TaskIdsIn = ids_schema("TaskIdsIn", "task_ids")
 
 
 def task_json(t):

@@ -4,7 +4,9 @@ on the items named in PAUSE_ON (comma-separated) it then pauses before the item'
 are committed, and the calls of the items in HANG_ON note "calling <item>" and hang at
 the provider, their holds taken (the test kills it there). With START_FILE set, the
 process gets ready (imports, app) and starts working only once that file exists: the
-test's second worker is warm when the first is killed.
+test's second worker is warm when the first is killed. SLOW_SECONDS makes every call
+take that long and note "span <item> <start> <end>" (time.time()); POOL and CONCURRENCY
+choose the Celery pool (default: solo, one run at a time).
 
     python worker_process.py DATABASE_URL BROKER_URL QUEUE
 """
@@ -40,12 +42,19 @@ def echo(ctx, item):
     return {"text": text}
 
 
+SLOW_SECONDS = float(os.environ.get("SLOW_SECONDS") or 0)
+
+
 class HangingProvider(ScriptedProvider):
     def complete(self, request, credential):
         item = request.messages[-1]["content"].removeprefix("say ")
         if item in HANG_ON:
             note(f"calling {item}")
             time.sleep(60)
+        started = time.time()
+        if SLOW_SECONDS:
+            time.sleep(SLOW_SECONDS)
+            note(f"span {item} {started} {time.time()}")
         return super().complete(request, credential)
 
 
@@ -66,7 +75,8 @@ def main(database_url, broker_url, queue):
             "ENCRYPTION_KEY": os.environ["ENCRYPTION_KEY"],
             "CELERY_BROKER_URL": broker_url,
             "CELERY_QUEUE": queue,
-            "RUN_STALE_AFTER": 1.0,
+            "RUN_STALE_AFTER": float(os.environ.get("RUN_STALE_AFTER") or 1.0),
+            "ACCOUNT_CONCURRENCY": int(os.environ.get("ACCOUNT_CONCURRENCY") or 32),
             "CELERY_VISIBILITY_TIMEOUT": 1.0,
             # Messages of a vanished worker are looked for every second, not every 100 s.
             "CELERY_TRANSPORT_OPTIONS": {
@@ -80,7 +90,9 @@ def main(database_url, broker_url, queue):
     while start_file and not os.path.exists(start_file):
         time.sleep(0.02)
     with app.app_context():
-        run_worker(app.extensions["igny8_runner"].celery, 1, "solo", beat=False)
+        pool = os.environ.get("POOL") or "solo"
+        concurrency = int(os.environ.get("CONCURRENCY") or 1)
+        run_worker(app.extensions["igny8_runner"].celery, concurrency, pool, beat=False)
 
 
 if __name__ == "__main__":

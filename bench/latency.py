@@ -139,10 +139,22 @@ class Layout:
         subprocess.run([*flask, "igny8", "init"], env=self.env, check=True, capture_output=True)
         made = make_tenants(self.env, tenants, clusters)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
-        workers = ["--workers", "2", "--threads", "8"] if self.celery else ["--workers", "1", "--threads", "32"]
+        workers = (
+            ["--workers", "2", "--threads", "8"]
+            if self.celery
+            else ["--workers", "1", "--threads", "32"]
+        )
         self.processes.append(
             subprocess.Popen(
-                [f"{BIN}/gunicorn", *workers, "--bind", f"127.0.0.1:{WEB_PORT}", "--chdir", ROOT, "wsgi:app"],
+                [
+                    f"{BIN}/gunicorn",
+                    *workers,
+                    "--bind",
+                    f"127.0.0.1:{WEB_PORT}",
+                    "--chdir",
+                    ROOT,
+                    "wsgi:app",
+                ],
                 start_new_session=True,
                 **quiet,
             )
@@ -231,7 +243,9 @@ def layouts(args, admin_url, redis_url):
     for name, celery in (("embedded", False), ("serve", True)):
         if args.only and args.only != name:
             continue
-        print(f"\n{name} layout ({'gunicorn 2x8 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s")
+        print(
+            f"\n{name} layout ({'gunicorn 2x8 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s"
+        )
         layout = Layout(name, {}, celery, admin_url, redis_url)
         try:
             sizes = [1, 20, 100] if args.quick else [1, 20, 100, 1000]

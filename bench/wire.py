@@ -54,7 +54,9 @@ async def handle(reader, writer, delay: float):
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             method, path, _ = lines[0].split(" ", 2)
-            headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)}
+            headers = {
+                k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)
+            }
             body = await reader.readexactly(int(headers.get("content-length") or 0))
             if method == "POST" and path.startswith("/v1/chat/completions"):
                 Stats.in_flight += 1
@@ -67,9 +69,12 @@ async def handle(reader, writer, delay: float):
                 model = (json.loads(body or b"{}") or {}).get("model", "gpt-4o-mini")
                 payload, status = completion(model), "200 OK"
             elif path == "/stats":
-                payload, status = json.dumps(
-                    {"in_flight": Stats.in_flight, "peak": Stats.peak, "served": Stats.served}
-                ).encode(), "200 OK"
+                payload, status = (
+                    json.dumps(
+                        {"in_flight": Stats.in_flight, "peak": Stats.peak, "served": Stats.served}
+                    ).encode(),
+                    "200 OK",
+                )
             elif path == "/reset":
                 Stats.peak, Stats.served = Stats.in_flight, 0
                 payload, status = b"{}", "200 OK"

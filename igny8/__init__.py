@@ -28,10 +28,10 @@ def create_app(test_config=None):
         runner,
         schema,
     )
-    from .runs import signals
     from .api.guard import BoundedInt
     from .extensions import login_manager
     from .plugins import Plugins
+    from .runs import signals
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "IGNY8_INSTANCE_PATH"

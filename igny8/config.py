@@ -138,7 +138,9 @@ def load(app, test_config=None) -> None:
     for name in POSITIVE:
         value = app.config[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}")
+            raise ConfigError(
+                f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}"
+            )
     app.config["MIGRATIONS_DIR"] = app.config["MIGRATIONS_DIR"] or bundled("migrations")
     app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or os.path.join(app.instance_path, "media")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (

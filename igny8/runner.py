@@ -59,9 +59,7 @@ class EmbeddedRunner:
         with self._ready:
             while not self._queued:
                 self._ready.wait()
-            account = min(
-                self._queued, key=lambda a: (self._going[a], self._queued[a][0][0])
-            )
+            account = min(self._queued, key=lambda a: (self._going[a], self._queued[a][0][0]))
             _order, run_id = self._queued[account].popleft()
             if not self._queued[account]:
                 del self._queued[account]

@@ -229,6 +229,41 @@ def test_a_broker_that_is_down_gives_503_and_holds_nothing(app, tenant, plugins)
     assert again.status_code == 200 and again.json["run"]["status"] == "succeeded"
 
 
+def worker_processes(app, shared, plugins, tmp_path):
+    """For a test with real Celery worker processes (tests/servers/worker_process.py) on
+    this test's PostgreSQL and Redis: the app sends its runs to a queue of its own, and
+    ``start(name, **environment)`` starts a worker on it; they note what they do in
+    ``markers``. Skips on SQLite: Celery workers run on PostgreSQL (docs/deploy.md)."""
+    if shared.database.url.startswith("sqlite"):
+        pytest.skip("Celery workers run on PostgreSQL (docs/deploy.md)")
+    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    queue = f"igny8-workers-{uuid.uuid4().hex[:8]}"
+    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
+    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    markers = tmp_path / "markers"
+    markers.touch()
+
+    def start(name, **environment):
+        return subprocess.Popen(
+            [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
+            env={
+                **os.environ,
+                "MARKER_FILE": str(markers),
+                "INSTANCE_PATH": str(tmp_path),
+                "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+                **environment,
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp_path / f"worker-{name}.log", "w"),
+            start_new_session=True,
+        )
+
+    return start, markers
+
+
 def test_a_worker_killed_with_items_in_flight_is_resumed_by_another_and_no_item_is_charged_twice(
     app, shared, tenant, plugins, tmp_path
 ):
@@ -237,41 +272,14 @@ def test_a_worker_killed_with_items_in_flight_is_resumed_by_another_and_no_item_
     holds back, redoes the 16 without charging the first 8 again, does the rest, and the
     ledger audits clean. On PostgreSQL, the database Celery deployments run on (make
     serve); the take-over itself is tested on both below."""
-    if shared.database.url.startswith("sqlite"):
-        pytest.skip("Celery workers run on PostgreSQL (docs/deploy.md)")
-    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    queue = f"igny8-kill-{uuid.uuid4().hex[:8]}"
-    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
-    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
-    markers = tmp_path / "markers"
-    markers.touch()
+    worker, markers = worker_processes(app, shared, plugins, tmp_path)
     items = [f"i{n}" for n in range(20)]
     charged, hanging = items[:8], items[8:16]  # the 16 in flight (RUN_ITEM_CONCURRENCY)
 
-    def worker(name, start_file="", **behaviour):
-        return subprocess.Popen(
-            [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
-            env={
-                **os.environ,
-                "PAUSE_ON": ",".join(behaviour.get("pause_on", ())),
-                "HANG_ON": ",".join(behaviour.get("hang_on", ())),
-                "START_FILE": start_file,
-                "MARKER_FILE": str(markers),
-                "INSTANCE_PATH": str(tmp_path),
-                "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
-            },
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"worker-{name}.log", "w"),
-            start_new_session=True,
-        )
-
     run_id = post(app, tenant, items).json["run"]["id"]
-    first = worker("first", pause_on=charged, hang_on=hanging)
+    first = worker("first", PAUSE_ON=",".join(charged), HANG_ON=",".join(hanging))
     go = tmp_path / "second-worker-go"
-    second = worker("second", start_file=str(go))  # starts up meanwhile, then waits
+    second = worker("second", START_FILE=str(go))  # starts up meanwhile, then waits
     try:
         try:
             deadline = time.monotonic() + 30

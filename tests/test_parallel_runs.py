@@ -2,6 +2,8 @@
 accounts, a small balance raced for by many items, cancel with items in flight, and
 model limits (calls in flight, a 429's pause) shared across processes through Redis."""
 
+# ruff: noqa: F811  (the fixtures imported below are the tests' arguments)
+
 import subprocess
 import sys
 import threading
@@ -9,9 +11,14 @@ import time
 
 import pytest
 from conftest import REDIS_URL
-from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 from metering_support import SlowProvider, add_model, scripted_plugin
 from sqlalchemy import func, select
+from test_admin import admin, admin_user  # noqa: F401  (fixtures)
+from test_background_runs import (
+    poll,
+    post,
+    run_engine,  # noqa: F401  (a fixture: both runners)
+)
 
 from igny8.ai.engine import run_operation, submit
 from igny8.ai.provider import ProviderError
@@ -23,7 +30,6 @@ from igny8.limits.window import wait_for_room
 from igny8.models import Account, AIModelConfig, CreditUsageLog, GlobalIntegrationSettings
 from igny8.models.runs import read_run
 from igny8.runner import EmbeddedRunner
-from test_background_runs import poll, post, run_engine  # noqa: F401  (run_engine: both runners)
 
 
 def current_limits_of(app):
@@ -63,7 +69,9 @@ def test_a_runs_items_call_the_provider_at_once_up_to_the_runs_limit(app, tenant
     assert slow.peak == 8  # parallel, and never past the run's limit
 
 
-def test_many_items_racing_for_a_small_balance_never_go_below_zero(app, run_engine, make_tenant, slow):
+def test_many_items_racing_for_a_small_balance_never_go_below_zero(
+    app, run_engine, make_tenant, slow
+):
     slow.delay = 0.05
     tenant = make_tenant(credits=13)  # each call holds its worst case and is charged 2
     answer = post(app, tenant, [f"i{n}" for n in range(40)], Prefer="wait=30")
@@ -117,7 +125,10 @@ def test_a_long_run_of_one_account_does_not_hold_back_another(app, make_tenant, 
 
 
 def test_cancel_with_items_in_flight_lets_them_settle_and_starts_no_more(
-    app, run_engine, tenant, slow
+    app,
+    run_engine,
+    tenant,
+    slow,
 ):
     app.config.update(RUN_ITEM_CONCURRENCY=2, RUN_DEFAULT_WAIT=0)
     slow.gate = threading.Event()
@@ -143,14 +154,19 @@ def test_cancel_with_items_in_flight_lets_them_settle_and_starts_no_more(
 
 def test_a_models_limit_on_calls_in_flight_holds_across_runs_and_accounts(app, make_tenant, slow):
     with app.app_context():
-        model = db.session.execute(select(AIModelConfig).where(AIModelConfig.provider == "scripted")).scalar_one()
+        model = db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.provider == "scripted")
+        ).scalar_one()
         model.max_concurrency = 3
         db.session.commit()
     tenants = [make_tenant(), make_tenant()]
     runner = EmbeddedRunner(app, 4)
     with app.app_context():
-        ids = [submit(t.account_id, "echo", [f"{t.account_id}-{n}" for n in range(6)]).run.id for t in tenants]
-    for run_id, t in zip(ids, tenants):
+        ids = [
+            submit(t.account_id, "echo", [f"{t.account_id}-{n}" for n in range(6)]).run.id
+            for t in tenants
+        ]
+    for run_id, t in zip(ids, tenants, strict=True):
         runner.start(run_id, account_id=t.account_id)
     assert runner.idle(60)
     assert slow.peak == 3
@@ -283,11 +299,15 @@ def test_a_limit_of_zero_or_less_is_refused_where_it_is_set(app, value):
 def test_a_zero_concurrency_setting_is_refused_at_start(make_app):
     from igny8.config import ConfigError
 
-    with pytest.raises(ConfigError, match="RUN_ITEM_CONCURRENCY must be a whole number of at least 1"):
+    with pytest.raises(
+        ConfigError, match="RUN_ITEM_CONCURRENCY must be a whole number of at least 1"
+    ):
         make_app(RUN_ITEM_CONCURRENCY=0)
 
 
-def test_system_health_shows_each_models_calls_in_flight_waiting_and_limits(app, admin, tenant, slow):  # noqa: F811
+def test_system_health_shows_each_models_calls_in_flight_waiting_and_limits(
+    app, admin, tenant, slow
+):
     with app.app_context():
         model = db.session.execute(
             select(AIModelConfig).where(AIModelConfig.provider == "scripted")
@@ -317,7 +337,7 @@ def test_system_health_shows_each_models_calls_in_flight_waiting_and_limits(app,
     assert "limits counted in: process" in page
 
 
-def test_an_admin_cannot_save_a_limit_of_zero(app, admin):  # noqa: F811
+def test_an_admin_cannot_save_a_limit_of_zero(app, admin):
     from metering_support import model_named
     from test_admin import csrf_from
 
@@ -340,7 +360,9 @@ def test_an_admin_cannot_save_a_limit_of_zero(app, admin):  # noqa: F811
     for field, value in (("max_concurrency", "0"), ("tokens_per_minute", "-5")):
         page = admin.get(edit_url).get_data(as_text=True)
         answer = admin.post(
-            edit_url, data={**form, field: value, "csrf_token": csrf_from(page)}, follow_redirects=True
+            edit_url,
+            data={**form, field: value, "csrf_token": csrf_from(page)},
+            follow_redirects=True,
         ).get_data(as_text=True)
         assert "must be at least 1" in answer, field
     with app.app_context():
@@ -355,42 +377,19 @@ def test_on_a_celery_worker_two_accounts_share_its_threads_fairly(
     another's short one side by side, each account within its limit, in a real worker
     process on Redis and PostgreSQL."""
     import os
-    import uuid
+    import signal
 
-    from test_background_runs import WORKER_PROCESS
+    from test_background_runs import worker_processes
 
-    from igny8.celery_engine import CeleryRunner, make_celery
-
-    if shared.database.url.startswith("sqlite"):
-        pytest.skip("Celery workers run on PostgreSQL (docs/deploy.md)")
-    from metering_support import ScriptedProvider
-
-    plugins.register(scripted_plugin(ScriptedProvider()), "scripted")  # "echo" to submit
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    queue = f"igny8-fair-{uuid.uuid4().hex[:8]}"
-    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
-    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
-    markers = tmp_path / "markers"
-    markers.touch()
+    start, markers = worker_processes(app, shared, plugins, tmp_path)
     big, small = make_tenant(credits=10_000), make_tenant()
-    worker = subprocess.Popen(
-        [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
-        env={
-            **os.environ,
-            "POOL": "threads",
-            "CONCURRENCY": "4",
-            "SLOW_SECONDS": "0.3",
-            "ACCOUNT_CONCURRENCY": "4",
-            "RUN_STALE_AFTER": "60",
-            "MARKER_FILE": str(markers),
-            "INSTANCE_PATH": str(tmp_path),
-            "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "worker.log", "w"),
-        start_new_session=True,
+    worker = start(
+        "fair",
+        POOL="threads",
+        CONCURRENCY="4",
+        SLOW_SECONDS="0.3",
+        ACCOUNT_CONCURRENCY="4",
+        RUN_STALE_AFTER="60",
     )
     try:
         long_run = post(app, big, [f"big{n}" for n in range(24)]).json["run"]["id"]
@@ -403,8 +402,6 @@ def test_on_a_celery_worker_two_accounts_share_its_threads_fairly(
         assert poll(app, small, short_run, timeout=30)["run"]["status"] == "succeeded"
         assert poll(app, big, long_run, timeout=60)["run"]["status"] == "succeeded"
     finally:
-        import signal
-
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(20)
     spans = {}

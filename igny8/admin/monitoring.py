@@ -8,15 +8,15 @@ from sqlalchemy import case, func, literal, select
 
 from .. import accounts, analytics, prompts, registry
 from ..ai.engine import OperationContext
-from ..limits import current_limits
-from ..runs.context import model_limits
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
 from ..ai.resolve import PARAMETERS, NoModelAvailable
 from ..billing import ledger
 from ..extensions import db
+from ..limits import current_limits
 from ..models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog
 from ..plugins import current_plugins
+from ..runs.context import model_limits
 from ..timeutil import utcnow
 from . import security
 from .base import BulkForm

@@ -264,7 +264,9 @@ class Meter:
             held = writer.hold(self.account_id, worst_case, choice.rate.min_credits, request_id)
             if fits is not None and not fits(held):
                 # Not even the prompt fits in the balance: refuse before calling anyone.
-                writer.release(self.account_id, held, request_id, "refused: balance too small", None)
+                writer.release(
+                    self.account_id, held, request_id, "refused: balance too small", None
+                )
                 raise ledger.InsufficientCredits(self.account_id, worst_case)
 
         started = time.perf_counter()
@@ -272,7 +274,9 @@ class Meter:
         try:
             credential = self.credential(choice.provider)
             result, _attempts = call_with_retries(
-                self._admitted(choice, tokens(held) if tokens else 0, lambda: invoke(credential, held)),
+                self._admitted(
+                    choice, tokens(held) if tokens else 0, lambda: invoke(credential, held)
+                ),
                 self.policy,
                 self.sleep,
                 pause=self._pause_for(choice),

@@ -38,9 +38,15 @@ class Finding:
     detail: str
 
 
-def _open_holds(older_than: timedelta | None = None, reference_prefix: str | None = None):
+def _open_holds(
+    older_than: timedelta | None = None,
+    reference_prefix: str | None = None,
+    account_id: int | None = None,
+    newer_than: timedelta | None = None,
+):
     """Hold rows with no release row for the same call: older than ``older_than``, or
-    those of calls whose reference begins with ``reference_prefix`` (one run's calls)."""
+    those of calls whose reference begins with ``reference_prefix`` (one run's calls), or
+    an account's of the last ``newer_than`` (its calls in flight)."""
     release = aliased(CreditTransaction)
     query = (
         select(CreditTransaction)
@@ -55,7 +61,18 @@ def _open_holds(older_than: timedelta | None = None, reference_prefix: str | Non
         query = query.where(CreditTransaction.created_at < utcnow() - older_than)
     if reference_prefix is not None:
         query = query.where(CreditTransaction.reference.startswith(reference_prefix))
+    if account_id is not None:
+        query = query.where(CreditTransaction.account_id == account_id)
+    if newer_than is not None:
+        query = query.where(CreditTransaction.created_at >= utcnow() - newer_than)
     return query
+
+
+def held_in_flight(account_id: int):
+    """Credits held by the account's calls of the last half hour that have not settled:
+    a scalar subquery, to be read in the same statement as the balance."""
+    holds = _open_holds(account_id=account_id, newer_than=timedelta(minutes=30)).subquery()
+    return select(func.coalesce(-func.sum(holds.c.amount), 0)).scalar_subquery()
 
 
 def open_holds(older_than: timedelta) -> list[CreditTransaction]:

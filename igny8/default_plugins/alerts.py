@@ -20,11 +20,11 @@ from email.message import EmailMessage
 
 import httpx
 from flask import current_app
-from sqlalchemy import and_, case, func, insert, select, text, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, insert, select, text, update
 
+from ..billing.audit import held_in_flight
 from ..extensions import db
-from ..models import Account, AlertLog, CreditTransaction, CreditUsageLog
+from ..models import Account, AlertLog, CreditUsageLog
 from ..plugins import hookimpl
 from ..timeutil import utcnow
 
@@ -68,7 +68,7 @@ def low_balance(conn, usage) -> tuple[str, str] | None:
     row = conn.execute(
         select(
             Account.name,
-            Account.credits + in_flight_holds(usage.account_id),
+            Account.credits + held_in_flight(usage.account_id),
             Account.is_internal,
         ).where(Account.id == usage.account_id)
     ).one_or_none()
@@ -81,28 +81,6 @@ def low_balance(conn, usage) -> tuple[str, str] | None:
     return (
         f"low_balance:{usage.account_id}",
         f"account {name!r} has {credits} credits left (alert below {threshold})",
-    )
-
-
-def in_flight_holds(account_id: int):
-    """Credits held by the account's calls of the last half hour that have not settled
-    (a scalar subquery)."""
-    held = aliased(CreditTransaction)
-    returned = aliased(CreditTransaction)
-    since = utcnow() - timedelta(minutes=30)
-    return (
-        select(func.coalesce(-func.sum(held.amount), 0))
-        .select_from(held)
-        .outerjoin(
-            returned, and_(returned.reference == held.reference, returned.type == "release")
-        )
-        .where(
-            held.account_id == account_id,
-            held.type == "hold",
-            held.created_at >= since,
-            returned.id.is_(None),
-        )
-        .scalar_subquery()
     )
 
 
@@ -205,6 +183,4 @@ def igny8_usage_recorded(usage_log):
         delivered = send(kind, message, where)  # outside the lock: a slow channel holds no one
         if delivered:
             with db.engine.begin() as conn:
-                conn.execute(
-                    update(AlertLog).where(AlertLog.id == alert_id).values(delivered=True)
-                )
+                conn.execute(update(AlertLog).where(AlertLog.id == alert_id).values(delivered=True))

@@ -15,11 +15,11 @@ fall back to this process's counts, with a warning: fewer guarantees, never none
 """
 
 import logging
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..wakeups import Wakeups
 from .backends import LocalCounts, RedisCounts
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,9 @@ class Limits:
         self.local = LocalCounts()
         self.shared = shared  # RedisCounts, or None
         self._redis_down_until = 0.0
-        self._changed = threading.Condition()
+        # Who waits for a key's slot: woken when one is released in this process (another
+        # process's release is seen on the next try).
+        self.freed = Wakeups()
 
     def reset(self) -> None:
         """Forget this process's counts (tests)."""
@@ -116,14 +118,7 @@ class Limits:
             counts.release(key, token)
         except Exception:  # Redis went away: the lease runs out by itself
             log.warning("limits: could not release a slot of %s; its lease will expire", key)
-        with self._changed:
-            self._changed.notify_all()
-
-    def wait_for_change(self, seconds: float) -> None:
-        """Sleep until a slot is released in this process, or ``seconds`` pass (another
-        process's release is seen on the next try)."""
-        with self._changed:
-            self._changed.wait(seconds)
+        self.freed.wake(key)
 
     # -- a model's calls -------------------------------------------------------------------
 
@@ -140,41 +135,52 @@ class Limits:
 
     def _admit(self, limits: ModelLimits, tokens: int, lease: float, deadline):
         key, counted = limits.key, False
-        try:
-            while True:
-                wait = self._paused_for(key)
-                slot = None
-                if not wait and limits.concurrency:
-                    slot = self.try_slot(key, limits.concurrency, lease)
-                    if slot is None:
-                        wait = 0.25  # or sooner, when one is released here
-                if not wait:
-                    wait = self._rate(key, limits, tokens)
-                    if wait:
-                        self.release(slot)
-                if not wait:
-                    return slot
-                if not counted:
-                    counted = True
-                    self._ask("waiting", key, 1)
-                if deadline is not None and time.monotonic() + min(wait, 0.25) > deadline:
-                    raise TimeoutError(f"waited too long for a free call to {key}")
-                self.wait_for_change(min(wait, 1.0))
-        finally:
-            if counted:
-                self._ask("waiting", key, -1)
+        with self.freed.watching(key) as freed:
+            try:
+                while True:
+                    wait = self._paused_for(key) or self._rate_room(key, limits, tokens)
+                    slot = None
+                    if not wait and limits.concurrency:
+                        slot = self.try_slot(key, limits.concurrency, lease)
+                        if slot is None:
+                            wait = 0.25  # or sooner, when one is released here
+                    if not wait:
+                        self._take_rate(key, limits, tokens)
+                        return slot
+                    if not counted:
+                        counted = True
+                        self._ask("waiting", key, 1)
+                    if deadline is not None and time.monotonic() + min(wait, 0.25) > deadline:
+                        raise TimeoutError(f"waited too long for a free call to {key}")
+                    freed.wait(min(wait, 1.0))
+                    freed.clear()
+            finally:
+                if counted:
+                    self._ask("waiting", key, -1)
 
-    def _rate(self, key: str, limits: ModelLimits, tokens: int) -> float:
-        now = time.time()
+    def _budgets(self, key: str, limits: ModelLimits, tokens: int):
+        """The model's per-minute budgets this call draws on: (key, limit, amount)."""
         if limits.requests_per_minute:
-            _counts, wait = self._ask("try_rate", key + "#requests", limits.requests_per_minute, 1, now)
-            if wait:
-                return wait
+            yield key + "#requests", limits.requests_per_minute, 1
         if limits.tokens_per_minute and tokens:
-            _counts, wait = self._ask("try_rate", key + "#tokens", limits.tokens_per_minute, tokens, now)
-            if wait:
-                return wait
-        return 0.0
+            yield key + "#tokens", limits.tokens_per_minute, tokens
+
+    def _rate_room(self, key: str, limits: ModelLimits, tokens: int) -> float:
+        """Seconds until every budget has room for this call (0: now); nothing taken, so
+        a call that waits for one budget does not use up another."""
+        now = time.time()
+        return max(
+            (
+                self._ask("rate_wait", k, limit, amount, now)[1]
+                for k, limit, amount in self._budgets(key, limits, tokens)
+            ),
+            default=0.0,
+        )
+
+    def _take_rate(self, key: str, limits: ModelLimits, tokens: int) -> None:
+        now = time.time()
+        for k, _limit, amount in self._budgets(key, limits, tokens):
+            self._ask("take_rate", k, amount, now)
 
     def _paused_for(self, key: str) -> float:
         return self._ask("paused_for", key)[1]

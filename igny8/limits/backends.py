@@ -3,8 +3,10 @@ process of a deployment (``RedisCounts``). Both answer the same four questions:
 
 - ``try_acquire(key, limit, lease)``: a slot under a concurrency limit, or None;
 - ``release(key, token)``;
-- ``try_rate(key, limit, amount, now)``: take ``amount`` from a per-minute budget, or
-  say how long until it fits (igny8.limits.window);
+- ``rate_wait(key, limit, amount, now)``: how long until ``amount`` fits in a per-minute
+  budget (igny8.limits.window), and ``take_rate(key, amount, now)`` to use it: a check
+  and a take, so calls that start at the same moment in several processes can overshoot
+  a budget by those calls (the provider's 429 and its pause cover the rest);
 - ``pause(key, seconds)`` / ``paused_for(key)``: a provider that said Retry-After.
 
 A Redis slot is a lease (a sorted-set member scored by its expiry), so a process that
@@ -44,17 +46,20 @@ class LocalCounts:
         with self._lock:
             self._slots[key].discard(token)
 
-    def try_rate(self, key: str, limit: int, amount: int, now: float) -> float:
+    def rate_wait(self, key: str, limit: int, amount: int, now: float) -> float:
         minute = window.minute_of(now)
         with self._lock:
             counts = self._minutes[key]
             previous, current = counts.get(minute - 1, 0), counts.get(minute, 0)
-            wait = window.wait_for_room(previous, current, now, limit, amount)
-            if wait == 0:
-                counts[minute] = current + amount
-                for old in [m for m in counts if m < minute - 1]:
-                    del counts[old]
-            return wait
+        return window.wait_for_room(previous, current, now, limit, amount)
+
+    def take_rate(self, key: str, amount: int, now: float) -> None:
+        minute = window.minute_of(now)
+        with self._lock:
+            counts = self._minutes[key]
+            counts[minute] = counts.get(minute, 0) + amount
+            for old in [m for m in counts if m < minute - 1]:
+                del counts[old]
 
     def pause(self, key: str, seconds: float) -> None:
         with self._lock:
@@ -76,7 +81,9 @@ class LocalCounts:
             "in_flight": len(self._slots.get(key, ())),
             "waiting": self._waiting.get(key, 0),
             "paused_for": round(self.paused_for(key), 1),
-            "last_minute": round(window.estimate(counts.get(minute - 1, 0), counts.get(minute, 0), now)),
+            "last_minute": round(
+                window.estimate(counts.get(minute - 1, 0), counts.get(minute, 0), now)
+            ),
         }
 
 
@@ -92,21 +99,6 @@ end
 return 0
 """
 
-# KEYS: the previous and the current minute's counters. ARGV: amount, or 0 to only read.
-_RATE_READ = """
-return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) or '0'}
-"""
-_RATE_TAKE = """
-local previous = tonumber(redis.call('GET', KEYS[1]) or '0')
-local current = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tostring(previous) ~= ARGV[2] or tostring(current) ~= ARGV[3] then
-  return 0
-end
-redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], 130)
-return 1
-"""
-
 
 class RedisCounts:
     """Counts in Redis under ``prefix``, shared by every process that uses the same one."""
@@ -117,8 +109,6 @@ class RedisCounts:
         self.client = client
         self.prefix = prefix
         self._acquire = client.register_script(_ACQUIRE)
-        self._read = client.register_script(_RATE_READ)
-        self._take = client.register_script(_RATE_TAKE)
 
     def _k(self, *parts) -> str:
         return self.prefix + ":".join(str(p) for p in parts)
@@ -131,17 +121,17 @@ class RedisCounts:
     def release(self, key: str, token: str) -> None:
         self.client.zrem(self._k("slots", key), token)
 
-    def try_rate(self, key: str, limit: int, amount: int, now: float) -> float:
+    def _minute_keys(self, key: str, now: float) -> list[str]:
         minute = window.minute_of(now)
-        keys = [self._k("rate", key, minute - 1), self._k("rate", key, minute)]
-        for _ in range(5):  # another process may add between the read and the take
-            previous, current = (int(v) for v in self._read(keys=keys))
-            wait = window.wait_for_room(previous, current, now, limit, amount)
-            if wait:
-                return wait
-            if self._take(keys=keys, args=[amount, previous, current]):
-                return 0.0
-        return 0.05
+        return [self._k("rate", key, minute - 1), self._k("rate", key, minute)]
+
+    def rate_wait(self, key: str, limit: int, amount: int, now: float) -> float:
+        previous, current = (int(v or 0) for v in self.client.mget(self._minute_keys(key, now)))
+        return window.wait_for_room(previous, current, now, limit, amount)
+
+    def take_rate(self, key: str, amount: int, now: float) -> None:
+        current = self._minute_keys(key, now)[1]
+        self.client.pipeline().incrby(current, amount).expire(current, 130).execute()
 
     def pause(self, key: str, seconds: float) -> None:
         k = self._k("paused", key)
@@ -161,15 +151,9 @@ class RedisCounts:
 
     def snapshot(self, key: str) -> dict:
         now = time.time()
-        minute = window.minute_of(now)
         slots = self._k("slots", key)
         self.client.zremrangebyscore(slots, "-inf", now)
-        previous, current = (
-            int(v or 0)
-            for v in self.client.mget(
-                self._k("rate", key, minute - 1), self._k("rate", key, minute)
-            )
-        )
+        previous, current = (int(v or 0) for v in self.client.mget(self._minute_keys(key, now)))
         return {
             "in_flight": self.client.zcard(slots),
             "waiting": max(0, int(self.client.get(self._k("waiting", key)) or 0)),

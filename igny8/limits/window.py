@@ -2,8 +2,6 @@
 current minute's count plus the previous minute's, weighted by how much of it still
 lies inside the last 60 seconds. Pure functions; the backends keep the counters."""
 
-import math
-
 WINDOW = 60.0
 
 

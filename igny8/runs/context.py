@@ -220,9 +220,11 @@ def credit_rate(model: AIModelConfig, min_credits: int) -> CreditRate:
     )
 
 
-def model_limits(model: AIModelConfig) -> ModelLimits | None:
+def model_limits(model: AIModelConfig) -> ModelLimits:
     """The model's limits as the admin left them (seeded from its plugin's ModelSpec)."""
-    concurrency = getattr(model, "max_concurrency", None)
-    rpm = getattr(model, "requests_per_minute", None)
-    tpm = getattr(model, "tokens_per_minute", None)
-    return ModelLimits(f"{model.provider}/{model.model_name}", concurrency, rpm, tpm)
+    return ModelLimits(
+        f"{model.provider}/{model.model_name}",
+        model.max_concurrency,
+        model.requests_per_minute,
+        model.tokens_per_minute,
+    )

@@ -236,7 +236,9 @@ def execute_run(
         entries = [(p, {"item": work[p], "status": "cancelled"}) for p in state.unstarted]
         return _finish(run_id, entries, error="cancelled", status="cancelled")
     if state.stop is not None:
-        entries = [(p, {"item": work[p], "status": "failed", "error": state.stop}) for p in state.unstarted]
+        entries = [
+            (p, {"item": work[p], "status": "failed", "error": state.stop}) for p in state.unstarted
+        ]
         return _finish(run_id, entries)
     return _finish(run_id)
 

@@ -13,7 +13,6 @@ hands items over and waits; it beats the run's heartbeat while it waits, so item
 wait for a limit or a slow provider do not make the run look abandoned.
 """
 
-import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -50,26 +49,6 @@ class ItemPool:
 
     def __init__(self, workers: int):
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="igny8-item")
-        # Coordinators waiting for a slot of an account: woken when one of its items ends.
-        self._lock = threading.Lock()
-        self._waiting: dict[int, set[threading.Event]] = {}
-
-    def wake_account(self, account_id: int) -> None:
-        with self._lock:
-            events = list(self._waiting.get(account_id, ()))
-        for event in events:
-            event.set()
-
-    def register(self, account_id: int, event: threading.Event) -> None:
-        with self._lock:
-            self._waiting.setdefault(account_id, set()).add(event)
-
-    def unregister(self, account_id: int, event: threading.Event) -> None:
-        with self._lock:
-            waiting = self._waiting.get(account_id)
-            waiting.discard(event)
-            if not waiting:
-                del self._waiting[account_id]
 
 
 def item_pool(app) -> ItemPool:
@@ -97,8 +76,7 @@ def run_items(run_id, account_id, limit, operation, ctx, meter, items, done, pro
     pending = deque(p for p in range(len(items)) if p not in done)
     state = Progress(finished=len(done))
     in_flight: dict = {}
-    wake = threading.Event()
-    checked = beat = time.monotonic()
+    beat = time.monotonic()
 
     def item_thread(position, slot):
         with app.app_context():
@@ -110,25 +88,26 @@ def run_items(run_id, account_id, limit, operation, ctx, meter, items, done, pro
                     item_meter.close()
             finally:
                 db.session.remove()
-                limits.release(slot)
                 signals.changed(run_id)
-                pool.wake_account(account_id)
+                limits.release(slot)  # wakes this account's coordinators in this process
 
-    pool.register(account_id, wake)
-    try:
+    # Woken by this run's items as they end, and by any release of the account's slots.
+    with limits.freed.watching(account_key) as wake:
         while in_flight or (pending and state.stop is None and not state.cancelled):
-            if pending and state.stop is None and not state.cancelled:
-                if time.monotonic() - checked >= CHECK_SECONDS:
-                    state.cancelled |= _beat(run_id)  # cheap, and only while starting items
-                    checked = beat = time.monotonic()
-                while pending and len(in_flight) < per_run and not state.cancelled:
-                    slot = limits.try_slot(account_key, limit, lease)
-                    if slot is None:
-                        break
-                    position = pending.popleft()
-                    future = pool.executor.submit(item_thread, position, slot)
-                    future.add_done_callback(lambda _f: wake.set())
-                    in_flight[future] = position
+            starting = pending and state.stop is None and not state.cancelled
+            # While it hands items over it looks at the run often (a cancel must stop new
+            # items at once); otherwise its items' commits read the flag.
+            if time.monotonic() - beat >= (CHECK_SECONDS if starting else heartbeat):
+                state.cancelled |= _beat(run_id)
+                beat = time.monotonic()
+            while starting and pending and len(in_flight) < per_run and not state.cancelled:
+                slot = limits.try_slot(account_key, limit, lease)
+                if slot is None:
+                    break
+                position = pending.popleft()
+                future = pool.executor.submit(item_thread, position, slot)
+                future.add_done_callback(lambda _f: wake.set())
+                in_flight[future] = position
             wake.wait(min(CHECK_SECONDS, heartbeat))
             wake.clear()
             for future in [f for f in in_flight if f.done()]:
@@ -143,14 +122,9 @@ def run_items(run_id, account_id, limit, operation, ctx, meter, items, done, pro
                     state.stop = outcome.stop
                 if outcome.internal is not None and state.internal is None:
                     state.internal = outcome.internal
-                checked = beat = time.monotonic()  # the item's commit read the cancel flag
+                beat = time.monotonic()  # the item's commit beat and read the cancel flag
                 if progress is not None:
                     progress(state.finished, len(items))
-            if time.monotonic() - beat >= heartbeat:
-                state.cancelled |= _beat(run_id)
-                checked = beat = time.monotonic()
-    finally:
-        pool.unregister(account_id, wake)
     state.unstarted = list(pending)
     return state
 
@@ -160,4 +134,3 @@ def _beat(run_id: int) -> bool:
     cancel = bump(run_id, utcnow(), 0, 0, 0, 0)
     db.session.commit()
     return cancel
-

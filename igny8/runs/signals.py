@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
+from ..wakeups import Wakeups
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "igny8_runs"
@@ -30,32 +32,20 @@ class RunSignals:
     def __init__(self, app):
         self.app = app
         self._lock = threading.Lock()
-        self._waiters: dict[int, set[threading.Event]] = {}
+        self._wakeups = Wakeups()
         self._listener: threading.Thread | None = None
         self.listening = False
 
     def changed(self, run_id: int) -> None:
         """Wake this process's waiters of the run."""
-        with self._lock:
-            events = list(self._waiters.get(run_id, ()))
-        for event in events:
-            event.set()
+        self._wakeups.wake(run_id)
 
     @contextmanager
     def watching(self, run_id: int):
         """An event set whenever the run changes, while the block runs."""
-        event = threading.Event()
-        with self._lock:
-            self._waiters.setdefault(run_id, set()).add(event)
         self._listen()
-        try:
+        with self._wakeups.watching(run_id) as event:
             yield event
-        finally:
-            with self._lock:
-                waiters = self._waiters.get(run_id)
-                waiters.discard(event)
-                if not waiters:
-                    del self._waiters[run_id]
 
     def wait(self, event: threading.Event, seconds: float) -> None:
         """Sleep until the run changes or ``seconds`` pass (no CPU meanwhile)."""

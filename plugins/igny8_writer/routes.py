@@ -52,7 +52,9 @@ def routes(bp):
         skipped = [
             r["item"] for r in outcome.results if r["status"] == "succeeded" and not r["created"]
         ]
-        found = {t.id: t for t in db.session.execute(select(Task).where(Task.id.in_(created))).scalars()}
+        found = {
+            t.id: t for t in db.session.execute(select(Task).where(Task.id.in_(created))).scalars()
+        }
         return jsonify(
             {
                 "created": len(created),

@@ -36,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 WEB_PORT, WIRE_PORT, LITELLM_PORT = 5098, 5099, 5100
 LITELLM = "litellm[proxy]==1.108.7"
+LITELLM_KEY = "sk-igny8-bench-0123456789abcdef0123456789abcdef"
 LITELLM_VENV = os.path.join(tempfile.gettempdir(), "igny8-bench-litellm-1.108.7")
 PER_RUN, PER_ACCOUNT = 16, 32  # the defaults (RUN_ITEM_CONCURRENCY, ACCOUNT_CONCURRENCY)
 
@@ -324,7 +325,8 @@ def litellm_proxy():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        env={**os.environ, "LITELLM_LOG": "ERROR"},
+        # The proxy refuses to start without a master key; clients send it as their key.
+        env={**os.environ, "LITELLM_LOG": "ERROR", "LITELLM_MASTER_KEY": LITELLM_KEY},
     )
     wait_until_up(LITELLM_PORT, "/health/liveliness", seconds=120)
     return process
@@ -390,7 +392,7 @@ def side_by_side(args, admin_url, redis_url):
                 "/chat/completions",
                 {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"ideas {n}"}]},
                 port=LITELLM_PORT,
-                headers={"Authorization": "Bearer sk-bench"},
+                headers={"Authorization": f"Bearer {LITELLM_KEY}"},
             )
             return status
 

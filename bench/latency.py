@@ -7,7 +7,8 @@ runner, SQLite) and `make serve` (gunicorn 2x8, a Celery worker with its default
 settings, PostgreSQL, Redis). For runs of 1, 20, 100 and 1,000 items, five and ten
 tenants at once, and 1,000 calls in flight at a 10 s provider, it prints the wall time,
 the peak of calls in flight at the provider, items/s, server CPU per item, memory, and
-the ratio to the ideal (items x delay / the concurrency the limits allow).
+the ratio to the ideal (items x delay / the concurrency the limits allow), and on
+PostgreSQL the write-ahead log written per item (bytes written, whatever the run's size).
 
 Then, side by side in one run, synchronous one-item requests at the same concurrency:
 igny8 (`make serve` layout, `Prefer: wait`) against LiteLLM's proxy on the same wire
@@ -171,6 +172,19 @@ class Layout:
     def cpu(self) -> float:
         return sum(cpu_seconds(p.pid) for p in self.processes)
 
+    def wal(self) -> int | None:
+        """PostgreSQL's write-ahead log position, bytes (the whole cluster's: run the bench
+        on a quiet server), or None on SQLite."""
+        if not self.celery:
+            return None
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.admin_url)
+        with engine.connect() as conn:
+            lsn = conn.execute(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")).scalar()
+        engine.dispose()
+        return int(lsn)
+
     def memory(self) -> float:
         return sum(memory_mb(p.pid) for p in self.processes)
 
@@ -210,7 +224,7 @@ def run_to_the_end(tenant, items: int, results: list, lock):
 def scenario(layout, label, tenants, items_per_run, delay, allowed_per_run=PER_RUN):
     http_json("POST", "/reset", port=WIRE_PORT)
     results, lock = [], threading.Lock()
-    cpu0 = layout.cpu()
+    cpu0, wal0 = layout.cpu(), layout.wal()
     started = time.monotonic()
     threads = [
         threading.Thread(target=run_to_the_end, args=(t, items_per_run, results, lock))
@@ -224,17 +238,20 @@ def scenario(layout, label, tenants, items_per_run, delay, allowed_per_run=PER_R
         time.sleep(0.2)
     wall = time.monotonic() - started
     cpu = layout.cpu() - cpu0
+    wal = layout.wal()
     _, stats = http_json("GET", "/stats", port=WIRE_PORT)
     items = sum(r["items_succeeded"] for _, r in results if r)
     failed = sum(r["items_failed"] for _, r in results if r) + sum(1 for _, r in results if not r)
     allowed = min(items_per_run, allowed_per_run) * len(tenants)
     total = items_per_run * len(tenants)
+    written = "" if wal is None else f"  {(wal - wal0) / total / 1024:5.1f} KB WAL/item"
     ideal = total * delay / allowed
     waves = math.ceil(items_per_run / min(items_per_run, allowed_per_run)) * delay
     print(
         f"  {label:<34} {wall:7.2f} s  peak {stats['peak']:5d}  {items / wall:7.1f} items/s  "
         f"{cpu / max(items, 1) * 1000:6.2f} ms CPU/item  {peak_memory:6.0f} MB  "
         f"x{wall / ideal:5.2f} of ideal {ideal:.2f} s (waves {waves:.0f} s)"
+        + written
         + (f"  FAILED {failed}" if failed else "")
     )
     return wall

@@ -2,6 +2,8 @@
 USD and credits are recomputed by hand from DESIGN §4."""
 
 import logging
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from igny8 import hookimpl
 from igny8.ai.engine import run_operation
+from igny8.billing import audit
 from igny8.extensions import db
 from igny8.models import Account, CreditUsageLog, GlobalIntegrationSettings, ProviderCredential
 from igny8.registry import Operation
@@ -137,3 +140,22 @@ def test_timeout_is_retried_then_fails_with_nothing_charged(openai_app, tenant, 
         assert outcome.results[0]["error"]["code"] == "timeout"
         assert len(openai_server.requests) == 3
         assert db.session.get(Account, tenant.account_id).credits == 1000
+
+
+def test_a_provider_that_hangs_is_cut_at_its_timeout_and_its_hold_released(
+    openai_app, tenant, openai_server
+):
+    openai_app.config.update(PROVIDER_TIMEOUT=0.3, PROVIDER_MAX_ATTEMPTS=2)
+    openai_server.slow_seconds = 5  # far past the timeout: the provider hangs
+    openai_server.script += ["slow", "slow"]
+    with openai_app.app_context():
+        started = time.monotonic()
+        outcome = run_operation(tenant.account_id, "echo", ["x"])
+        elapsed = time.monotonic() - started
+        assert outcome.run.status == "failed"
+        assert outcome.results[0]["error"]["code"] == "timeout"
+        assert elapsed < 3  # two attempts of 0.3 s and a back-off, not the 5 s hang
+        assert len(openai_server.requests) == 2
+        assert db.session.get(Account, tenant.account_id).credits == 1000  # nothing charged
+        assert audit.open_holds(timedelta(0)) == []  # its hold was returned at once
+        assert audit.audit() == []

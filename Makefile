@@ -22,7 +22,7 @@ run: install
 # Production-shaped (docs/deploy.md): gunicorn, a Celery worker and beat, on the
 # PostgreSQL and Redis given by IGNY8_DATABASE_URL and IGNY8_CELERY_BROKER_URL.
 WEB_WORKERS ?= 2
-WEB_THREADS ?= 8
+WEB_THREADS ?= 32
 # Runs a Celery worker executes at once (threads; their items share ITEM_WORKERS threads).
 RUN_CONCURRENCY ?= 32
 serve: install

@@ -3,7 +3,7 @@ that answers each call after DELAY seconds, the real OpenAI SDK and plugin, idea
 generation (one metered call per cluster).
 
 Two layouts, each started fresh: embedded (`make run`: one gunicorn process, its own
-runner, SQLite) and `make serve` (gunicorn 2x8, a Celery worker with its default
+runner, SQLite) and `make serve` (gunicorn 2x32, a Celery worker with its default
 settings, PostgreSQL, Redis). For runs of 1, 20, 100 and 1,000 items, five and ten
 tenants at once, and 1,000 calls in flight at a 10 s provider, it prints the wall time,
 the peak of calls in flight at the provider, items/s, server CPU per item, memory, and
@@ -142,7 +142,7 @@ class Layout:
         made = make_tenants(self.env, tenants, clusters)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
         workers = (
-            ["--workers", "2", "--threads", "8"]
+            ["--workers", "2", "--threads", "32"]
             if self.celery
             else ["--workers", "1", "--threads", "32"]
         )
@@ -262,7 +262,7 @@ def layouts(args, admin_url, redis_url):
         if args.only and args.only != name:
             continue
         print(
-            f"\n{name} layout ({'gunicorn 2x8 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s"
+            f"\n{name} layout ({'gunicorn 2x32 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s"
         )
         layout = Layout(name, {}, celery, admin_url, redis_url)
         try:

@@ -24,7 +24,7 @@ from .billing import audit
 from .extensions import db
 from .models import OperationRun
 from .models.runs import FINISHED
-from .runner import QueueUnavailable
+from .runner import EmbeddedRunner, QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,21 @@ def _celery(config, schedule_file: str) -> Celery:
 
 
 class CeleryRunner:
-    """Sends each queued run to the Celery workers."""
+    """Sends each queued run to the Celery workers; a run its requester waits for may be
+    executed here instead, on this process's own threads (``here``)."""
 
     def __init__(self, app, celery: Celery):
         self.app = app
         self.celery = celery
         self.queue = app.config["CELERY_QUEUE"]
+        self.local = EmbeddedRunner(app, int(app.config["RUN_WORKERS"]))
 
-    def start(self, run_id: int, account_id: int | None = None) -> None:
+    def start(self, run_id: int, account_id: int | None = None, here: bool = False) -> None:
+        """Queue the run for a worker, or with ``here`` execute it in this process. A
+        run executed here whose process dies is resumed by a worker like any other
+        (beat's sweep sends it once its heartbeat is RUN_STALE_AFTER old)."""
+        if here:
+            return self.local.start(run_id, account_id=account_id)
         try:
             self.celery.tasks["igny8.execute_run"].apply_async(
                 (run_id,),
@@ -146,7 +153,8 @@ class CeleryRunner:
             raise QueueUnavailable(str(exc)) from None
 
     def idle(self, seconds: float) -> bool:
-        """Whether every run has ended within ``seconds`` (read from the database)."""
+        """Whether every run has ended within ``seconds`` (read from the database,
+        wherever they run)."""
         deadline = time.monotonic() + seconds
         with self.app.app_context():
             while True:

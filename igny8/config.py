@@ -56,6 +56,10 @@ DEFAULTS = {
     "LIMITS_STORAGE_URL": None,
     "RUN_DEFAULT_WAIT": 0.0,
     "RUN_MAX_WAIT": 60.0,
+    # With Celery: a run of at most this many items whose request waits for it is
+    # executed by the web process that took the request (no broker round trip; the
+    # waiting process does the work). 0: every run goes to the workers.
+    "RUN_INLINE_MAX_ITEMS": 16,
     # A running run whose worker has shown no sign of life (a finished item) for this many
     # seconds is taken over and resumed by another worker; longer than any one item takes.
     "RUN_STALE_AFTER": 600.0,

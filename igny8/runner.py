@@ -5,7 +5,8 @@ runner executes a run the same way, through igny8.ai.engine.execute_run, whose i
 in parallel on the process's item threads (igny8.runs.parallel).
 
 A request that asked to wait (``Prefer: wait=N``) sleeps until its run changes
-(igny8.runs.signals), whichever process executes the run.
+(igny8.runs.signals), whichever process executes the run. With Celery, a small run
+(RUN_INLINE_MAX_ITEMS) whose request waits is executed by the web process itself.
 """
 
 import itertools
@@ -17,7 +18,8 @@ from collections import Counter, deque
 from .ai import engine
 from .extensions import db
 from .models import OperationRun
-from .models.runs import FINISHED, read_run
+from .database import commit_keeping_loaded
+from .models.runs import FINISHED, read_run, run_status
 from .runs.signals import current_signals
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ class EmbeddedRunner:
         self._done: dict[int, threading.Event] = {}
         self._threads: list[threading.Thread] = []
 
-    def start(self, run_id: int, account_id: int | None = None) -> None:
+    def start(self, run_id: int, account_id: int | None = None, here: bool = False) -> None:
+        """Queue the run for this process's threads (``here``: they always are here)."""
         with self._ready:
             self._done[run_id] = threading.Event()
             self._queued.setdefault(account_id, deque()).append((next(self._order), run_id))
@@ -95,13 +98,13 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
     changes in between."""
     deadline = time.monotonic() + seconds
     signals = current_signals()
+    commit_keeping_loaded()  # the session keeps no connection while it waits
     with signals.watching(run_id) as changed:
-        while True:
-            run = read_run(run_id)
-            if run.status in FINISHED or time.monotonic() >= deadline:
-                return run
-            db.session.rollback()  # no connection is kept while waiting
+        # Each change wakes it (twice on PostgreSQL: here and by NOTIFY); only the
+        # status is read until the run has finished, then the run once.
+        while run_status(run_id) not in FINISHED and time.monotonic() < deadline:
             signals.wait(changed, deadline - time.monotonic())
+    return read_run(run_id)
 
 
 def init_app(app) -> None:

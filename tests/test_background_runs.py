@@ -35,6 +35,8 @@ def run_engine(request, shared):
     (either runs one run at a time). The app's own runner is put back afterwards."""
     runner = EmbeddedRunner(shared.app, 1) if request.param == "embedded" else shared.celery()
     shared.app.extensions["igny8_runner"] = runner
+    # Every run goes to the worker, even one its request waits for (RUN_INLINE_MAX_ITEMS).
+    shared.app.config["RUN_INLINE_MAX_ITEMS"] = 0  # the config is put back after the test
     return runner
 
 
@@ -217,7 +219,7 @@ def test_a_broker_that_is_down_gives_503_and_holds_nothing(app, tenant, plugins)
     app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:9/0", CELERY_QUEUE="igny8-nowhere")
     app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
     key = {"Idempotency-Key": "broker-down-1"}
-    answer = post(app, tenant, ["a"], **key)
+    answer = post(app, tenant, ["a"], Prefer="wait=0", **key)  # 202 at once: for a worker
     assert answer.status_code == 503
     assert answer.json["error"]["code"] == "queue_unavailable"
     with app.app_context():
@@ -227,6 +229,33 @@ def test_a_broker_that_is_down_gives_503_and_holds_nothing(app, tenant, plugins)
     app.extensions["igny8_runner"] = EmbeddedRunner(app, 1)
     again = post(app, tenant, ["a"], Prefer="wait=10", **key)
     assert again.status_code == 200 and again.json["run"]["status"] == "succeeded"
+
+
+def test_a_small_run_its_request_waits_for_is_done_by_the_web_process(app, tenant, plugins):
+    """With Celery, a run of at most RUN_INLINE_MAX_ITEMS whose request waits never goes
+    through the broker: it runs even while the broker is down, and charges once."""
+    provider = ScriptedProvider()
+    plugins.register(scripted_plugin(provider), "scripted")
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    app.config.update(
+        CELERY_BROKER_URL="redis://127.0.0.1:9/0",  # nothing listens: no worker could get it
+        CELERY_QUEUE="igny8-nowhere",
+        RUN_INLINE_MAX_ITEMS=3,
+    )
+    app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
+    answer = post(app, tenant, ["a", "b", "c"], Prefer="wait=10")
+    assert answer.status_code == 200 and answer.json["run"]["status"] == "succeeded"
+    assert [r["status"] for r in answer.json["results"]] == ["succeeded"] * 3
+    # Past the limit, or not waited for, a run is for the workers: the broker is down.
+    assert post(app, tenant, ["a", "b", "c", "d"], Prefer="wait=10").status_code == 503
+    assert post(app, tenant, ["a"], Prefer="wait=0").status_code == 503
+    app.config["RUN_INLINE_MAX_ITEMS"] = 0
+    assert post(app, tenant, ["a"], Prefer="wait=10").status_code == 503
+    with app.app_context():
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 3 * 2
+        assert audit.audit() == []
 
 
 def worker_processes(app, shared, plugins, tmp_path):

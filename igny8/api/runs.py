@@ -84,9 +84,12 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
     )
     run = outcome.run
     g.answered_by_run = run.id  # a retry with the key gets this run as it is (api.idempotency)
+    wait = prefer_wait()
     if not outcome.replayed:
+        # A small run the client waits for is done where the client waits (RUN_INLINE_MAX_ITEMS).
+        here = wait > 0 and len(items) <= int(current_app.config["RUN_INLINE_MAX_ITEMS"])
         try:
-            current_runner().start(run.id, account_id=run.account_id)
+            current_runner().start(run.id, account_id=run.account_id, here=here)
         except QueueUnavailable:
             # Nothing is held for a queued run: forget it, so that a retry starts afresh.
             db.session.delete(run)
@@ -94,7 +97,6 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
             raise ApiError(
                 503, "Runs cannot be queued right now; try again shortly", code="queue_unavailable"
             ) from None
-    wait = prefer_wait()
     if run.status not in FINISHED and wait > 0:
         run = wait_for(run.id, wait)
     response = run_response(run)

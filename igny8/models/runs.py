@@ -110,6 +110,13 @@ def abandoned_since(cutoff: datetime):
     )
 
 
+def run_status(run_id: int) -> str | None:
+    """The run's status as committed now, read on a connection of its own (the session,
+    and what it has loaded, are left alone; the connection goes back to the pool)."""
+    with db.engine.connect() as conn:
+        return conn.execute(select(OperationRun.status).where(OperationRun.id == run_id)).scalar()
+
+
 def read_run(run_id: int) -> OperationRun:
     """The run as it is in the database now: another thread or process writes it, and
     the session may hold it unexpired (populate_existing overwrites what it holds)."""

@@ -43,12 +43,14 @@ class OperationContext:
         self._allows_overrides = account.plan.allows_overrides
         self._min_credits = cost_config.min_credits if cost_config else operation.min_credits
         self._operation_default_id = cost_config.default_model_id if cost_config else None
-        account_settings = _account_settings(account.id)
+        account_settings, settings = _account_settings(account.id), GlobalIntegrationSettings.get()
         self.parameters: Parameters = resolve_parameters(
-            GlobalIntegrationSettings.get(),
+            settings,
             account_settings.config if account_settings else None,
             self._allows_overrides,
         )
+        # The run's model is resolved next in this thread: from these rows, not read again.
+        self._read_here = (threading.get_ident(), account_settings, settings)
         self._choices: dict = {}
         self._templates: dict = {}
         self._lock = threading.Lock()
@@ -57,6 +59,7 @@ class OperationContext:
         """This context for one item of the run, with that item's meter."""
         item = copy.copy(self)
         item.meter = meter
+        item._read_here = (None, None, None)  # an item reads in its own thread's session
         return item
 
     def choice(self, model_override: AIModelConfig | None = None) -> ModelChoice:
@@ -73,8 +76,9 @@ class OperationContext:
         """The whole cascade for this operation and account (the Debug Console shows it),
         read in the calling thread's session."""
         model_type = self.operation.model_type
-        account = _account_settings(self.account_id)
-        settings = GlobalIntegrationSettings.get()
+        thread, account, settings = self._read_here
+        if thread != threading.get_ident():  # rows of another thread's session: read anew
+            account, settings = _account_settings(self.account_id), GlobalIntegrationSettings.get()
         candidates = {
             "task": override,
             "account": (account.text_model if model_type == "text" else account.image_model)

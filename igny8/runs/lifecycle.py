@@ -211,12 +211,13 @@ def execute_run(
             return RunOutcome(read_run(run_id), run_results(run_id))
         if refusal is not None:
             return _finish(run_id, error=refusal)
-        done = set(
-            db.session.execute(
-                select(OperationRunItem.position).where(OperationRunItem.run_id == run_id)
-            ).scalars()
-        )
+        done = set()  # a run just claimed has no finished items; one taken over may
         if resumed:
+            done = set(
+                db.session.execute(
+                    select(OperationRunItem.position).where(OperationRunItem.run_id == run_id)
+                ).scalars()
+            )
             settle_lost_attempt(run_id, meter, done)
         db.session.rollback()  # no connection is kept while the items run (only reads here)
         state = run_items(run_id, account_id, limit, operation, ctx, meter, work, done, progress)
@@ -315,14 +316,16 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     record_unstarted(run_id, list(unstarted))
     db.session.commit()
     run = read_run(run_id)
-    run.credits_used, run.cost_usd = audit.run_usage(run_id)
+    credits_used, cost_usd = audit.run_usage(run_id)
+    first_error = error or _first_error(run_id)  # read before the run changes: one UPDATE
+    run.credits_used, run.cost_usd = credits_used, cost_usd
     if status is None:
         if error or not run.items_succeeded:
             status = "failed"
         else:
             status = "succeeded" if not run.items_failed else "partial"
     run.status = status
-    run.error = error or _first_error(run_id)
+    run.error = first_error
     run.finished_at = utcnow()
     run.heartbeat_at = utcnow()
     announce(db.session, run_id)

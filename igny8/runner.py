@@ -16,9 +16,9 @@ import time
 from collections import Counter, deque
 
 from .ai import engine
+from .database import commit_keeping_loaded
 from .extensions import db
 from .models import OperationRun
-from .database import commit_keeping_loaded
 from .models.runs import FINISHED, read_run, run_status
 from .runs.signals import current_signals
 

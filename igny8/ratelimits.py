@@ -33,6 +33,9 @@ def init_app(app) -> Limiter:
         application_limits_exempt_when=_outside_the_api,
         headers_enabled=True,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        # Shared storage (Redis) down: count in this process, with a warning in the log,
+        # and go back to the storage once it answers; never off, never a 500.
+        in_memory_fallback_enabled=not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"),
         key_prefix="igny8",
     )
     app.extensions["igny8_limiter"] = limiter

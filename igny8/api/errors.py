@@ -23,13 +23,19 @@ STATUS_CODES = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, message: str, code: str | None = None, details: dict | None = None
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        details: dict | None = None,
+        headers: dict | None = None,
     ):
         super().__init__(message)
         self.status = status
         self.code = code or STATUS_CODES.get(status, "error")
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
@@ -44,7 +50,9 @@ def _is_api_request() -> bool:
 
 
 def handle_api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    response.headers.update(exc.headers)
+    return response
 
 
 def handle_http_exception(exc: HTTPException):

@@ -54,6 +54,10 @@ def run_body(run: OperationRun) -> dict:
     return {"run": run_json(run), "results": run_results(run.id)}
 
 
+# Seconds a client is told to wait before retrying a submit the broker could not take.
+QUEUE_RETRY_AFTER = 5
+
+
 def prefer_wait() -> float:
     """Seconds the client will wait for its run: ``Prefer: wait=N`` (RFC 7240, capped at
     RUN_MAX_WAIT), else RUN_DEFAULT_WAIT. A malformed preference is ignored, as RFC 7240 says."""
@@ -95,7 +99,10 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
             db.session.delete(run)
             db.session.commit()
             raise ApiError(
-                503, "Runs cannot be queued right now; try again shortly", code="queue_unavailable"
+                503,
+                "Runs cannot be queued right now; try again shortly",
+                code="queue_unavailable",
+                headers={"Retry-After": str(QUEUE_RETRY_AFTER)},
             ) from None
     if run.status not in FINISHED and wait > 0:
         run = wait_for(run.id, wait)

@@ -144,9 +144,35 @@ def stale_holds() -> HealthResult:
     )
 
 
+def broker() -> HealthResult:
+    """The Celery broker (Redis), when there is one. Down, the API keeps answering: reads,
+    and runs whose request waits for them (executed by the web process), work; other
+    submits get 503 queue_unavailable; rate and provider limits count per process."""
+    url = current_app.config["CELERY_BROKER_URL"]
+    if not url:
+        return HealthResult(True, "none: runs execute in the web process (embedded runner)")
+    import redis
+
+    started = time.perf_counter()
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return HealthResult(
+            True,
+            f"broker unreachable ({type(exc).__name__}): runs nobody waits for cannot be "
+            "queued (503 queue_unavailable); limits count in each process",
+            warn=True,
+        )
+    finally:
+        client.close()
+    return HealthResult(True, f"redis reachable in {(time.perf_counter() - started) * 1000:.1f} ms")
+
+
 @hookimpl
 def igny8_register_health_checks(register):
     register(HealthCheck("database", database))
+    register(HealthCheck("broker", broker))
     register(HealthCheck("migrations", migrations))
     register(HealthCheck("encryption_key", encryption_key))
     register(HealthCheck("plugins", plugins))

@@ -25,17 +25,19 @@ WEB_WORKERS ?= 2
 WEB_THREADS ?= 32
 # Runs a Celery worker executes at once (threads; their items share ITEM_WORKERS threads).
 RUN_CONCURRENCY ?= 32
+# supervisord's socket and pid file (`$(BIN)/supervisorctl -c deploy/supervisord.conf status`).
+SERVE_STATE ?= instance/serve
 serve: install
 	@test -n "$$IGNY8_DATABASE_URL" -a -n "$$IGNY8_CELERY_BROKER_URL" || { echo \
 	  "make serve: set IGNY8_DATABASE_URL (PostgreSQL) and IGNY8_CELERY_BROKER_URL (Redis); see docs/deploy.md" >&2; \
 	  exit 2; }
 	$(FLASK) igny8 init
-	export IGNY8_RATELIMIT_STORAGE_URI=$${IGNY8_RATELIMIT_STORAGE_URI:-$$IGNY8_CELERY_BROKER_URL}; \
-	trap 'kill 0' INT TERM EXIT; \
-	$(FLASK) igny8 worker --concurrency $(RUN_CONCURRENCY) & \
-	$(FLASK) igny8 beat & \
-	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(HOST):$(PORT) \
-	  --graceful-timeout 30 --access-logfile - 'wsgi:app'
+	mkdir -p $(SERVE_STATE)
+	IGNY8_RATELIMIT_STORAGE_URI=$${IGNY8_RATELIMIT_STORAGE_URI:-$$IGNY8_CELERY_BROKER_URL} \
+	  IGNY8_SERVE_STATE=$(abspath $(SERVE_STATE)) IGNY8_BIN=$(abspath $(BIN)) \
+	  HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) WEB_THREADS=$(WEB_THREADS) \
+	  RUN_CONCURRENCY=$(RUN_CONCURRENCY) \
+	  exec $(BIN)/supervisord --nodaemon --configuration deploy/supervisord.conf
 
 test: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

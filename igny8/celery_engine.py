@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError
 
 from .ai import engine
 from .billing import audit
+from .celery_transport import Transport
 from .extensions import db
 from .models import OperationRun
 from .models.runs import FINISHED
@@ -57,6 +58,8 @@ def make_celery(app, celery: Celery | None = None) -> Celery:
 def _celery(config, schedule_file: str) -> Celery:
     queue = config["CELERY_QUEUE"]
     celery = Celery("igny8", broker=config["CELERY_BROKER_URL"], set_as_current=False)
+    if config["CELERY_BROKER_URL"].startswith(("redis://", "rediss://")):
+        celery.conf.broker_transport = Transport  # reconnects after losing Redis mid-run
     celery.flask_apps = {}  # queue name -> the Flask app whose runs it carries
     celery.conf.update(
         task_default_queue=queue,

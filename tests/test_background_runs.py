@@ -258,7 +258,7 @@ def test_a_small_run_its_request_waits_for_is_done_by_the_web_process(app, tenan
         assert audit.audit() == []
 
 
-def worker_processes(app, shared, plugins, tmp_path):
+def worker_processes(app, shared, plugins, tmp_path, broker_url=REDIS_URL):
     """For a test with real Celery worker processes (tests/servers/worker_process.py) on
     this test's PostgreSQL and Redis: the app sends its runs to a queue of its own, and
     ``start(name, **environment)`` starts a worker on it; they note what they do in
@@ -270,14 +270,14 @@ def worker_processes(app, shared, plugins, tmp_path):
         GlobalIntegrationSettings.get().default_text_model = add_model()
         db.session.commit()
     queue = f"igny8-workers-{uuid.uuid4().hex[:8]}"
-    app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
+    app.config.update(CELERY_BROKER_URL=broker_url, CELERY_QUEUE=queue, RUN_DEFAULT_WAIT=0)
     app.extensions["igny8_runner"] = CeleryRunner(app, make_celery(app))
     markers = tmp_path / "markers"
     markers.touch()
 
     def start(name, **environment):
         return subprocess.Popen(
-            [sys.executable, WORKER_PROCESS, shared.database.url, REDIS_URL, queue],
+            [sys.executable, WORKER_PROCESS, shared.database.url, broker_url, queue],
             env={
                 **os.environ,
                 "MARKER_FILE": str(markers),

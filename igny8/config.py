@@ -153,6 +153,9 @@ def load(app, test_config=None) -> None:
     # Bound parameters can be secrets (API keys before encryption): keep them out of errors and logs.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "hide_parameters": True,
+        # A pooled connection the server dropped (a restart, a failover) is found out and
+        # replaced when it is taken from the pool, not by the request that uses it.
+        "pool_pre_ping": True,
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
     if not app.config["SECRET_KEY"]:

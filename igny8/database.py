@@ -1,7 +1,9 @@
 """Database set-up per app: SQLite pragmas (WAL, foreign keys, busy timeout); whether a
-session's transaction has written anything yet; a commit that keeps what is loaded."""
+session's transaction has written anything yet; a commit that keeps what is loaded;
+whether an error means the database went away."""
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -24,6 +26,15 @@ def holds_writes(session) -> bool:
     """Whether the session's open transaction has flushed a write (so ending it is a commit
     of real work, not just of reads)."""
     return bool(session.info.get(_WROTE))
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database went away (a restart, a failover, a killed
+    backend, a refused connection) rather than that a statement was wrong: worth
+    trying again on a fresh connection."""
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    )
 
 
 def commit_keeping_loaded() -> None:

@@ -101,7 +101,7 @@ class TestDatabase:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_pre_ping=True)  # tests/faults kill connections
         self.snapshot: dict = {}
         self.tables: list = []
         self._reset_script = ""

@@ -1,7 +1,10 @@
 """The JSON error envelope: {"error": {"code", "message", "details"}} for every API error."""
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from ..database import connection_lost
 
 STATUS_CODES = {
     400: "bad_request",
@@ -95,8 +98,33 @@ def _engine_errors():
     }
 
 
+# Seconds a client is told to wait when the database is away.
+DATABASE_RETRY_AFTER = 5
+
+
+def handle_database_error(exc: DBAPIError):
+    """The database went away (a restart, a failover): 503 with Retry-After, on the API
+    and in admin alike, instead of a 500. Any other database error is a bug: 500."""
+    from ..extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.remove()
+    if not connection_lost(exc):
+        raise exc
+    message = "The database is unavailable right now; try again shortly"
+    if _is_api_request():
+        response = error_response(503, "database_unavailable", message)
+    else:
+        response = Response(message + ".\n", status=503, mimetype="text/plain")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def init_app(app) -> None:
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     for exc_type, handler in _engine_errors().items():
         app.register_error_handler(exc_type, handler)

@@ -17,6 +17,7 @@ from .. import prompts
 from ..ai.meter import OutputError
 from ..ai.provider import ProviderError
 from ..billing import ledger
+from ..database import connection_lost
 from ..extensions import db
 from ..models import OperationRun, OperationRunItem
 from ..timeutil import utcnow
@@ -38,6 +39,8 @@ class ItemOutcome:
     stop: dict | None = None
     cancel: bool = False  # a cancel was asked for meanwhile (read back with the progress)
     internal: BaseException | None = None  # an unexpected exception, re-raised by the run
+    # The database went away during the item: nothing of it is recorded; it is tried again.
+    lost: BaseException | None = None
 
 
 def run_item(operation, ctx, position: int, item) -> ItemOutcome:
@@ -61,12 +64,19 @@ def run_item(operation, ctx, position: int, item) -> ItemOutcome:
     except OutputError as exc:
         error = {"code": "bad_response", "message": str(exc)}
     except Exception as exc:
+        if connection_lost(exc):
+            return ItemOutcome(position, False, lost=exc)
         db.session.rollback()
         failure = {"code": "internal_error", "message": "internal error"}
         cancel = record_failure(operation, ctx, position, item, failure)
         return ItemOutcome(position, False, stop=failure, cancel=cancel, internal=exc)
-    db.session.rollback()
-    cancel = record_failure(operation, ctx, position, item, error)
+    try:
+        db.session.rollback()
+        cancel = record_failure(operation, ctx, position, item, error)
+    except Exception as exc:
+        if connection_lost(exc):
+            return ItemOutcome(position, False, lost=exc)
+        raise
     return ItemOutcome(position, False, stop=stop, cancel=cancel)
 
 

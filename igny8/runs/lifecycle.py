@@ -319,11 +319,11 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     credits_used, cost_usd = audit.run_usage(run_id)
     first_error = error or _first_error(run_id)  # read before the run changes: one UPDATE
     run.credits_used, run.cost_usd = credits_used, cost_usd
-    if status is None:
-        if error or not run.items_succeeded:
+    if status is None:  # an error that stopped the run after some items still is "partial"
+        if not run.items_succeeded:
             status = "failed"
         else:
-            status = "succeeded" if not run.items_failed else "partial"
+            status = "partial" if error or run.items_failed else "succeeded"
     run.status = status
     run.error = first_error
     run.finished_at = utcnow()

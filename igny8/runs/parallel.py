@@ -13,6 +13,7 @@ hands items over and waits; it beats the run's heartbeat while it waits, so item
 wait for a limit or a slow provider do not make the run look abandoned.
 """
 
+import logging
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -20,16 +21,23 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from ..billing import audit
+from ..database import connection_lost
 from ..extensions import db
 from ..limits import current_limits
 from ..timeutil import utcnow
 from .items import ItemOutcome, bump, run_item
+from .recovery import call_reference_prefix, settle_lost_item
 from .signals import current_signals
+
+log = logging.getLogger(__name__)
 
 # How often the coordinator re-checks (a cancel, another process's freed slot) while
 # nothing of its own happens; and its heartbeat's longest gap.
 CHECK_SECONDS = 1.0
 HEARTBEAT_SECONDS = 30.0
+# How long an item keeps trying while the database is away, before it fails the run.
+DATABASE_RETRY_SECONDS = 30.0
 INTERNAL = {"code": "internal_error", "message": "internal error"}
 
 
@@ -81,11 +89,9 @@ def run_items(run_id, account_id, limit, operation, ctx, meter, items, done, pro
     def item_thread(position, slot):
         with app.app_context():
             try:
-                item_meter = meter.for_item(position)
-                try:
-                    return run_item(operation, ctx.for_item(item_meter), position, items[position])
-                finally:
-                    item_meter.close()
+                return _with_the_database_back(
+                    run_id, position, meter, lambda m: _attempt(operation, ctx, position, items, m)
+                )
             finally:
                 db.session.remove()
                 signals.changed(run_id)
@@ -127,6 +133,54 @@ def run_items(run_id, account_id, limit, operation, ctx, meter, items, done, pro
                     progress(state.finished, len(items))
     state.unstarted = list(pending)
     return state
+
+
+def _attempt(operation, ctx, position, items, item_meter) -> ItemOutcome:
+    try:
+        return run_item(operation, ctx.for_item(item_meter), position, items[position])
+    finally:
+        item_meter.close()
+
+
+def _with_the_database_back(run_id, position, meter, attempt) -> ItemOutcome:
+    """``attempt(item_meter)``, again while the database is lost (a restart, a failover,
+    a killed connection: the pool reconnects), for up to DATABASE_RETRY_SECONDS. Before
+    each new attempt the last one's open holds are given back and what it was charged is
+    counted as paid, so the item is charged once. An item that ends on an internal error
+    gives back any hold it left open at once (if the database allows; else the
+    stale-hold sweep does, later)."""
+    deadline = time.monotonic() + DATABASE_RETRY_SECONDS
+    delay = 0.2
+    while True:
+        outcome = attempt(meter.for_item(position))
+        if outcome.lost is None:
+            if outcome.internal is not None:
+                _give_back_holds(run_id, position)
+            return outcome
+        log.warning("run %s item %s lost the database (%s)", run_id, position, outcome.lost)
+        while True:  # put the attempt right once the database answers, then go again
+            db.session.remove()  # a fresh session, on a fresh connection
+            if time.monotonic() >= deadline:
+                _give_back_holds(run_id, position)
+                return ItemOutcome(position, False, stop=INTERNAL, internal=outcome.lost)
+            try:
+                settle_lost_item(run_id, position, meter)
+                break
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 5.0)
+
+
+def _give_back_holds(run_id: int, position: int) -> None:
+    try:
+        audit.release_open_holds(call_reference_prefix(run_id, position))
+    except Exception:  # the database is still away: release-stale-holds will
+        db.session.remove()
+        log.warning(
+            "run %s item %s: its open holds are left to release-stale-holds", run_id, position
+        )
 
 
 def _beat(run_id: int) -> bool:

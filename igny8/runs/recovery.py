@@ -1,5 +1,5 @@
-"""Taking over a run whose worker died: what it left behind is put right before the run
-resumes, so that no item is charged twice.
+"""Taking over a run whose worker died, or redoing an item whose database connection
+was lost: what was left behind is put right first, so that no item is charged twice.
 
 The dead worker's calls are found by their request ids (``<run>.<item>.<random>``,
 igny8.ai.meter): holds it never settled are given back, and each item it had charged
@@ -9,7 +9,7 @@ provider is paid twice for such an item, the customer once.
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..billing import audit
 from ..extensions import db
@@ -45,3 +45,18 @@ def settle_lost_attempt(run_id: int, meter, done: set[int]) -> None:
     db.session.commit()
     for item, credits in charged.items():
         meter.prepay(item, credits)
+
+
+def settle_lost_item(run_id: int, item: int, meter) -> None:
+    """Before redoing item ``item`` after its attempt lost the database: give back the
+    holds the attempt left open, and prepay the item for what its calls were charged
+    (none of it was recorded for the item)."""
+    audit.release_open_holds(call_reference_prefix(run_id, item))
+    charged = db.session.execute(
+        select(func.coalesce(func.sum(CreditUsageLog.credits_used), 0)).where(
+            CreditUsageLog.run_id == run_id,
+            CreditUsageLog.request_id.startswith(call_reference_prefix(run_id, item)),
+        )
+    ).scalar()
+    db.session.commit()
+    meter.prepay(item, int(charged))

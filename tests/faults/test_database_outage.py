@@ -1,0 +1,116 @@
+"""PostgreSQL connections killed (as a restart or a failover does): requests after it
+answer as usual, requests while it is away get 503 with Retry-After, and an item whose
+connection was lost is done again, charged once, its holds given back at once."""
+
+import threading
+
+import pytest
+from conftest import PG_URL, app_config
+from metering_support import SlowProvider, add_model, scripted_plugin
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from igny8 import create_app, hookimpl
+from igny8.ai.engine import run_operation
+from igny8.billing import audit
+from igny8.extensions import db
+from igny8.models import Account, CreditUsageLog, GlobalIntegrationSettings, Keyword
+from igny8.registry import Operation
+
+
+def kill_connections(database_url: str) -> int:
+    """pg_terminate_backend for every connection of this test session's database."""
+    name = make_url(database_url).query["application_name"]
+    admin = create_engine(PG_URL)
+    with admin.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        ).scalar()
+    admin.dispose()
+    return killed
+
+
+@pytest.fixture
+def postgres_only(shared):
+    if shared.database.url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL fault")
+    return shared
+
+
+def test_requests_after_the_connections_were_killed_answer_as_usual(postgres_only, app, tenant):
+    client = app.test_client()
+    threads = []
+    for _ in range(8):  # several pooled connections
+        threads.append(
+            threading.Thread(
+                target=client.get, args=("/api/v1/me",), kwargs={"headers": tenant.headers}
+            )
+        )
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert kill_connections(postgres_only.database.url) >= 1
+    codes = [client.get("/api/v1/sites", headers=tenant.headers).status_code for _ in range(30)]
+    assert codes == [200] * 30
+
+
+def test_while_the_database_is_away_requests_get_503_with_retry_after(tenant, tmp_path):
+    app = create_app(app_config("postgresql+psycopg://postgres@127.0.0.1:9/nowhere", tmp_path))
+    client = app.test_client()
+    answer = client.get("/api/v1/sites", headers=tenant.headers)
+    assert answer.status_code == 503
+    assert answer.json["error"]["code"] == "database_unavailable"
+    assert int(answer.headers["Retry-After"]) >= 5  # (or the rate limit's window, if later)
+
+
+class WritesThenAsks:
+    """An operation whose item writes a keyword, then calls the provider: its
+    transaction (and connection) is open while the provider works."""
+
+    @hookimpl
+    def igny8_register_operations(self, register):
+        def handler(ctx, item):
+            db.session.add(Keyword(account_id=ctx.account_id, site_id=ctx.site_id, keyword=item))
+            db.session.flush()
+            return {"text": ctx.text([{"role": "user", "content": f"say {item}"}]).output}
+
+        register(
+            Operation(
+                "writes_then_asks", module="writer", model_type="text", title="W", handler=handler
+            )
+        )
+
+
+def test_an_item_that_lost_its_connection_is_done_again_and_charged_once(
+    postgres_only, app, tenant, plugins
+):
+    provider = SlowProvider(delay=0.6)
+    plugins.register(scripted_plugin(provider), "slow")
+    plugins.register(WritesThenAsks(), "writes")
+    app.config["RUN_ITEM_CONCURRENCY"] = 3
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    killer = threading.Timer(0.3, kill_connections, args=(postgres_only.database.url,))
+    killer.start()  # while the three items are at the provider, their writes pending
+    with app.app_context():
+        outcome = run_operation(
+            tenant.account_id, "writes_then_asks", ["a", "b", "c"], site_id=tenant.site_id
+        )
+        killer.join()
+        assert outcome.run.status == "succeeded", outcome.results
+        assert [r["status"] for r in outcome.results] == ["succeeded"] * 3
+        assert len(provider.spans) == 3 and provider.peak >= 3
+        keywords = db.session.execute(select(Keyword.keyword).order_by(Keyword.keyword)).scalars()
+        assert list(keywords) == ["a", "b", "c"]  # each item's writes once
+        calls = db.session.execute(select(func.count(CreditUsageLog.id))).scalar()
+        charged = db.session.execute(select(func.sum(CreditUsageLog.credits_used))).scalar()
+        assert calls == 6  # every item called the provider twice ...
+        assert charged == 3 * 2  # ... and was charged once
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 6
+        assert audit.open_holds(__import__("datetime").timedelta(0)) == []
+        assert audit.audit() == []

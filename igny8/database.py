@@ -2,7 +2,9 @@
 session's transaction has written anything yet; a commit that keeps what is loaded;
 whether an error means the database went away."""
 
-from sqlalchemy import event
+from contextlib import contextmanager
+
+from sqlalchemy import String, event, inspect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -65,3 +67,55 @@ def init_app(app) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def clip(text: str, length: int) -> str:
+    """``text`` cut to ``length`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def fit(attribute, text: str | None) -> str | None:
+    """``text`` cut to the length of the String column ``attribute`` (Model.column)."""
+    length = getattr(attribute.property.columns[0].type, "length", None)
+    return clip(text, length) if text is not None and length else text
+
+
+def fit_pending_strings(session) -> int:
+    """Cut every text a pending write holds (new and changed rows) to its column's
+    length, so that a handler's write after a paid call cannot fail on PostgreSQL (which,
+    unlike SQLite, enforces VARCHAR lengths). For what an AI item derives (titles, reasons,
+    keywords from model output); request input is refused with 422 before that. How
+    many values were cut."""
+    cut = 0
+    for row in [*session.new, *session.dirty]:
+        mapper = inspect(row).mapper
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            length = getattr(column.type, "length", None)
+            if not isinstance(column.type, String) or not length:
+                continue
+            value = getattr(row, attr.key)
+            if isinstance(value, str) and len(value) > length:
+                setattr(row, attr.key, clip(value, length))
+                cut += 1
+    return cut
+
+
+_FIT = "igny8_fit_strings"
+
+
+@event.listens_for(Session, "before_flush")
+def _fit_before_flush(session, _flush_context, _instances):
+    if session.info.get(_FIT):
+        fit_pending_strings(session)
+
+
+@contextmanager
+def fitting_strings(session):
+    """While the block runs, every flush of ``session`` first fits its texts to their
+    columns (fit_pending_strings): an AI item's writes, which follow a paid call."""
+    session.info[_FIT] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_FIT, None)

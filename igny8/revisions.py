@@ -1,5 +1,6 @@
 """Content is never lost: every rewrite keeps the previous version as a ContentRevision."""
 
+from .database import fit
 from .extensions import db
 from .models import Content, ContentRevision
 
@@ -11,7 +12,7 @@ def keep_revision(content: Content, reason: str) -> ContentRevision:
         title=content.title,
         html=content.html,
         word_count=content.word_count,
-        reason=reason,
+        reason=fit(ContentRevision.reason, reason),
     )
     db.session.add(revision)
     return revision

@@ -138,6 +138,12 @@ def run_response(run: OperationRun):
             code="provider_error",
             details=body,
         )
+    if run.status == "failed" and "internal_error" in codes:
+        # Our fault, not the request's: said so (any call it made is charged honestly,
+        # its usage row kept), instead of a 200 over a failed run.
+        raise ApiError(
+            500, "The run failed on an internal error", code="internal_error", details=body
+        )
     return jsonify(body)
 
 

@@ -17,7 +17,7 @@ from .. import prompts
 from ..ai.meter import OutputError
 from ..ai.provider import ProviderError
 from ..billing import ledger
-from ..database import connection_lost
+from ..database import connection_lost, fitting_strings
 from ..extensions import db
 from ..models import OperationRun, OperationRunItem
 from ..timeutil import utcnow
@@ -47,10 +47,11 @@ def run_item(operation, ctx, position: int, item) -> ItemOutcome:
     """Do item ``position`` with ``ctx`` (an item's context: its meter names the item)."""
     stop = None
     try:
-        result = operation.handler(ctx, item) or {}
-        entry = {"item": item, "status": "succeeded", **result}
-        cancel = record(ctx.run_id, position, entry, ctx.meter)
-        db.session.commit()  # the item's writes, its result and the run's counters, together
+        with fitting_strings(db.session()):  # the call is paid: its writes must not overflow
+            result = operation.handler(ctx, item) or {}
+            entry = {"item": item, "status": "succeeded", **result}
+            cancel = record(ctx.run_id, position, entry, ctx.meter)
+            db.session.commit()  # the item's writes, its result and the run's counters, together
         return ItemOutcome(position, True, cancel=cancel)
     except ledger.InsufficientCredits as exc:
         error = stop = {
@@ -86,8 +87,9 @@ def record_failure(operation, ctx, position: int, item, error: dict) -> bool:
     itself is logged and never hides the item's error."""
     if operation.on_failure is not None:
         try:
-            operation.on_failure(ctx, item, error)
-            db.session.flush()
+            with fitting_strings(db.session()):
+                operation.on_failure(ctx, item, error)
+                db.session.flush()  # (the commit below flushes nothing more of it)
         except Exception:
             db.session.rollback()
             log.exception("on_failure of %s failed for item %r", operation.key, item)

@@ -37,6 +37,8 @@ DEFAULTS = {
     # (redis://127.0.0.1:6379/0 shares them between processes).
     "API_RATE_LIMIT": "300 per minute",
     "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+    # Bad API tokens per address: past it, the address gets 429 whatever token it sends.
+    "AUTH_FAILURE_RATE_LIMIT": "30 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     # How admin passwords are hashed (werkzeug.security methods). The test suite uses a
     # cheap one; a stored hash names its method, so changing this never locks anyone out.

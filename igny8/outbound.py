@@ -9,6 +9,7 @@ allow 127.0.0.1). docs/security.md.
 """
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
@@ -57,11 +58,23 @@ class Allowed:
         return any(ip.version == net.version and ip in net for net in self.networks)
 
 
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
+
+
 def _literal(host: str) -> Address | None:
+    """The address a host that is a number stands for, read as the resolver reads it:
+    besides dotted quads and IPv6, every IPv4 form inet_aton takes (127.1, 0177.0.0.1,
+    2130706433, 0x7f000001, 017700000001, 0)."""
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        pass
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 NOT_PUBLIC = (

@@ -42,6 +42,29 @@ def init_app(app) -> Limiter:
     return limiter
 
 
+def _failed_auth_limit():
+    from limits import parse
+
+    return parse(current_app.config["AUTH_FAILURE_RATE_LIMIT"])
+
+
+def _address() -> str:
+    return get_remote_address() or "unknown"
+
+
+def failed_auth_blocked() -> bool:
+    """Whether this address has sent too many bad API tokens lately (each unknown token
+    would otherwise get a rate-limit budget of its own)."""
+    limiter = current_app.extensions["igny8_limiter"].limiter
+    return not limiter.test(_failed_auth_limit(), "auth-failed", _address())
+
+
+def count_failed_auth() -> None:
+    current_app.extensions["igny8_limiter"].limiter.hit(
+        _failed_auth_limit(), "auth-failed", _address()
+    )
+
+
 def login_limit(limiter: Limiter):
     """The admin sign-in form's limit, per address (POSTs only: showing the form is free)."""
     return limiter.limit(

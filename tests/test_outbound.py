@@ -189,6 +189,15 @@ def strict_api(app, tenant_factory_for):
         "http://10.0.0.1/",
         "http://localhost:5000/",
         "http://api.localhost/",
+        # Every numeric IPv4 form the resolver reads (inet_aton), refused when saved:
+        "http://127.1/",
+        "http://0177.0.0.1/",
+        "http://0.0.0.0/",
+        "http://2130706433/",
+        "http://0x7f000001/",
+        "http://017700000001/",
+        "http://0/",
+        "http://0xa9fea9fe/latest/meta-data/",  # 169.254.169.254
     ],
 )
 def test_a_site_cannot_point_publishing_inside(strict_api, url):
@@ -196,6 +205,12 @@ def test_a_site_cannot_point_publishing_inside(strict_api, url):
     for field in ("webhook_url", "wp_url"):
         error = api("patch", "/api/v1/sites/{site}", {field: url}, 422)
         assert "publishing only reaches public hosts" in str(error)
+
+
+def test_a_public_address_in_a_numeric_form_may_be_saved(strict_api):
+    _, api = strict_api
+    site = api("patch", "/api/v1/sites/{site}", {"webhook_url": "http://134744072/hook"}, 200)
+    assert site["webhook_url"] == "http://134744072/hook"  # 8.8.8.8, public
 
 
 def test_a_target_that_resolves_inside_later_is_refused_at_publish(strict_api, webhook_server):

@@ -52,5 +52,22 @@ def gate():
     if not under_admin or request.endpoint in OPEN_ENDPOINTS:
         return None
     if is_admin():
-        return None
+        return _refuse_bad_id()
     return refuse()
+
+
+def _refuse_bad_id():
+    """Every admin table's key is an integer: ``?id=`` that is not one (or that no
+    column holds) is a 400 page, not a database error."""
+    from ..api.guard import INT_MAX, INT_MIN
+
+    raw = request.args.get("id")
+    if raw is None:
+        return None
+    try:
+        valid = INT_MIN <= int(raw) <= INT_MAX
+    except ValueError:
+        valid = False
+    if not valid:
+        abort(400, description="id must be a whole number")
+    return None

@@ -30,11 +30,21 @@ def authenticate() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "igny8_public", False):
         return
+    from ..ratelimits import count_failed_auth, failed_auth_blocked
+
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Send an API token as 'Authorization: Bearer <token>'")
+    if failed_auth_blocked():
+        raise ApiError(
+            429,
+            "Too many invalid API tokens from this address; wait a minute",
+            code="rate_limited",
+            headers={"Retry-After": "60"},
+        )
     row = active_token(token.strip())
     if row is None or not row.user.is_active:
+        count_failed_auth()
         raise ApiError(401, "Invalid or revoked API token")
     account = row.user.account
     if account is not None and not account.is_active:

@@ -9,6 +9,25 @@ from .errors import ApiError
 
 # An INTEGER column on PostgreSQL holds 32 bits (SQLite's hold 64): the narrower rules.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# No request body of the API nests deeper than a few levels; past this it is refused
+# (the checks below and the views' schemas recurse; ~1,000 levels was a 500).
+MAX_JSON_DEPTH = 32
+
+
+def too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects in ``value`` nest deeper than ``limit`` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class BoundedInt(IntegerConverter):
@@ -59,7 +78,13 @@ def check_request() -> None:
                 if found:
                     raise ApiError(422, found)
     if request.path.startswith("/api/") and request.is_json and request.content_length:
-        # silent: malformed JSON is the view's 400 to give
-        found = problem(request.get_json(silent=True), "body")
+        too_deep_error = ApiError(422, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        try:  # silent: malformed JSON is the view's 400 to give
+            body = request.get_json(silent=True)
+        except RecursionError:  # deeper than Python's parser goes
+            raise too_deep_error from None
+        if too_deep(body):
+            raise too_deep_error
+        found = problem(body, "body")
         if found:
             raise ApiError(422, found)

@@ -3,7 +3,7 @@ that answers each call after DELAY seconds, the real OpenAI SDK and plugin, idea
 generation (one metered call per cluster).
 
 Two layouts, each started fresh: embedded (`make run`: one gunicorn process, its own
-runner, SQLite) and `make serve` (gunicorn 2x32, a Celery worker with its default
+runner, SQLite) and `make serve` (gunicorn's asyncio worker x2, 32 app threads each, a Celery worker with its default
 settings, PostgreSQL, Redis). For runs of 1, 20, 100 and 1,000 items, five and ten
 tenants at once, and 1,000 calls in flight at a 10 s provider, it prints the wall time,
 the peak of calls in flight at the provider, items/s, server CPU per item, memory, and
@@ -141,8 +141,8 @@ class Layout:
         subprocess.run([*flask, "igny8", "init"], env=self.env, check=True, capture_output=True)
         made = make_tenants(self.env, tenants, clusters)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
-        workers = (
-            ["--workers", "2", "--threads", "32"]
+        workers = (  # as `make serve` (deploy/supervisord.conf) and `make run` start it
+            ["--worker-class", "asgi", "--workers", "2"]
             if self.celery
             else ["--workers", "1", "--threads", "32"]
         )
@@ -155,7 +155,7 @@ class Layout:
                     f"127.0.0.1:{WEB_PORT}",
                     "--chdir",
                     ROOT,
-                    "wsgi:app",
+                    "asgi:app" if self.celery else "wsgi:app",
                 ],
                 start_new_session=True,
                 **quiet,
@@ -262,7 +262,7 @@ def layouts(args, admin_url, redis_url):
         if args.only and args.only != name:
             continue
         print(
-            f"\n{name} layout ({'gunicorn 2x32 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s"
+            f"\n{name} layout ({'gunicorn asgi 2x32 + Celery worker, PostgreSQL, Redis' if celery else 'one gunicorn process, embedded runner, SQLite'}), provider delay {args.delay:g} s"
         )
         layout = Layout(name, {}, celery, admin_url, redis_url)
         try:

@@ -156,15 +156,15 @@ def main():
     web = subprocess.Popen(
         [
             f"{BIN}/gunicorn",
+            "--worker-class",
+            "asgi",  # as `make serve` starts it (asgi.py)
             "--workers",
             str(args.web_workers),
-            "--threads",
-            "8",
             "--bind",
             f"127.0.0.1:{PORT}",
             "--chdir",
             ROOT,
-            "wsgi:app",
+            "asgi:app",
         ],
         start_new_session=True,
         **quiet,

@@ -46,6 +46,9 @@ DEFAULTS = {
     # Background runs: runs the embedded runner executes at once per process; how long a request that
     # sends no `Prefer: wait=N` waits for its run (0: answer 202 at once); the longest wait.
     "RUN_WORKERS": 32,
+    # Requests one web process serves at once under `make serve` (asgi.py: the app's
+    # threads behind gunicorn's asyncio worker); a request waiting for its run holds one.
+    "WEB_THREADS": 32,
     # A run's items in parallel (igny8.runs.parallel): at most this many of one run at
     # once, and of one account across all its runs (an account's max_concurrency
     # overrides it); this process's item threads, i.e. the most provider calls it has in
@@ -56,6 +59,12 @@ DEFAULTS = {
     # Where limit counts live (igny8.limits): a Redis URL shares them between processes;
     # empty: this process only. Unset (None): the Celery broker, if any.
     "LIMITS_STORAGE_URL": None,
+    # Run event streams (GET /runs/{id}/events) open at once, per account and per API
+    # token (429 past them); a stream ends after EVENT_STREAM_MAX_SECONDS (EventSource
+    # reconnects by itself).
+    "EVENT_STREAMS_PER_ACCOUNT": 20,
+    "EVENT_STREAMS_PER_TOKEN": 10,
+    "EVENT_STREAM_MAX_SECONDS": 600.0,
     "RUN_DEFAULT_WAIT": 0.0,
     "RUN_MAX_WAIT": 60.0,
     # With Celery: a run of at most this many items whose request waits for it is
@@ -97,7 +106,15 @@ TYPES = {
     "ALERT_SMTP_PORT": int,
 }
 # Counts of things at once: zero would stop all work, so it is refused where it is set.
-POSITIVE = ("RUN_WORKERS", "RUN_ITEM_CONCURRENCY", "ACCOUNT_CONCURRENCY", "ITEM_WORKERS")
+POSITIVE = (
+    "RUN_WORKERS",
+    "RUN_ITEM_CONCURRENCY",
+    "ACCOUNT_CONCURRENCY",
+    "ITEM_WORKERS",
+    "WEB_THREADS",
+    "EVENT_STREAMS_PER_ACCOUNT",
+    "EVENT_STREAMS_PER_TOKEN",
+)
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
 BOOLEANS.update({"0": False, "false": False, "no": False, "off": False})
 

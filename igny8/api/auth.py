@@ -55,6 +55,7 @@ def authenticate() -> None:
         db.session.commit()
     g.user = row.user
     g.account = account
+    g.token_id = row.id
 
 
 def current_user() -> User:

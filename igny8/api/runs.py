@@ -14,6 +14,7 @@ from flask import Response, current_app, g, jsonify, request, stream_with_contex
 from ..ai.engine import cancel, submit
 from ..ai.provider import ERROR_CODES as PROVIDER_ERRORS
 from ..extensions import db
+from ..limits import current_limits
 from ..models import OperationRun
 from ..models.runs import FINISHED, read_run, run_results
 from ..runner import QueueUnavailable, current_runner, wait_for
@@ -178,8 +179,9 @@ def register(bp):
     @bp.get("/runs/<int:run_id>/events")
     def run_events(run_id):
         get_owned(OperationRun, run_id)  # 404 for anyone else's run, before streaming
+        slots = _stream_slots()
         return Response(
-            stream_with_context(_events(run_id)),
+            stream_with_context(_released_after(_events(run_id), slots)),
             content_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -188,14 +190,50 @@ def register(bp):
 HEARTBEAT_SECONDS = 15.0
 
 
+def _stream_slots() -> list:
+    """A place among the account's and the token's open event streams (counted across
+    processes, igny8.limits), or 429: each stream holds a connection for as long as it
+    lasts, so no tenant may open them without end."""
+    config, limits = current_app.config, current_limits()
+    lease = float(config["EVENT_STREAM_MAX_SECONDS"]) + 60  # a crashed process's expire
+    slots = []
+    for key, limit, whose in (
+        (f"streams:account:{current_account().id}", config["EVENT_STREAMS_PER_ACCOUNT"], "account"),
+        (f"streams:token:{g.token_id}", config["EVENT_STREAMS_PER_TOKEN"], "API token"),
+    ):
+        slot = limits.try_slot(key, int(limit), lease)
+        if slot is None:
+            for taken in slots:
+                limits.release(taken)
+            raise ApiError(
+                429,
+                f"Too many open event streams for this {whose} (at most {limit}); "
+                "close one, or poll GET /runs/{id}",
+                code="rate_limited",
+                headers={"Retry-After": "5"},
+            )
+        slots.append(slot)
+    return slots
+
+
+def _released_after(stream, slots):
+    """``stream``, giving its slots back when it ends or the client goes away."""
+    try:
+        yield from stream
+    finally:
+        for slot in slots:
+            current_limits().release(slot)
+
+
 def _events(run_id: int):
     """Server-Sent Events: a ``progress`` event whenever the run changes, then ``done``
     with its results. Between changes the stream sleeps (igny8.runs.signals); comments
     keep an idle connection open through proxies."""
     signals = current_signals()
     last, quiet_since = None, time.monotonic()
+    ends = time.monotonic() + float(current_app.config["EVENT_STREAM_MAX_SECONDS"])
     with signals.watching(run_id) as changed:
-        while True:
+        while time.monotonic() < ends:  # then the client reconnects (EventSource does)
             run = read_run(run_id)  # what the worker committed since
             state = run_json(run)
             if state != last:
@@ -208,7 +246,8 @@ def _events(run_id: int):
                 quiet_since = time.monotonic()
                 yield ": still running\n\n"
             db.session.rollback()  # no transaction stays open while the stream sleeps
-            signals.wait(changed, HEARTBEAT_SECONDS - (time.monotonic() - quiet_since))
+            now = time.monotonic()
+            signals.wait(changed, min(HEARTBEAT_SECONDS - (now - quiet_since), ends - now))
 
 
 __all__ = ["execute", "register", "run_json"]

@@ -60,7 +60,7 @@ def test_supervisord_restarts_what_dies_and_stops_everything_on_ctrl_c(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_WORKERS": "1",
-        "WEB_THREADS": "4",
+        "IGNY8_WEB_THREADS": "4",
         "RUN_CONCURRENCY": "2",
     }
     log = open(tmp_path / "supervisord.log", "w")

@@ -1,0 +1,15 @@
+"""ASGI entry point for `make serve`: `gunicorn -k asgi asgi:app`.
+
+gunicorn's asyncio worker reads every request in its event loop, so a client that is slow
+to send its headers, or opens connections and sends nothing, costs a socket and no
+thread (with the threaded worker, 24 such connections held every thread and /health
+timed out). The Flask app runs on WEB_THREADS threads of each worker (a2wsgi), as many
+requests at once as gunicorn's threads were; docs/deploy.md.
+"""
+
+from a2wsgi import WSGIMiddleware
+
+from igny8 import create_app
+
+flask_app = create_app()
+app = WSGIMiddleware(flask_app, workers=int(flask_app.config["WEB_THREADS"]))

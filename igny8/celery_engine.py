@@ -23,6 +23,7 @@ from .ai import engine
 from .billing import audit
 from .celery_transport import Transport
 from .extensions import db
+from .limits import current_limits
 from .models import OperationRun
 from .models.runs import FINISHED
 from .runner import EmbeddedRunner, QueueUnavailable
@@ -96,7 +97,15 @@ def _celery(config, schedule_file: str) -> Celery:
     def execute_run(task, run_id: int):
         with app_of(task) as (app, _queue):
             stale_after = float(app.config["RUN_STALE_AFTER"])
-            status = engine.execute_run(run_id, stale_after=stale_after).run.status
+            slot = _account_run_slot(app, run_id, stale_after)
+            if slot is False:
+                # The account has ACCOUNT_RUNS going already: this one goes back to wait,
+                # and the runs of other accounts queued behind it start meanwhile.
+                raise task.retry(countdown=ACCOUNT_RUN_RETRY_SECONDS)
+            try:
+                status = engine.execute_run(run_id, stale_after=stale_after).run.status
+            finally:
+                current_limits(app).release(slot)
         if status == "running":
             # Another worker has it and was alive a moment ago: look again once it would
             # count as stale, and take over then if it has died meanwhile.
@@ -127,6 +136,23 @@ def _celery(config, schedule_file: str) -> Celery:
                     engine_.dispose(close=False)
 
     return celery
+
+
+# How soon a run held back by its account's ACCOUNT_RUNS is looked at again.
+ACCOUNT_RUN_RETRY_SECONDS = 1.0
+
+
+def _account_run_slot(app, run_id: int, lease: float):
+    """A place among its account's runs executing at once (ACCOUNT_RUNS, across every
+    worker), for a queued run; None when none is needed (the run is running, a take-over,
+    or gone), False when the account has its share going."""
+    run = db.session.get(OperationRun, run_id)
+    if run is None or run.status != "queued":
+        return None
+    limit = int(app.config["ACCOUNT_RUNS"])
+    slot = current_limits(app).try_slot(f"runs:account:{run.account_id}", limit, lease)
+    db.session.rollback()  # no transaction stays open over the run
+    return False if slot is None else slot
 
 
 class CeleryRunner:

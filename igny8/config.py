@@ -55,6 +55,9 @@ DEFAULTS = {
     # flight. docs/deploy.md sizes them for a provider's latency and rate limits.
     "RUN_ITEM_CONCURRENCY": 16,
     "ACCOUNT_CONCURRENCY": 32,
+    # Runs of one account a Celery deployment executes at once; its further runs wait in
+    # the queue while other accounts' runs start (fair share of the workers' run slots).
+    "ACCOUNT_RUNS": 8,
     "ITEM_WORKERS": 256,
     # Where limit counts live (igny8.limits): a Redis URL shares them between processes;
     # empty: this process only. Unset (None): the Celery broker, if any.
@@ -112,6 +115,7 @@ POSITIVE = (
     "ACCOUNT_CONCURRENCY",
     "ITEM_WORKERS",
     "WEB_THREADS",
+    "ACCOUNT_RUNS",
     "EVENT_STREAMS_PER_ACCOUNT",
     "EVENT_STREAMS_PER_TOKEN",
 )

@@ -77,6 +77,7 @@ def main(database_url, broker_url, queue):
             "CELERY_QUEUE": queue,
             "RUN_STALE_AFTER": float(os.environ.get("RUN_STALE_AFTER") or 1.0),
             "ACCOUNT_CONCURRENCY": int(os.environ.get("ACCOUNT_CONCURRENCY") or 32),
+            "ACCOUNT_RUNS": int(os.environ.get("ACCOUNT_RUNS") or 8),
             "CELERY_VISIBILITY_TIMEOUT": 1.0,
             # Messages of a vanished worker are looked for every second, not every 100 s.
             "CELERY_TRANSPORT_OPTIONS": {

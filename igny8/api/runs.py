@@ -178,16 +178,41 @@ def register(bp):
 
     @bp.get("/runs/<int:run_id>/events")
     def run_events(run_id):
-        get_owned(OperationRun, run_id)  # 404 for anyone else's run, before streaming
-        slots = _stream_slots()
+        slots = open_stream(run_id)
         return Response(
             stream_with_context(_released_after(_events(run_id), slots)),
             content_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            headers=STREAM_HEADERS,
         )
 
 
 HEARTBEAT_SECONDS = 15.0
+STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def open_stream(run_id: int) -> list:
+    """Before a run's event stream: 404 for anyone else's run, 429 past the stream caps;
+    the places taken, to give back with ``release_stream`` when it ends. (The Flask route
+    below and make serve's event-loop streams, igny8.asgi_events, both start here.)"""
+    get_owned(OperationRun, run_id)
+    return _stream_slots()
+
+
+def release_stream(slots) -> None:
+    for slot in slots:
+        current_limits().release(slot)
+
+
+def stream_snapshot(run_id: int) -> tuple[dict, str | None]:
+    """The run as a stream shows it now, and the event to send if it has finished."""
+    run = read_run(run_id)  # what the worker committed since
+    if run.status in FINISHED:
+        return run_json(run), f"event: done\ndata: {json.dumps(run_body(run))}\n\n"
+    return run_json(run), None
+
+
+def progress_event(state: dict) -> str:
+    return f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
 
 
 def _stream_slots() -> list:
@@ -221,8 +246,7 @@ def _released_after(stream, slots):
     try:
         yield from stream
     finally:
-        for slot in slots:
-            current_limits().release(slot)
+        release_stream(slots)
 
 
 def _events(run_id: int):
@@ -234,14 +258,13 @@ def _events(run_id: int):
     ends = time.monotonic() + float(current_app.config["EVENT_STREAM_MAX_SECONDS"])
     with signals.watching(run_id) as changed:
         while time.monotonic() < ends:  # then the client reconnects (EventSource does)
-            run = read_run(run_id)  # what the worker committed since
-            state = run_json(run)
+            state, done = stream_snapshot(run_id)
             if state != last:
                 last, quiet_since = state, time.monotonic()
-                if run.status in FINISHED:
-                    yield f"event: done\ndata: {json.dumps(run_body(run))}\n\n"
+                if done:
+                    yield done
                     return
-                yield f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
+                yield progress_event(state)
             elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
                 quiet_since = time.monotonic()
                 yield ": still running\n\n"

@@ -41,16 +41,20 @@ class RunSignals:
         self._wakeups.wake(run_id)
 
     @contextmanager
-    def watching(self, run_id: int):
-        """An event set whenever the run changes, while the block runs."""
+    def watching(self, run_id: int, event=None):
+        """An event (``event``: anything with ``set()``, else a new threading.Event) set
+        whenever the run changes, while the block runs."""
         self._listen()
-        with self._wakeups.watching(run_id) as event:
+        with self._wakeups.watching(run_id, event) as event:
             yield event
+
+    def fallback_seconds(self) -> float:
+        """How long a waiter may sleep without a wake-up before it looks anyway."""
+        return LISTENING_FALLBACK_SECONDS if self.listening else FALLBACK_SECONDS
 
     def wait(self, event: threading.Event, seconds: float) -> None:
         """Sleep until the run changes or ``seconds`` pass (no CPU meanwhile)."""
-        fallback = LISTENING_FALLBACK_SECONDS if self.listening else FALLBACK_SECONDS
-        event.wait(max(0.0, min(seconds, fallback)))
+        event.wait(max(0.0, min(seconds, self.fallback_seconds())))
         event.clear()
 
     # -- across processes (PostgreSQL) ---------------------------------------------

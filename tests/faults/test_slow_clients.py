@@ -82,3 +82,82 @@ def test_slow_and_idle_connections_do_not_starve_the_web_process(shared, tmp_pat
             s.close()
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(30)
+
+
+def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app, tenant, tmp_path):
+    """Six streams against two app threads: everyone else is still served, and each
+    stream gets its run's end (woken by NOTIFY on PostgreSQL, by looking on SQLite)."""
+    from igny8.extensions import db
+    from igny8.models import OperationRun
+    from igny8.runs.signals import announce
+    from igny8.timeutil import utcnow
+
+    with app.app_context():
+        run = OperationRun(
+            account_id=tenant.account_id,
+            operation="echo",
+            status="running",
+            items=1,
+            started_at=utcnow(),
+            heartbeat_at=utcnow(),
+            work=["a"],
+        )  # nobody executes it: the test ends it below
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    port = free_port()
+    env = {
+        **os.environ,
+        "IGNY8_DATABASE_URL": shared.database.url,
+        "IGNY8_INSTANCE_PATH": str(tmp_path),
+        "IGNY8_SECRET_KEY": "test-secret",
+        "IGNY8_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "IGNY8_WEB_THREADS": "2",
+    }
+    web = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--worker-class", "asgi", "--workers", "1"]
+        + ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "asgi:app"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "web.log", "w"),
+        start_new_session=True,
+    )
+    streams = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert get(port, "/api/v1/health", timeout=30)[0] == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
+                time.sleep(0.2)
+        for _ in range(6):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", f"/api/v1/runs/{run_id}/events", headers=tenant.headers)
+            answer = conn.getresponse()
+            assert answer.status == 200
+            assert answer.readline().startswith(b"event: progress")
+            answer.readline(), answer.readline()  # its data line and the blank line
+            streams.append((conn, answer))
+        for _ in range(3):  # six streams open, two app threads: still served at once
+            status, took = get(port, "/api/v1/health")
+            assert status == 200 and took < 2.0, took
+        other = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        other.request(
+            "GET", f"/api/v1/runs/{run_id}/events", headers={"Authorization": "Bearer nope"}
+        )
+        refused = other.getresponse()
+        assert refused.status == 401 and b"unauthorized" in refused.read()  # the JSON envelope
+        with app.app_context():
+            db.session.get(OperationRun, run_id).status = "succeeded"
+            announce(db.session, run_id)
+            db.session.commit()
+        for conn, answer in streams:
+            lines = [answer.readline() for _ in range(2)]
+            assert lines[0] == b"event: done\n", lines
+            assert b'"status": "succeeded"' in lines[1]
+            conn.close()
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(30)

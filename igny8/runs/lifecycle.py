@@ -231,7 +231,10 @@ def execute_run(
     if progress is not None and work:
         progress(len(work), len(work))
     if state.internal is not None:
-        _finish(run_id, error="the run stopped on an internal error")
+        entries = [
+            (p, {"item": work[p], "status": "failed", "error": state.stop}) for p in state.unstarted
+        ]  # every item has its result: the ones it never started failed with it
+        _finish(run_id, entries, error="the run stopped on an internal error")
         raise state.internal
     if state.cancelled:
         entries = [(p, {"item": work[p], "status": "cancelled"}) for p in state.unstarted]

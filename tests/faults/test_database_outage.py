@@ -114,3 +114,49 @@ def test_an_item_that_lost_its_connection_is_done_again_and_charged_once(
         assert db.session.get(Account, tenant.account_id).credits == 1000 - 6
         assert audit.open_holds(__import__("datetime").timedelta(0)) == []
         assert audit.audit() == []
+
+
+def test_an_item_that_fails_inside_gives_its_hold_back_at_once_and_the_run_is_partial(
+    app, tenant, plugins, monkeypatch
+):
+    """An internal error after the hold was taken (here: pricing the answer) ends the
+    item and the run (partial: one item had succeeded), with the hold given back when the
+    item ends, not half an hour later; the run's HTTP answer says it failed."""
+    from datetime import timedelta
+
+    import igny8.ai.meter as meter_module
+
+    plugins.register(scripted_plugin(SlowProvider(delay=0)), "slow")
+    app.config["RUN_ITEM_CONCURRENCY"] = 1  # "a" first, then "b"
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    real_price, calls = meter_module.price, []
+
+    def price_then_fail(usage, card):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("a bug after the hold")
+        return real_price(usage, card)
+
+    monkeypatch.setattr(meter_module, "price", price_then_fail)
+    answer = app.test_client().post(
+        "/api/v1/echo/",
+        json={"items": ["a", "b", "c"]},
+        headers={**tenant.headers, "Prefer": "wait=10"},
+    )
+    assert answer.status_code == 200  # partial: the run's results, item by item
+    run, results = answer.json["run"], answer.json["results"]
+    assert run["status"] == "partial" and run["error"] == "the run stopped on an internal error"
+    assert [r["status"] for r in results] == ["succeeded", "failed", "failed"]
+    with app.app_context():
+        assert audit.open_holds(timedelta(0)) == []  # given back when the item ended
+        assert db.session.get(Account, tenant.account_id).credits == 1000 - 2
+        assert audit.audit() == []
+    calls.clear()
+    calls.append(1)  # the next run's first call fails: nothing succeeded
+    failed = app.test_client().post(
+        "/api/v1/echo/", json={"items": ["d"]}, headers={**tenant.headers, "Prefer": "wait=10"}
+    )
+    assert failed.status_code == 500 and failed.json["error"]["code"] == "internal_error"
+    assert failed.json["error"]["details"]["run"]["status"] == "failed"

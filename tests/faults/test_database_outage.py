@@ -3,6 +3,7 @@ answer as usual, requests while it is away get 503 with Retry-After, and an item
 connection was lost is done again, charged once, its holds given back at once."""
 
 import threading
+import time
 
 import pytest
 from conftest import PG_URL, app_config
@@ -160,3 +161,39 @@ def test_an_item_that_fails_inside_gives_its_hold_back_at_once_and_the_run_is_pa
     )
     assert failed.status_code == 500 and failed.json["error"]["code"] == "internal_error"
     assert failed.json["error"]["details"]["run"]["status"] == "failed"
+
+
+class SlowRead:
+    """GET /api/v1/slow-read: reads, waits (the test kills its connection meanwhile),
+    reads again."""
+
+    @hookimpl
+    def igny8_register_blueprints(self, app):
+        from flask import Blueprint, jsonify
+
+        bp = Blueprint("slow_read", __name__, url_prefix="/api/v1/slow-read")
+
+        @bp.get("/")
+        def slow_read():
+            db.session.execute(text("SELECT 1"))
+            time.sleep(0.6)
+            return jsonify({"n": db.session.execute(text("SELECT 2")).scalar()})
+
+        app.register_blueprint(bp)
+
+
+def test_a_request_whose_connection_is_killed_mid_request_gets_503_and_its_retry_works(
+    postgres_only, make_app, tenant_factory_for
+):
+    app = make_app(EXTRA_PLUGINS=[SlowRead()])
+    tenant = tenant_factory_for(app)
+    client = app.test_client()
+    killer = threading.Timer(0.3, kill_connections, args=(postgres_only.database.url,))
+    killer.start()
+    answer = client.get("/api/v1/slow-read/", headers=tenant.headers)
+    killer.join()
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.json["error"]["code"] == "database_unavailable"
+    assert int(answer.headers["Retry-After"]) >= 5
+    again = client.get("/api/v1/slow-read/", headers=tenant.headers)  # the client's retry
+    assert again.status_code == 200 and again.json == {"n": 2}

@@ -19,6 +19,7 @@ def create_app(test_config=None):
         assets,
         cli,
         config,
+        cors,
         database,
         limits,
         models,
@@ -51,6 +52,7 @@ def create_app(test_config=None):
     schema.init_app(app)
     login_manager.init_app(app)
     ratelimits.init_app(app)  # before the API's own checks: a flood is refused first
+    cors.init_app(app)  # its headers go on every /api/v1 answer, errors included
 
     plugins = Plugins(
         load=app.config["LOAD_PLUGINS"],

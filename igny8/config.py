@@ -36,6 +36,9 @@ DEFAULTS = {
     # sign-in attempts per address. Counts live in memory unless a storage URI is given
     # (redis://127.0.0.1:6379/0 shares them between processes).
     "API_RATE_LIMIT": "300 per minute",
+    # Browser origins allowed to call /api/v1 (CORS), comma-separated, e.g.
+    # "https://app.example.com,http://localhost:5173"; empty: none (same origin only).
+    "CORS_ORIGINS": (),
     "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
     # Bad API tokens per address: past it, the address gets 429 whatever token it sends.
     "AUTH_FAILURE_RATE_LIMIT": "30 per minute",

@@ -87,7 +87,10 @@ def test_low_balance_alert_by_webhook_and_email_once(alerting, webhook_server, s
 
 
 def test_error_spike_alert(alerting, webhook_server):
-    app = alerting(ALERT_ERROR_SPIKE_MIN_CALLS=4, ALERT_ERROR_SPIKE_RATE=0.5)
+    # One item at a time: the script's calls are recorded in the order they are made.
+    app = alerting(
+        ALERT_ERROR_SPIKE_MIN_CALLS=4, ALERT_ERROR_SPIKE_RATE=0.5, RUN_ITEM_CONCURRENCY=1
+    )
     provider = scripted(app)
     tenant = create_tenant(app)
     # one success, then three failures: at the fourth call 3 of 4 failed

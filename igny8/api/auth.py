@@ -30,11 +30,17 @@ def authenticate() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "igny8_public", False):
         return
+    if request.method == "OPTIONS":  # a CORS preflight never carries the token (igny8.cors)
+        return
     from ..ratelimits import count_failed_auth, failed_auth_blocked
 
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "Send an API token as 'Authorization: Bearer <token>'")
+        raise ApiError(
+            401,
+            "Send an API token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="igny8"'},
+        )
     if failed_auth_blocked():
         raise ApiError(
             429,
@@ -45,7 +51,11 @@ def authenticate() -> None:
     row = active_token(token.strip())
     if row is None or not row.user.is_active:
         count_failed_auth()
-        raise ApiError(401, "Invalid or revoked API token")
+        raise ApiError(
+            401,
+            "Invalid or revoked API token",
+            headers={"WWW-Authenticate": 'Bearer realm="igny8", error="invalid_token"'},
+        )
     account = row.user.account
     if account is not None and not account.is_active:
         raise ApiError(403, "This account is deactivated")

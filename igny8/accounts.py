@@ -53,7 +53,14 @@ def check_password(user: User, password: str) -> bool:
 def issue_token(user: User, name: str = "api") -> str:
     """Create an API token for ``user``; returns the token, which is stored only as its sha256."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token), name=name))
+    db.session.add(
+        ApiToken(
+            user=user,
+            token_hash=hash_token(token),
+            token_prefix=token[: len(TOKEN_PREFIX) + 6],
+            name=name,
+        )
+    )
     return token
 
 

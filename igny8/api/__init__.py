@@ -2,12 +2,24 @@
 
 from flask import Blueprint, jsonify
 
-from . import auth, billing, errors, guard, idempotency, openapi, runs, settings, sites, views
+from . import (
+    auth,
+    billing,
+    errors,
+    guard,
+    idempotency,
+    openapi,
+    runs,
+    settings,
+    sites,
+    tokens,
+    views,
+)
 
 
 def init_app(app) -> None:
     bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
-    for module in (views, runs, sites, settings, billing):
+    for module in (views, runs, sites, settings, billing, tokens):
         module.register(bp)
 
     @bp.get("/openapi.json")

@@ -180,6 +180,10 @@ class UsageQuery(Strict):
             raise ValidationError("start must not be after end", "start")
 
 
+class TokenIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
 class PageQuery(Strict):
     page = fields.Integer()
     per_page = fields.Integer()

@@ -40,6 +40,19 @@ def user(u):
     return {"id": u.id, "email": u.email, "is_superuser": u.is_superuser}
 
 
+def api_token(t):
+    """An API token as its account's members see it: never the token, nor its hash."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "prefix": t.token_prefix,
+        "user": t.user.email,
+        "active": t.is_active,
+        "created_at": timestamp(t.created_at),
+        "last_used_at": timestamp(t.last_used_at),
+    }
+
+
 def module(m, enabled: bool):
     return {"key": m.key, "title": m.title, "description": m.description, "enabled": enabled}
 

@@ -103,6 +103,9 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # sha256 hex of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Its first characters (igny8_ and 6 more), shown in lists to tell tokens apart; not
+    # enough to use it. None for tokens made before it was kept.
+    token_prefix: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(80), default="api")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_used_at: Mapped[datetime | None]

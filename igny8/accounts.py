@@ -52,16 +52,20 @@ def check_password(user: User, password: str) -> bool:
 
 def issue_token(user: User, name: str = "api") -> str:
     """Create an API token for ``user``; returns the token, which is stored only as its sha256."""
+    return new_token(user, name)[0]
+
+
+def new_token(user: User, name: str = "api") -> tuple[str, ApiToken]:
+    """``issue_token``, with the token's row (pending in the session) as well."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            user=user,
-            token_hash=hash_token(token),
-            token_prefix=token[: len(TOKEN_PREFIX) + 6],
-            name=name,
-        )
+    row = ApiToken(
+        user=user,
+        token_hash=hash_token(token),
+        token_prefix=token[: len(TOKEN_PREFIX) + 6],
+        name=name,
     )
-    return token
+    db.session.add(row)
+    return token, row
 
 
 def active_token(token: str) -> ApiToken | None:

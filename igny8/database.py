@@ -74,12 +74,6 @@ def clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def fit(attribute, text: str | None) -> str | None:
-    """``text`` cut to the length of the String column ``attribute`` (Model.column)."""
-    length = getattr(attribute.property.columns[0].type, "length", None)
-    return clip(text, length) if text is not None and length else text
-
-
 def fit_pending_strings(session) -> int:
     """Cut every text a pending write holds (new and changed rows) to its column's
     length, so that a handler's write after a paid call cannot fail on PostgreSQL (which,

@@ -1,6 +1,5 @@
 """Content is never lost: every rewrite keeps the previous version as a ContentRevision."""
 
-from .database import fit
 from .extensions import db
 from .models import Content, ContentRevision
 
@@ -12,7 +11,7 @@ def keep_revision(content: Content, reason: str) -> ContentRevision:
         title=content.title,
         html=content.html,
         word_count=content.word_count,
-        reason=fit(ContentRevision.reason, reason),
+        reason=reason,
     )
     db.session.add(revision)
     return revision

@@ -191,11 +191,31 @@ STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
 def open_stream(run_id: int) -> list:
-    """Before a run's event stream: 404 for anyone else's run, 429 past the stream caps;
-    the places taken, to give back with ``release_stream`` when it ends. (The Flask route
-    below and make serve's event-loop streams, igny8.asgi_events, both start here.)"""
+    """Before a run's event stream: 404 for anyone else's run; a place among the
+    account's and the token's open streams (counted across processes, igny8.limits), or
+    429, since each stream holds a connection for as long as it lasts. The places taken
+    are given back with ``release_stream`` when it ends. (The Flask route below and make
+    serve's event-loop streams, igny8.asgi_events, both start here.)"""
     get_owned(OperationRun, run_id)
-    return _stream_slots()
+    config, limits = current_app.config, current_limits()
+    lease = float(config["EVENT_STREAM_MAX_SECONDS"]) + 60  # a crashed process's expire
+    slots = []
+    for key, limit, whose in (
+        (f"streams:account:{current_account().id}", config["EVENT_STREAMS_PER_ACCOUNT"], "account"),
+        (f"streams:token:{g.token_id}", config["EVENT_STREAMS_PER_TOKEN"], "API token"),
+    ):
+        slot = limits.try_slot(key, int(limit), lease)
+        if slot is None:
+            release_stream(slots)
+            raise ApiError(
+                429,
+                f"Too many open event streams for this {whose} (at most {limit}); "
+                "close one, or poll GET /runs/{id}",
+                code="rate_limited",
+                headers={"Retry-After": "5"},
+            )
+        slots.append(slot)
+    return slots
 
 
 def release_stream(slots) -> None:
@@ -213,32 +233,6 @@ def stream_snapshot(run_id: int) -> tuple[dict, str | None]:
 
 def progress_event(state: dict) -> str:
     return f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
-
-
-def _stream_slots() -> list:
-    """A place among the account's and the token's open event streams (counted across
-    processes, igny8.limits), or 429: each stream holds a connection for as long as it
-    lasts, so no tenant may open them without end."""
-    config, limits = current_app.config, current_limits()
-    lease = float(config["EVENT_STREAM_MAX_SECONDS"]) + 60  # a crashed process's expire
-    slots = []
-    for key, limit, whose in (
-        (f"streams:account:{current_account().id}", config["EVENT_STREAMS_PER_ACCOUNT"], "account"),
-        (f"streams:token:{g.token_id}", config["EVENT_STREAMS_PER_TOKEN"], "API token"),
-    ):
-        slot = limits.try_slot(key, int(limit), lease)
-        if slot is None:
-            for taken in slots:
-                limits.release(taken)
-            raise ApiError(
-                429,
-                f"Too many open event streams for this {whose} (at most {limit}); "
-                "close one, or poll GET /runs/{id}",
-                code="rate_limited",
-                headers={"Retry-After": "5"},
-            )
-        slots.append(slot)
-    return slots
 
 
 def _released_after(stream, slots):

@@ -39,12 +39,8 @@ def register(bp):
     )
     def create_token(data):
         current_account()  # a user of no account has no tokens to make here
-        user = current_user()
-        token = accounts.issue_token(user, name=data["name"])
+        token, row = accounts.new_token(current_user(), name=data["name"])
         db.session.commit()
-        row = db.session.execute(
-            select(ApiToken).where(ApiToken.token_hash == accounts.hash_token(token))
-        ).scalar_one()
         return jsonify({**serialize.api_token(row), "token": token}), 201
 
     @bp.delete("/tokens/<int:token_id>")

@@ -230,20 +230,18 @@ def execute_run(
         meter.close()
     if progress is not None and work:
         progress(len(work), len(work))
+
+    def unstarted(**result):  # every item has its result, those it never started too
+        return [(p, {"item": work[p], **result}) for p in state.unstarted]
+
     if state.internal is not None:
-        entries = [
-            (p, {"item": work[p], "status": "failed", "error": state.stop}) for p in state.unstarted
-        ]  # every item has its result: the ones it never started failed with it
-        _finish(run_id, entries, error="the run stopped on an internal error")
+        failed = unstarted(status="failed", error=state.stop)
+        _finish(run_id, failed, error="the run stopped on an internal error")
         raise state.internal
     if state.cancelled:
-        entries = [(p, {"item": work[p], "status": "cancelled"}) for p in state.unstarted]
-        return _finish(run_id, entries, error="cancelled", status="cancelled")
+        return _finish(run_id, unstarted(status="cancelled"), error="cancelled", status="cancelled")
     if state.stop is not None:
-        entries = [
-            (p, {"item": work[p], "status": "failed", "error": state.stop}) for p in state.unstarted
-        ]
-        return _finish(run_id, entries)
+        return _finish(run_id, unstarted(status="failed", error=state.stop))
     return _finish(run_id)
 
 

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..limits import current_limits
 from ..timeutil import utcnow
 from .items import ItemOutcome, bump, run_item
-from .recovery import call_reference_prefix, settle_lost_item
+from .recovery import call_reference_prefix, settle_lost_attempt
 from .signals import current_signals
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ def _with_the_database_back(run_id, position, meter, attempt) -> ItemOutcome:
                 _give_back_holds(run_id, position)
                 return ItemOutcome(position, False, stop=INTERNAL, internal=outcome.lost)
             try:
-                settle_lost_item(run_id, position, meter)
+                settle_lost_attempt(run_id, meter, item=position)
                 break
             except Exception as exc:
                 if not connection_lost(exc):

@@ -9,7 +9,7 @@ provider is paid twice for such an item, the customer once.
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..billing import audit
 from ..extensions import db
@@ -29,34 +29,23 @@ def item_of(request_id: str) -> int | None:
     return int(item) if item.isdigit() else None
 
 
-def settle_lost_attempt(run_id: int, meter, done: set[int]) -> None:
-    """Before resuming: release the holds the lost worker left open, and prepay each item
-    not recorded as done for what the lost worker already charged for it."""
-    audit.release_open_holds(call_reference_prefix(run_id))
+def settle_lost_attempt(run_id: int, meter, done: set[int] = frozenset(), item=None) -> None:
+    """Before resuming a run, or (``item``) redoing one item whose attempt lost the
+    database: release the holds the lost attempt left open, and prepay each item not
+    recorded as done for what the lost attempt already charged for it."""
+    prefix = call_reference_prefix(run_id, item)
+    audit.release_open_holds(prefix)
     charged: dict[int, int] = defaultdict(int)
     for request_id, credits in db.session.execute(
         select(CreditUsageLog.request_id, CreditUsageLog.credits_used).where(
-            CreditUsageLog.run_id == run_id, CreditUsageLog.credits_used > 0
+            CreditUsageLog.run_id == run_id,
+            CreditUsageLog.request_id.startswith(prefix),
+            CreditUsageLog.credits_used > 0,
         )
     ):
-        item = item_of(request_id)
-        if item is not None and item not in done:
-            charged[item] += credits
+        position = item_of(request_id)
+        if position is not None and position not in done:
+            charged[position] += credits
     db.session.commit()
-    for item, credits in charged.items():
-        meter.prepay(item, credits)
-
-
-def settle_lost_item(run_id: int, item: int, meter) -> None:
-    """Before redoing item ``item`` after its attempt lost the database: give back the
-    holds the attempt left open, and prepay the item for what its calls were charged
-    (none of it was recorded for the item)."""
-    audit.release_open_holds(call_reference_prefix(run_id, item))
-    charged = db.session.execute(
-        select(func.coalesce(func.sum(CreditUsageLog.credits_used), 0)).where(
-            CreditUsageLog.run_id == run_id,
-            CreditUsageLog.request_id.startswith(call_reference_prefix(run_id, item)),
-        )
-    ).scalar()
-    db.session.commit()
-    meter.prepay(item, int(charged))
+    for position, credits in charged.items():
+        meter.prepay(position, credits)

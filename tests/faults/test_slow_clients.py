@@ -3,95 +3,52 @@ asgi.py): connections that never finish their headers, or send nothing, hold no 
 so everyone else is still served. Bounded in time; 127.0.0.1 only."""
 
 import http.client
-import os
-import pathlib
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 
-from conftest import ENCRYPTION_KEY
-from fault_support import free_port
+from fault_support import asgi_web, get
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(sys.executable).parent
-
-
-def get(port, path, timeout=5.0):
-    started = time.monotonic()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.request("GET", path)
-    status = conn.getresponse().status
-    conn.close()
-    return status, time.monotonic() - started
+from igny8.extensions import db
+from igny8.models import OperationRun
+from igny8.runs.signals import announce
+from igny8.timeutil import utcnow
 
 
 def test_slow_and_idle_connections_do_not_starve_the_web_process(shared, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "IGNY8_DATABASE_URL": shared.database.url,
-        "IGNY8_INSTANCE_PATH": str(tmp_path),
-        "IGNY8_SECRET_KEY": "test-secret",
-        "IGNY8_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "IGNY8_WEB_THREADS": "4",  # far fewer than the slow connections below
-    }
-    web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--worker-class", "asgi", "--workers", "1"]
-        + ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "asgi:app"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "web.log", "w"),
-        start_new_session=True,
-    )
     stop = threading.Event()
     sockets = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert get(port, "/api/v1/health", timeout=30)[0] == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
-                time.sleep(0.2)
+    # Four app threads: far fewer than the slow connections below.
+    with asgi_web(shared, tmp_path, threads=4) as port:
+        try:
 
-        def trickle():  # headers, a line every second, never finished
-            s = socket.create_connection(("127.0.0.1", port))
-            sockets.append(s)
-            s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
-            while not stop.wait(1.0):
-                try:
-                    s.sendall(b"X-Slow: yes\r\n")
-                except OSError:
-                    return
+            def trickle():  # headers, a line every second, never finished
+                s = socket.create_connection(("127.0.0.1", port))
+                sockets.append(s)
+                s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+                while not stop.wait(1.0):
+                    try:
+                        s.sendall(b"X-Slow: yes\r\n")
+                    except OSError:
+                        return
 
-        for _ in range(24):
-            threading.Thread(target=trickle, daemon=True).start()
-        for _ in range(24):  # connected, silent
-            sockets.append(socket.create_connection(("127.0.0.1", port)))
-        time.sleep(6)  # past the threaded worker's 5 s wait for a silent client
-        for _ in range(5):
-            status, took = get(port, "/api/v1/health")
-            assert status == 200 and took < 2.0, took
-    finally:
-        stop.set()
-        for s in sockets:
-            s.close()
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(30)
+            for _ in range(24):
+                threading.Thread(target=trickle, daemon=True).start()
+            for _ in range(24):  # connected, silent
+                sockets.append(socket.create_connection(("127.0.0.1", port)))
+            time.sleep(6)  # past the threaded worker's 5 s wait for a silent client
+            for _ in range(5):
+                status, took = get(port, "/api/v1/health")
+                assert status == 200 and took < 2.0, took
+        finally:
+            stop.set()
+            for s in sockets:
+                s.close()
 
 
 def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app, tenant, tmp_path):
     """Six streams against two app threads: everyone else is still served, and each
     stream gets its run's end (woken by NOTIFY on PostgreSQL, by looking on SQLite)."""
-    from igny8.extensions import db
-    from igny8.models import OperationRun
-    from igny8.runs.signals import announce
-    from igny8.timeutil import utcnow
-
     with app.app_context():
         run = OperationRun(
             account_id=tenant.account_id,
@@ -105,33 +62,8 @@ def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app
         db.session.add(run)
         db.session.commit()
         run_id = run.id
-    port = free_port()
-    env = {
-        **os.environ,
-        "IGNY8_DATABASE_URL": shared.database.url,
-        "IGNY8_INSTANCE_PATH": str(tmp_path),
-        "IGNY8_SECRET_KEY": "test-secret",
-        "IGNY8_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "IGNY8_WEB_THREADS": "2",
-    }
-    web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--worker-class", "asgi", "--workers", "1"]
-        + ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "asgi:app"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "web.log", "w"),
-        start_new_session=True,
-    )
     streams = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert get(port, "/api/v1/health", timeout=30)[0] == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
-                time.sleep(0.2)
+    with asgi_web(shared, tmp_path, threads=2) as port:
         for _ in range(6):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", f"/api/v1/runs/{run_id}/events", headers=tenant.headers)
@@ -158,6 +90,3 @@ def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app
             assert lines[0] == b"event: done\n", lines
             assert b'"status": "succeeded"' in lines[1]
             conn.close()
-    finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(30)

@@ -3,20 +3,21 @@ web process that dies is started again; Ctrl-C stops them all."""
 
 # ruff: noqa: F811
 
-import http.client
 import os
-import pathlib
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from conftest import ENCRYPTION_KEY
-from fault_support import free_port, redis_server  # noqa: F401  (a fixture)
+from fault_support import (
+    BIN,
+    ROOT,
+    app_environment,
+    free_port,
+    redis_server,  # noqa: F401  (a fixture)
+    wait_until_healthy,
+)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(sys.executable).parent
 CONFIG = str(ROOT / "deploy" / "supervisord.conf")
 
 
@@ -47,22 +48,19 @@ def test_supervisord_restarts_what_dies_and_stops_everything_on_ctrl_c(
     if shared.database.url.startswith("sqlite"):
         pytest.skip("make serve runs on PostgreSQL (docs/deploy.md)")
     port = free_port()
-    env = {
-        **os.environ,
-        "IGNY8_DATABASE_URL": shared.database.url,
-        "IGNY8_CELERY_BROKER_URL": redis_server.url,
-        "IGNY8_CELERY_QUEUE": f"igny8-supervised-{port}",
-        "IGNY8_INSTANCE_PATH": str(tmp_path),
-        "IGNY8_SECRET_KEY": "test-secret",
-        "IGNY8_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "IGNY8_SERVE_STATE": str(tmp_path),
-        "IGNY8_BIN": str(BIN),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_WORKERS": "1",
-        "IGNY8_WEB_THREADS": "4",
-        "RUN_CONCURRENCY": "2",
-    }
+    env = app_environment(
+        shared,
+        tmp_path,
+        IGNY8_CELERY_BROKER_URL=redis_server.url,
+        IGNY8_CELERY_QUEUE=f"igny8-supervised-{port}",
+        IGNY8_SERVE_STATE=str(tmp_path),
+        IGNY8_BIN=str(BIN),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_WORKERS="1",
+        IGNY8_WEB_THREADS="4",
+        RUN_CONCURRENCY="2",
+    )
     log = open(tmp_path / "supervisord.log", "w")
     supervisor = subprocess.Popen(
         [str(BIN / "supervisord"), "--nodaemon", "--configuration", CONFIG],
@@ -73,16 +71,7 @@ def test_supervisord_restarts_what_dies_and_stops_everything_on_ctrl_c(
     )
     try:
         pids = {p: running_pid(env, p) for p in ("web", "worker", "beat")}
-        deadline = time.monotonic() + 60
-        while True:  # the web answers
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/api/v1/health")
-                assert conn.getresponse().status == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "supervisord.log").read_text()
-                time.sleep(0.2)
+        wait_until_healthy(port, tmp_path / "supervisord.log")  # the web answers
         for program, pid in pids.items():  # each dies (SIGKILL) and is started again
             os.kill(pid, signal.SIGKILL)
             pids[program] = running_pid(env, program, other_than=pid)

@@ -12,6 +12,10 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # No request body of the API nests deeper than a few levels; past this it is refused
 # (the checks below and the views' schemas recurse; ~1,000 levels was a 500).
 MAX_JSON_DEPTH = 32
+# gunicorn's default limits, enforced here so that the answer is the JSON envelope;
+# gunicorn's own are raised above them (deploy/gunicorn.conf.py).
+MAX_REQUEST_LINE = 4094
+MAX_HEADER_FIELD = 8190
 
 
 def too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -65,9 +69,27 @@ def problem(value, where: str = "") -> str | None:
     return None
 
 
+def check_sizes() -> None:
+    target = request.environ.get("RAW_URI") or request.full_path
+    # "GET /path?query HTTP/1.1": the method, the target, the version and two spaces.
+    if len(request.method) + len(target) + 10 > MAX_REQUEST_LINE:
+        raise ApiError(
+            414, f"the request line is longer than {MAX_REQUEST_LINE} bytes", "uri_too_long"
+        )
+    for name, value in request.headers.items():
+        if len(name) + len(value) + 2 > MAX_HEADER_FIELD:
+            raise ApiError(
+                431,
+                f"the {name} header is longer than {MAX_HEADER_FIELD} bytes",
+                "header_too_large",
+            )
+
+
 def check_request() -> None:
     """Before every request: its query string and form fields (admin sign-in included)
-    and, under /api/v1, its JSON body; a 422 validation_error."""
+    and, under /api/v1, its JSON body; a 422 validation_error. First, a request line or
+    header over gunicorn's default limits: 414 / 431."""
+    check_sizes()
     sources = [request.args]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)

@@ -113,7 +113,8 @@ def asgi_web(shared, tmp_path, threads: int):
     """One gunicorn asyncio worker serving asgi.py with ``threads`` app threads; its port."""
     port, log = free_port(), tmp_path / "web.log"
     web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--worker-class", "asgi", "--workers", "1"]
+        [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py")]
+        + ["--worker-class", "asgi", "--workers", "1"]
         + ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "asgi:app"],
         env=app_environment(shared, tmp_path, IGNY8_WEB_THREADS=str(threads)),
         stdout=subprocess.DEVNULL,

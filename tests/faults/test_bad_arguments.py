@@ -58,3 +58,13 @@ def test_a_flood_of_bad_tokens_from_one_address_is_429(app, client, tenant):
         "/api/v1/me", headers=tenant.headers, environ_base={"REMOTE_ADDR": "10.0.0.9"}
     )
     assert other.status_code == 200
+
+
+def test_an_over_long_url_is_414_and_an_over_long_header_431(client, tenant):
+    too_long = client.get("/api/v1/sites?q=" + "x" * 4100, headers=tenant.headers)
+    assert too_long.status_code == 414
+    assert too_long.json["error"]["code"] == "uri_too_long"
+    big = client.get("/api/v1/sites", headers={**tenant.headers, "X-Big": "y" * 8200})
+    assert big.status_code == 431
+    assert big.json["error"]["code"] == "header_too_large"
+    assert client.get("/api/v1/sites", headers=tenant.headers).status_code == 200

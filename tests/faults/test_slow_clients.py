@@ -3,6 +3,7 @@ asgi.py): connections that never finish their headers, or send nothing, hold no 
 so everyone else is still served. Bounded in time; 127.0.0.1 only."""
 
 import http.client
+import json
 import socket
 import threading
 import time
@@ -90,3 +91,29 @@ def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app
             assert lines[0] == b"event: done\n", lines
             assert b'"status": "succeeded"' in lines[1]
             conn.close()
+
+
+def raw_request(port, head: bytes) -> tuple[int, str, bytes]:
+    """Send ``head`` as is; the status, the Content-Type and the body of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head)
+        answer = http.client.HTTPResponse(s)
+        answer.begin()
+        return answer.status, answer.getheader("Content-Type", ""), answer.read()
+
+
+def test_over_long_request_lines_and_headers_get_the_json_envelope(shared, tmp_path):
+    # gunicorn's own answer to these is plain text; deploy/gunicorn.conf.py lets the app's
+    # lower limits answer first.
+    with asgi_web(shared, tmp_path, threads=2) as port:
+        line = b"GET /api/v1/health?q=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        status, kind, body = raw_request(port, line)
+        assert (status, kind) == (414, "application/json"), body
+        assert json.loads(body)["error"]["code"] == "uri_too_long"
+        header = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n"
+        status, kind, body = raw_request(port, header)
+        assert (status, kind) == (431, "application/json"), body
+        assert json.loads(body)["error"]["code"] == "header_too_large"
+        # Just under the limits, the same requests are served.
+        fits = b"GET /api/v1/health?q=" + b"x" * 4000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert raw_request(port, fits)[0] == 200

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 
@@ -71,6 +72,56 @@ def redis_server():
     server = RedisServer().start()
     yield server
     server.kill()
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, its own
+    port), that a test can stop as a crash does and start again. As root, its files and
+    processes belong to the postgres user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self):
+        found = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not found:
+            pytest.fail("PostgreSQL's server binaries are not installed (apt-get install postgresql)")
+        self.bin = found[-1].parent
+        # Not under pytest's tmp_path: its parents are private to root.
+        self.directory = pathlib.Path(tempfile.mkdtemp(prefix="igny8-postgres-"))
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.directory, "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-N")
+
+    def _run(self, tool, *args):
+        done = subprocess.run(
+            [*self.as_owner, str(self.bin / tool), *args], capture_output=True, text=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"{tool} failed: {done.stdout}{done.stderr}")
+
+    def start(self) -> "PostgresServer":
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off"
+        # -l: the server's output goes to a file (on our pipe, run() would wait for it to end).
+        log = str(self.directory / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+        return self
+
+    def crash(self) -> None:
+        """Stop at once, as a power cut or SIGKILL of the server does (no shutdown)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@pytest.fixture
+def postgres_server():
+    server = PostgresServer().start()
+    yield server
+    try:
+        server.crash()
+    except RuntimeError:
+        pass  # already stopped
+    shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def app_environment(shared, tmp_path, **extra) -> dict:

@@ -7,10 +7,11 @@ import time
 
 import pytest
 from conftest import PG_URL, app_config
+from fault_support import postgres_server  # noqa: F401  (a fixture)
 from metering_support import SlowProvider, add_model, scripted_plugin
 from sqlalchemy import create_engine, func, make_url, select, text
 
-from igny8 import create_app, hookimpl
+from igny8 import create_app, hookimpl, seed
 from igny8.ai.engine import run_operation
 from igny8.billing import audit
 from igny8.extensions import db
@@ -197,3 +198,63 @@ def test_a_request_whose_connection_is_killed_mid_request_gets_503_and_its_retry
     assert int(answer.headers["Retry-After"]) >= 5
     again = client.get("/api/v1/slow-read/", headers=tenant.headers)  # the client's retry
     assert again.status_code == 200 and again.json == {"n": 2}
+
+
+def test_a_database_server_that_crashes_and_restarts_costs_503s_then_nothing(
+    postgres_server, tmp_path
+):
+    """The whole server goes (not only its connections): requests while it is down get
+    503 database_unavailable with Retry-After, never 500, and once it is back every
+    request answers as usual on the same app, its pool's dead connections replaced."""
+    from conftest import create_tenant, migrate
+
+    migrate(postgres_server.url, tmp_path)
+    app = create_app(app_config(postgres_server.url, tmp_path))
+    with app.app_context():
+        seed.seed_catalog()
+        db.session.commit()
+    tenant = create_tenant(app)
+    client = app.test_client()
+    threads = [
+        threading.Thread(target=client.get, args=("/api/v1/me",), kwargs={"headers": tenant.headers})
+        for _ in range(6)
+    ]
+    for t in threads:  # several pooled connections, all to die with the server
+        t.start()
+    for t in threads:
+        t.join()
+    assert client.get("/api/v1/sites", headers=tenant.headers).status_code == 200
+
+    postgres_server.crash()
+    for path in ("/api/v1/sites", "/api/v1/me", f"/api/v1/sites/{tenant.site_id}/keywords"):
+        answer = client.get(path, headers=tenant.headers)
+        assert answer.status_code == 503, (path, answer.status_code)
+        assert answer.json["error"]["code"] == "database_unavailable"
+        assert int(answer.headers["Retry-After"]) >= 1
+    written = client.post(
+        f"/api/v1/sites/{tenant.site_id}/keywords",
+        json={"keywords": [{"keyword": "while away"}]},
+        headers=tenant.headers,
+    )
+    assert written.status_code == 503
+
+    postgres_server.start()
+    codes = [client.get("/api/v1/sites", headers=tenant.headers).status_code for _ in range(20)]
+    assert codes == [200] * 20
+    added = client.post(
+        f"/api/v1/sites/{tenant.site_id}/keywords",
+        json={"keywords": [{"keyword": "once back"}]},
+        headers=tenant.headers,
+    )
+    assert added.status_code == 201, added.json
+    with app.app_context():
+        kept = db.session.scalars(select(Keyword.keyword).where(Keyword.site_id == tenant.site_id))
+        assert list(kept) == ["once back"]  # the write refused while away left nothing
+
+    # A restart no request saw: the pool's connections are dead but nothing has said so.
+    postgres_server.crash()
+    postgres_server.start()
+    codes = [client.get("/api/v1/sites", headers=tenant.headers).status_code for _ in range(10)]
+    assert codes == [200] * 10
+    with app.app_context():
+        db.engine.dispose()

@@ -82,7 +82,9 @@ class PostgresServer:
     def __init__(self):
         found = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb"))
         if not found:
-            pytest.fail("PostgreSQL's server binaries are not installed (apt-get install postgresql)")
+            pytest.fail(
+                "PostgreSQL's server binaries are not installed (apt-get install postgresql)"
+            )
         self.bin = found[-1].parent
         # Not under pytest's tmp_path: its parents are private to root.
         self.directory = pathlib.Path(tempfile.mkdtemp(prefix="igny8-postgres-"))

@@ -2,6 +2,8 @@
 answer as usual, requests while it is away get 503 with Retry-After, and an item whose
 connection was lost is done again, charged once, its holds given back at once."""
 
+# ruff: noqa: F811  (fixtures imported below are the tests' arguments)
+
 import threading
 import time
 
@@ -216,7 +218,9 @@ def test_a_database_server_that_crashes_and_restarts_costs_503s_then_nothing(
     tenant = create_tenant(app)
     client = app.test_client()
     threads = [
-        threading.Thread(target=client.get, args=("/api/v1/me",), kwargs={"headers": tenant.headers})
+        threading.Thread(
+            target=client.get, args=("/api/v1/me",), kwargs={"headers": tenant.headers}
+        )
         for _ in range(6)
     ]
     for t in threads:  # several pooled connections, all to die with the server

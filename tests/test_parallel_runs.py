@@ -27,7 +27,13 @@ from igny8.extensions import db
 from igny8.limits import Limits, ModelLimits, check_limit
 from igny8.limits.backends import RedisCounts
 from igny8.limits.window import wait_for_room
-from igny8.models import Account, AIModelConfig, CreditUsageLog, GlobalIntegrationSettings
+from igny8.models import (
+    Account,
+    AccountModelLimit,
+    AIModelConfig,
+    CreditUsageLog,
+    GlobalIntegrationSettings,
+)
 from igny8.models.runs import read_run
 from igny8.runner import EmbeddedRunner
 
@@ -174,6 +180,47 @@ def test_a_models_limit_on_calls_in_flight_holds_across_runs_and_accounts(app, m
         assert all(read_run(i).status == "succeeded" for i in ids)
 
 
+def most_at_once(spans) -> int:
+    """The most of these (start, end) spans that overlapped at one moment."""
+    moments = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    now = peak = 0
+    for _, step in moments:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def test_an_accounts_own_limit_on_a_model_holds_it_back_and_nobody_else(app, make_tenant, slow):
+    app.config.update(RUN_ITEM_CONCURRENCY=16)
+    capped, free = make_tenant(), make_tenant()
+    with app.app_context():
+        model = db.session.execute(
+            select(AIModelConfig).where(AIModelConfig.provider == "scripted")
+        ).scalar_one()
+        db.session.add(
+            AccountModelLimit(account_id=capped.account_id, model_id=model.id, max_concurrency=2)
+        )
+        db.session.commit()
+    runner = EmbeddedRunner(app, 4)
+    with app.app_context():
+        runs = {
+            t.account_id: submit(t.account_id, "echo", [f"{t.account_id}-{n}" for n in range(6)])
+            for t in (capped, free)
+        }
+    for account_id, outcome in runs.items():
+        runner.start(outcome.run.id, account_id=account_id)
+    assert runner.idle(60)
+
+    def spans_of(tenant):
+        return [slow.spans[f"{tenant.account_id}-{n}"] for n in range(6)]
+
+    assert most_at_once(spans_of(capped)) == 2
+    assert most_at_once(spans_of(free)) == 6
+    with app.app_context():
+        assert all(read_run(o.run.id).status == "succeeded" for o in runs.values())
+        assert audit.audit() == []
+
+
 def test_a_429_pauses_the_models_queue_then_the_call_is_retried(app, run_engine, tenant, slow):
     app.config["RUN_ITEM_CONCURRENCY"] = 1
     slow.delay = 0.0
@@ -290,6 +337,8 @@ def test_a_limit_of_zero_or_less_is_refused_where_it_is_set(app, value):
             AIModelConfig(model_name="x", provider="p", model_type="text", max_concurrency=value)
         with pytest.raises(ValueError):
             Account(name="x", max_concurrency=value)
+        with pytest.raises(ValueError):
+            AccountModelLimit(account_id=1, model_id=1, requests_per_minute=value)
     from igny8.ai.provider import ModelSpec
 
     with pytest.raises(ValueError):
@@ -426,3 +475,41 @@ def test_on_a_celery_worker_two_accounts_share_its_threads_fairly(
     assert peak(big_spans) == 4 and peak(small_spans) == 4  # each account within its limit
     with app.app_context():
         assert audit.audit() == []
+
+
+def test_an_admin_sets_an_accounts_limit_on_a_model_and_cannot_set_zero(app, admin, tenant):
+    from metering_support import model_named
+    from test_admin import csrf_from
+
+    with app.app_context():
+        model_id = model_named("gpt-4o").id
+    url = "/admin/accountmodellimit/new/"
+    form = {"account": str(tenant.account_id), "model": str(model_id)}
+    page = admin.get(url).get_data(as_text=True)
+    refused = admin.post(
+        url,
+        data={**form, "max_concurrency": "0", "csrf_token": csrf_from(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "must be at least 1" in refused
+    with app.app_context():
+        assert db.session.scalars(select(AccountModelLimit)).all() == []
+    page = admin.get(url).get_data(as_text=True)
+    admin.post(
+        url,
+        data={
+            **form,
+            "max_concurrency": "3",
+            "tokens_per_minute": "90000",
+            "csrf_token": csrf_from(page),
+        },
+        follow_redirects=True,
+    )
+    with app.app_context():
+        saved = db.session.scalars(select(AccountModelLimit)).one()
+        assert (saved.account_id, saved.model_id) == (tenant.account_id, model_id)
+        assert (saved.max_concurrency, saved.requests_per_minute, saved.tokens_per_minute) == (
+            3,
+            None,
+            90000,
+        )

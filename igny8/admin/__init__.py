@@ -22,6 +22,13 @@ def _register_core_views(admin) -> None:
     add(admin, m.Account, "Accounts", views.AccountView)
     add(admin, m.User, "Accounts", views.UserView)
     add(admin, m.ApiToken, "Accounts", views.ApiTokenView, name="API Tokens")
+    add(
+        admin,
+        m.AccountModelLimit,
+        "Accounts",
+        views.AccountModelLimitView,
+        name="Model Limits per Account",
+    )
     add(admin, m.Plan, "Accounts")
     add(admin, m.Site, "Accounts")
     add(admin, m.AIModelConfig, "AI & Billing", views.ModelConfigView, name="AI Models")

@@ -223,6 +223,21 @@ class ModelConfigView(SecuredModelView):
                 )
 
 
+LIMIT_DESCRIPTIONS = {
+    "max_concurrency": "Calls in flight at once, across every process (empty: no limit)",
+    "requests_per_minute": "Requests per minute (empty: no limit)",
+    "tokens_per_minute": "Tokens per minute, prompt and output (empty: no limit)",
+}
+
+
+class AccountModelLimitView(SecuredModelView):
+    """One tenant's own limits on a model, enforced besides the model's (igny8.limits)."""
+
+    column_list = ("account", "model", *LIMIT_DESCRIPTIONS, "created_at")
+    form_columns = ("account", "model", *LIMIT_DESCRIPTIONS)
+    column_descriptions = LIMIT_DESCRIPTIONS
+
+
 class CredentialView(SecuredModelView):
     """API keys are write-only: never in a list, a page, a form or an export."""
 

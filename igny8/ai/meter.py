@@ -70,7 +70,8 @@ class ModelChoice:
     request_options: dict | None = None
     # The provider's own plugin's igny8_report_usage (registry.usage_reporter); None: estimate.
     report_usage: Any = None
-    # Calls in flight, per-minute budgets (igny8.limits.ModelLimits); None: no limits.
+    # What a call waits for (igny8.limits.ModelLimits): the account's own limits on the
+    # model, if any, then the model's, last; None: no limits.
     limits: Any = None
 
 
@@ -323,7 +324,8 @@ class Meter:
         process waits), rather than this call sleeping on its own."""
         if self.limits is None or choice.limits is None:
             return None
-        return lambda seconds: self.limits.pause(choice.limits.key, seconds)
+        model = choice.limits[-1] if isinstance(choice.limits, tuple) else choice.limits
+        return lambda seconds: self.limits.pause(model.key, seconds)
 
     def _usage_of(self, choice: ModelChoice, raw) -> Usage | None:
         if choice.report_usage is None or raw is None:

@@ -7,7 +7,9 @@ otherwise:
 - per model (declared by the provider plugin's ModelSpec, overridden in admin): calls in
   flight, requests per minute, tokens per minute, and a pause when the provider answered
   429 with Retry-After, which holds back that model's whole queue instead of each call
-  retrying on its own.
+  retrying on its own;
+- per account and model (AccountModelLimit, set in admin): the same three, for one
+  tenant's calls to that model, enforced besides the model's.
 
 Waiting for a limit costs no credits (nothing is held while waiting) and does not make a
 run look abandoned (its coordinator keeps its heartbeat). If Redis goes away the limits
@@ -123,15 +125,25 @@ class Limits:
     # -- a model's calls -------------------------------------------------------------------
 
     @contextmanager
-    def call(self, limits: ModelLimits, tokens: int, timeout: float, deadline: float | None = None):
+    def call(
+        self,
+        limits: "ModelLimits | tuple[ModelLimits, ...]",
+        tokens: int,
+        timeout: float,
+        deadline: float | None = None,
+    ):
         """Wait until a call to the model may start (a free slot, room in its per-minute
         budgets, no pause), then hold its slot while the body runs. ``deadline``
-        (time.monotonic) bounds the wait: TimeoutError past it."""
-        slot = self._admit(limits, tokens, timeout + LEASE_MARGIN, deadline)
+        (time.monotonic) bounds the wait: TimeoutError past it. Several limits (the
+        account's own on the model, then the model's) are each waited for in turn."""
+        slots = []
         try:
+            for each in limits if isinstance(limits, tuple) else (limits,):
+                slots.append(self._admit(each, tokens, timeout + LEASE_MARGIN, deadline))
             yield
         finally:
-            self.release(slot)
+            for slot in slots:
+                self.release(slot)
 
     def _admit(self, limits: ModelLimits, tokens: int, lease: float, deadline):
         key, counted = limits.key, False

@@ -8,7 +8,7 @@ from .billing import (
     UsageCostRevision,
     UsageDaily,
 )
-from .catalog import AIModelConfig, ModelPrice
+from .catalog import AccountModelLimit, AIModelConfig, ModelPrice
 from .content import (
     Cluster,
     Content,
@@ -31,6 +31,7 @@ from .settings import (
 from .tenancy import Account, ApiToken, Plan, Site, User
 
 __all__ = [
+    "AccountModelLimit",
     "AdminAuditLog",
     "AlertLog",
     "AIModelConfig",

@@ -26,6 +26,32 @@ CREDIT_RULES = ("tokens", "images", "cost")
 PRICE_SOURCES = ("plugin", "sync", "admin")
 
 
+LIMIT_COLUMNS = ("max_concurrency", "requests_per_minute", "tokens_per_minute")
+
+
+class LimitsMixin:
+    """A provider's limits for a model, enforced across every process (igny8.limits):
+    calls in flight, requests and tokens per minute. Null: no limit of that kind; 0 or
+    less is refused where it is set."""
+
+    max_concurrency: Mapped[int | None] = mapped_column(Integer)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_minute: Mapped[int | None] = mapped_column(Integer)
+
+    @validates(*LIMIT_COLUMNS)
+    def _check_limit(self, key, value):
+        from ..limits import check_limit
+
+        return check_limit(key, value)
+
+
+def limit_checks() -> tuple[CheckConstraint, ...]:
+    return tuple(
+        CheckConstraint(f"{name} IS NULL OR {name} > 0", name=f"{name}_positive")
+        for name in LIMIT_COLUMNS
+    )
+
+
 class PricedMixin:
     """The price columns a model and each of its history rows share, checked on assignment:
     the per-1k simple case and the optional ``pricing`` structure."""
@@ -46,7 +72,7 @@ class PricedMixin:
         return value or None
 
 
-class AIModelConfig(PricedMixin, db.Model):
+class AIModelConfig(PricedMixin, LimitsMixin, db.Model):
     __tablename__ = "ai_model_configs"
     __table_args__ = (
         CheckConstraint(one_of("model_type", MODEL_TYPES), name="model_type"),
@@ -58,10 +84,7 @@ class AIModelConfig(PricedMixin, db.Model):
         CheckConstraint(
             "credits_per_usd IS NULL OR credits_per_usd > 0", name="credits_per_usd_positive"
         ),
-        *(
-            CheckConstraint(f"{name} IS NULL OR {name} > 0", name=f"{name}_positive")
-            for name in ("max_concurrency", "requests_per_minute", "tokens_per_minute")
-        ),
+        *limit_checks(),
         # At most one default model per type.
         unique_where("uq_ai_model_configs_default_per_type", "model_type", condition="is_default"),
     )
@@ -93,11 +116,6 @@ class AIModelConfig(PricedMixin, db.Model):
     request_options: Mapped[dict | None] = mapped_column(db.JSON)
     # The provider's end of life for the model; past it the model is kept for history.
     end_of_life: Mapped[date | None] = mapped_column(Date)
-    # The provider's limits for this model, enforced across every process (igny8.limits):
-    # calls in flight, requests and tokens per minute. Null: no limit of that kind.
-    max_concurrency: Mapped[int | None] = mapped_column(Integer)
-    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
-    tokens_per_minute: Mapped[int | None] = mapped_column(Integer)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
@@ -114,12 +132,6 @@ class AIModelConfig(PricedMixin, db.Model):
         if value and value not in CREDIT_RULES:
             raise ValueError(f"credit_rule must be one of {', '.join(CREDIT_RULES)}")
         return value or None
-
-    @validates("max_concurrency", "requests_per_minute", "tokens_per_minute")
-    def _check_limit(self, key, value):
-        from ..limits import check_limit
-
-        return check_limit(key, value)
 
     @validates("image_credits")
     def _check_image_credits(self, key, value):
@@ -150,6 +162,29 @@ class ModelPrice(PricedMixin, db.Model):
     created_at: Mapped[datetime] = created_at()
 
     model: Mapped[AIModelConfig] = relationship(back_populates="prices")
+
+
+class AccountModelLimit(LimitsMixin, db.Model):
+    """An account's own limits on a model, enforced besides the model's: an admin caps what
+    one tenant may have in flight or spend per minute on a model, so it cannot take the
+    provider's whole allowance (igny8.limits)."""
+
+    __tablename__ = "account_model_limits"
+    __table_args__ = (
+        db.UniqueConstraint("account_id", "model_id", name="uq_account_model_limits"),
+        *limit_checks(),
+    )
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("ai_model_configs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = created_at()
+
+    account: Mapped["Account"] = relationship()  # noqa: F821 - models/tenancy.py
+    model: Mapped[AIModelConfig] = relationship()
+
+    def __str__(self):
+        return f"{self.account} on {self.model}"
 
 
 PRICE_FIELDS = (

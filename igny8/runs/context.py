@@ -21,7 +21,13 @@ from ..billing.pricing import PriceCard
 from ..database import commit_keeping_loaded, holds_writes
 from ..extensions import db
 from ..limits import ModelLimits
-from ..models import Account, AIModelConfig, GlobalIntegrationSettings, IntegrationSettings
+from ..models import (
+    Account,
+    AccountModelLimit,
+    AIModelConfig,
+    GlobalIntegrationSettings,
+    IntegrationSettings,
+)
 from ..plugins import current_plugins
 
 
@@ -119,7 +125,7 @@ class OperationContext:
             resolved_by=resolution.resolved_by,
             request_options=model.request_options,
             report_usage=report_usage,
-            limits=model_limits(model),
+            limits=call_limits(model, self.account_id),
         )
 
     def owned(self, model, object_id: int):
@@ -232,3 +238,23 @@ def model_limits(model: AIModelConfig) -> ModelLimits:
         model.requests_per_minute,
         model.tokens_per_minute,
     )
+
+
+def call_limits(model: AIModelConfig, account_id: int) -> tuple[ModelLimits, ...]:
+    """What a call of this account to the model waits for: the account's own limits on
+    the model first, if an admin set any (AccountModelLimit), then the model's."""
+    own = model_limits(model)
+    mine = db.session.execute(
+        select(AccountModelLimit).where(
+            AccountModelLimit.account_id == account_id, AccountModelLimit.model_id == model.id
+        )
+    ).scalar_one_or_none()
+    if mine is None:
+        return (own,)
+    account = ModelLimits(
+        f"{own.key}@account:{account_id}",
+        mine.max_concurrency,
+        mine.requests_per_minute,
+        mine.tokens_per_minute,
+    )
+    return (account, own)

@@ -40,6 +40,19 @@ DEFAULTS = {
     # "https://app.example.com,http://localhost:5173"; empty: none (same origin only).
     "CORS_ORIGINS": (),
     "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+    # Sign-in through the API (igny8.api.session): how long a browser session lasts, and
+    # how long a password-reset or invitation link works. The session cookie follows
+    # SESSION_COOKIE_SECURE and SESSION_COOKIE_SAMESITE, like the admin's.
+    "API_SESSION_HOURS": 168,
+    "PASSWORD_LINK_MINUTES": 60,
+    # Where the links in reset and invitation e-mails point: the frontend's page, with
+    # {token} in it (e.g. "https://app.example.com/set-password?token={token}"); empty:
+    # the e-mail gives the token alone.
+    "PASSWORD_LINK_URL": "",
+    # The mail server for account e-mail (password resets, invitations) and alerts.
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 25,
+    "MAIL_FROM": "igny8@localhost",
     # Bad API tokens per address: past it, the address gets 429 whatever token it sends.
     "AUTH_FAILURE_RATE_LIMIT": "30 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -6,7 +6,14 @@ a browser's preflight never carries."""
 from flask_cors import CORS
 
 # Request headers a client sends, and response headers it reads (docs/api.md).
-ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Prefer", "If-Match"]
+ALLOW_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Prefer",
+    "If-Match",
+    "X-CSRF-Token",
+]
 EXPOSE_HEADERS = [
     "Location",
     "ETag",
@@ -32,4 +39,7 @@ def init_app(app) -> None:
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
         vary_header=True,
+        # The session cookie of POST /auth/sign-in goes with fetch(..., {credentials:
+        # "include"}) and EventSource(url, {withCredentials: true}); only to these origins.
+        supports_credentials=True,
     )

@@ -12,9 +12,14 @@ from .api.auth import API_PREFIX
 
 
 def client_key() -> str:
-    """Who is counted: the API token sent (hashed, never stored as sent), else the address."""
+    """Who is counted: the API token or session cookie sent (hashed, never stored as
+    sent), else the address."""
+    from .api.auth import SESSION_COOKIE
+
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    if not (scheme.lower() == "bearer" and token.strip()):
+        token = request.cookies.get(SESSION_COOKIE, "")
+    if token.strip():
         return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
     return "address:" + (get_remote_address() or "unknown")
 
@@ -63,6 +68,18 @@ def count_failed_auth() -> None:
     current_app.extensions["igny8_limiter"].limiter.hit(
         _failed_auth_limit(), "auth-failed", _address()
     )
+
+
+def spend(setting: str, scope: str) -> bool:
+    """Count one attempt of this address against the limits in ``setting`` (e.g.
+    LOGIN_RATE_LIMIT); False when one of them is used up."""
+    from limits import parse_many
+
+    limiter = current_app.extensions["igny8_limiter"].limiter
+    within = True
+    for limit in parse_many(current_app.config[setting]):
+        within = limiter.hit(limit, scope, _address()) and within
+    return within
 
 
 def login_limit(limiter: Limiter):

@@ -8,8 +8,10 @@ from . import (
     errors,
     guard,
     idempotency,
+    members,
     openapi,
     runs,
+    session,
     settings,
     sites,
     tokens,
@@ -19,7 +21,7 @@ from . import (
 
 def init_app(app) -> None:
     bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
-    for module in (views, runs, sites, settings, billing, tokens):
+    for module in (views, runs, sites, settings, billing, tokens, session, members):
         module.register(bp)
 
     @bp.get("/openapi.json")

@@ -1,10 +1,13 @@
-"""Bearer-token authentication for /api/v1 and the caller's account."""
+"""Authentication for /api/v1 and the caller's account and role: an API token sent as a
+bearer token, or a browser session's HttpOnly cookie (made by POST /auth/sign-in), whose
+writes must also send the session's X-CSRF-Token. docs/api.md."""
 
+import hmac
 from datetime import timedelta
 
 from flask import current_app, g, request
 
-from ..accounts import active_token
+from ..accounts import active_token, csrf_token
 from ..extensions import db
 from ..models import Account, User
 from ..timeutil import utcnow
@@ -16,10 +19,45 @@ API_PREFIX = "/api/v1"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+SESSION_COOKIE = "igny8_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Each role may do what the ones after it may.
+ROLE_RANK = {"owner": 3, "editor": 2, "viewer": 1}
+
+
 def public(view):
     """Mark a view as needing no token."""
     view.igny8_public = True
     return view
+
+
+def role(needed: str):
+    """The least role a view needs. Without it, reads need a viewer and writes an editor
+    (a plugin's routes too)."""
+    if needed not in ROLE_RANK:
+        raise ValueError(f"unknown role {needed!r}")
+
+    def mark(view):
+        view.igny8_role = needed
+        return view
+
+    return mark
+
+
+def needed_role(view) -> str:
+    found = getattr(view, "igny8_role", None)
+    if found:
+        return found
+    return "viewer" if request.method in SAFE_METHODS else "editor"
+
+
+def _credential() -> tuple[str, bool]:
+    """The token this request carries, and whether it came in the session cookie."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip(), False
+    return request.cookies.get(SESSION_COOKIE, "").strip(), True
 
 
 def authenticate() -> None:
@@ -34,11 +72,12 @@ def authenticate() -> None:
         return
     from ..ratelimits import count_failed_auth, failed_auth_blocked
 
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token, from_cookie = _credential()
+    if not token:
         raise ApiError(
             401,
-            "Send an API token as 'Authorization: Bearer <token>'",
+            "Sign in (POST /api/v1/auth/sign-in) or send an API token as "
+            "'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": 'Bearer realm="igny8"'},
         )
     if failed_auth_blocked():
@@ -48,17 +87,38 @@ def authenticate() -> None:
             code="rate_limited",
             headers={"Retry-After": "60"},
         )
-    row = active_token(token.strip())
-    if row is None or not row.user.is_active:
+    row = active_token(token)
+    if row is None or not row.user.is_active or (from_cookie and row.kind != "session"):
         count_failed_auth()
         raise ApiError(
             401,
-            "Invalid or revoked API token",
+            "The session has ended; sign in again"
+            if from_cookie
+            else "Invalid or revoked API token",
             headers={"WWW-Authenticate": 'Bearer realm="igny8", error="invalid_token"'},
         )
+    if from_cookie and request.method not in SAFE_METHODS:
+        # A cookie is sent by the browser whoever made the page; the CSRF token only by
+        # the page that signed in (it was in the sign-in answer).
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf_token(row).encode()):
+            raise ApiError(
+                403,
+                f"A write with the session cookie must send the session's {CSRF_HEADER} "
+                "(from POST /auth/sign-in or GET /auth/session)",
+                code="csrf_failed",
+            )
     account = row.user.account
     if account is not None and not account.is_active:
         raise ApiError(403, "This account is deactivated")
+    needed = needed_role(view)
+    if account is not None and ROLE_RANK[row.user.role] < ROLE_RANK[needed]:
+        raise ApiError(
+            403,
+            f"This needs the {needed} role; you are {row.user.role}",
+            code="role_required",
+            details={"needed": needed, "role": row.user.role},
+        )
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
@@ -66,6 +126,7 @@ def authenticate() -> None:
     g.user = row.user
     g.account = account
     g.token_id = row.id
+    g.session = row if from_cookie else None
 
 
 def current_user() -> User:

@@ -180,6 +180,41 @@ class UsageQuery(Strict):
             raise ValidationError("start must not be after end", "start")
 
 
+def password_field(**kwargs) -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=8, max=200), **kwargs)
+
+
+class SignInIn(Strict):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeIn(Strict):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = password_field()
+
+
+class PasswordResetIn(Strict):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+
+
+class SetPasswordIn(Strict):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    password = password_field()
+
+
+ROLE_CHOICES = ("owner", "editor", "viewer")
+
+
+class InviteIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(required=True, validate=validate.OneOf(ROLE_CHOICES))
+
+
+class RoleIn(Strict):
+    role = fields.String(required=True, validate=validate.OneOf(ROLE_CHOICES))
+
+
 class TokenIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
 

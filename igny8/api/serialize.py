@@ -37,7 +37,20 @@ def account(a):
 
 
 def user(u):
-    return {"id": u.id, "email": u.email, "is_superuser": u.is_superuser}
+    return {"id": u.id, "email": u.email, "is_superuser": u.is_superuser, "role": u.role}
+
+
+def member(u):
+    """A user as the other members of its account see it."""
+    return {
+        "id": u.id,
+        "email": u.email,
+        "role": u.role,
+        # invited: has not set a password yet (the invitation's link does it).
+        "status": "active" if u.password_hash else "invited",
+        "created_at": timestamp(u.created_at),
+        "last_sign_in_at": timestamp(u.last_sign_in_at),
+    }
 
 
 def api_token(t):

@@ -7,7 +7,7 @@ from .. import prompts
 from ..ai.resolve import PARAMETERS, resolve_parameters
 from ..extensions import db
 from ..models import AIModelConfig, GlobalIntegrationSettings, IntegrationSettings, Prompt
-from .auth import current_account
+from .auth import current_account, role
 from .errors import ApiError
 from .schemas import IntegrationSettingsIn, PromptIn
 from .validation import documented
@@ -91,6 +91,7 @@ def register(bp):
         return jsonify(effective_settings(current_account()))
 
     @bp.put("/settings/integration")
+    @role("owner")
     @documented(
         "Override AI settings (null resets one to the global value)",
         tags=["settings"],

@@ -8,7 +8,7 @@ from .. import accounts
 from ..extensions import db
 from ..models import ApiToken, User
 from . import serialize
-from .auth import current_account, current_user
+from .auth import current_account, current_user, role
 from .errors import ApiError
 from .pagination import paginate
 from .schemas import PageQuery, TokenIn
@@ -19,18 +19,20 @@ def _account_tokens():
     return (
         select(ApiToken)
         .join(User, ApiToken.user_id == User.id)
-        .where(User.account_id == current_account().id)
+        .where(User.account_id == current_account().id, ApiToken.kind == "api")
         .order_by(ApiToken.id)
     )
 
 
 def register(bp):
     @bp.get("/tokens")
+    @role("owner")
     @documented("List the account's API tokens", tags=["account"], query=PageQuery)
     def list_tokens(args):
         return jsonify(paginate(_account_tokens(), serialize.api_token))
 
     @bp.post("/tokens")
+    @role("owner")
     @documented(
         "Make an API token for the caller (the token is in this answer only)",
         tags=["account"],
@@ -44,6 +46,7 @@ def register(bp):
         return jsonify({**serialize.api_token(row), "token": token}), 201
 
     @bp.delete("/tokens/<int:token_id>")
+    @role("owner")
     @documented("Revoke one of the account's API tokens", tags=["account"], status=204)
     def revoke_token(token_id):
         row = db.session.execute(

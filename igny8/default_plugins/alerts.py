@@ -3,7 +3,8 @@ by e-mail. Shipped as a default plugin, loaded only when a channel is configured
 start-up (so it costs a metered call nothing otherwise).
 
 Settings (instance config or IGNY8_* environment): ALERT_WEBHOOK_URL (POSTed JSON),
-ALERT_EMAIL_TO (comma-separated) with ALERT_SMTP_HOST, ALERT_SMTP_PORT, ALERT_EMAIL_FROM;
+ALERT_EMAIL_TO (comma-separated) with ALERT_SMTP_HOST, ALERT_SMTP_PORT, ALERT_EMAIL_FROM
+(by default the MAIL_* server of igny8.mail);
 ALERT_LOW_BALANCE_CREDITS (100), ALERT_ERROR_SPIKE_RATE (0.5) over
 ALERT_ERROR_SPIKE_MINUTES (10) with at least ALERT_ERROR_SPIKE_MIN_CALLS (10) calls, and
 ALERT_REPEAT_MINUTES (60) before the same alert is sent again.
@@ -13,15 +14,14 @@ session is never committed by an alert.
 """
 
 import logging
-import smtplib
 import threading
 from datetime import timedelta
-from email.message import EmailMessage
 
 import httpx
 from flask import current_app
 from sqlalchemy import case, func, insert, select, text, update
 
+from .. import mail
 from ..billing.audit import held_in_flight
 from ..extensions import db
 from ..models import Account, AlertLog, CreditUsageLog
@@ -36,9 +36,6 @@ DEFAULTS = {
     "ALERT_ERROR_SPIKE_MINUTES": 10,
     "ALERT_ERROR_SPIKE_MIN_CALLS": 10,
     "ALERT_REPEAT_MINUTES": 60,
-    "ALERT_SMTP_HOST": "localhost",
-    "ALERT_SMTP_PORT": 25,
-    "ALERT_EMAIL_FROM": "igny8-alerts@localhost",
 }
 
 
@@ -131,19 +128,14 @@ def send(kind: str, message: str, where: list[str]) -> bool:
             delivered = False
             log.warning("alert webhook failed: %s", type(exc).__name__)
     if "email" in where:
-        mail = EmailMessage()
-        mail["Subject"] = f"[igny8] {kind.replace('_', ' ')}"
-        mail["From"] = setting("ALERT_EMAIL_FROM")
-        mail["To"] = setting("ALERT_EMAIL_TO")
-        mail.set_content(message)
-        try:
-            with smtplib.SMTP(
-                setting("ALERT_SMTP_HOST"), int(setting("ALERT_SMTP_PORT")), timeout=5
-            ) as smtp:
-                smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            delivered = False
-            log.warning("alert e-mail failed: %s", type(exc).__name__)
+        delivered &= mail.send(
+            setting("ALERT_EMAIL_TO"),
+            f"[igny8] {kind.replace('_', ' ')}",
+            message,
+            sender=setting("ALERT_EMAIL_FROM"),
+            host=setting("ALERT_SMTP_HOST"),
+            port=setting("ALERT_SMTP_PORT"),
+        )
     return delivered
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..crypto import EncryptedString
 from ..extensions import db
-from .base import account_fk, created_at, pk
+from .base import account_fk, created_at, one_of, pk
 
 
 class Plan(db.Model):
@@ -72,8 +72,14 @@ class Account(db.Model):
         return check_limit(key, value)
 
 
+# What an account's member may do (igny8.api.auth): a viewer reads; an editor also runs and
+# edits; an owner also manages the account's users, API tokens and settings.
+ROLES = ("owner", "editor", "viewer")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
 
     id: Mapped[int] = pk()
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -82,6 +88,8 @@ class User(UserMixin, db.Model):
     account_id: Mapped[int | None] = account_fk(nullable=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(10), default="owner", server_default="owner")
+    last_sign_in_at: Mapped[datetime | None]
     # Part of the id an admin session carries: a new one (sign-out, new password) ends
     # every session, copied cookies included.
     session_nonce: Mapped[str | None] = mapped_column(String(32))
@@ -96,8 +104,14 @@ class User(UserMixin, db.Model):
         return self.email
 
 
+# An API token (made by its user, sent as a bearer token) or a browser session (made by
+# signing in, carried in an HttpOnly cookie, ending at expires_at or on sign-out).
+TOKEN_KINDS = ("api", "session")
+
+
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(one_of("kind", TOKEN_KINDS), name="kind"),)
 
     id: Mapped[int] = pk()
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -107,6 +121,8 @@ class ApiToken(db.Model):
     # enough to use it. None for tokens made before it was kept.
     token_prefix: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(80), default="api")
+    kind: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
+    expires_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

@@ -16,6 +16,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from a2wsgi.wsgi import build_environ
+from flask import Response
 
 from .api.runs import (
     HEARTBEAT_SECONDS,
@@ -61,27 +62,32 @@ class EventStreams:
             return await self.wsgi(scope, receive, send)
         run_id = int(match.group(1))
         loop = asyncio.get_running_loop()
-        opened = await loop.run_in_executor(self.executor, self._open, scope, run_id)
-        if not isinstance(opened, list):  # an error response (401, 404, 429...)
-            status, headers, body = opened
+        slots, status, headers, body = await loop.run_in_executor(
+            self.executor, self._open, scope, run_id
+        )
+        if slots is None:  # an error response (401, 404, 429...)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
         try:
-            await self._stream(run_id, loop, receive, send)
+            await self._stream(run_id, loop, receive, send, headers)
         finally:
-            await loop.run_in_executor(self.executor, self._in_app, release_stream, opened)
+            await loop.run_in_executor(self.executor, self._in_app, release_stream, slots)
 
     def _open(self, scope, run_id: int):
-        """The Flask app's own checks, as for any request; the stream's places, or the
-        error response as (status, headers, body)."""
+        """The Flask app's own checks, as for any request: (the stream's places, 200, its
+        headers, None), or the error response as (None, status, headers, body). Either
+        way the headers are the app's (CORS, rate limits) as on any answer."""
         app = self.flask_app
+        slots = None
         with app.request_context(build_environ(scope, io.BytesIO(b""))):
             try:
                 refused = app.preprocess_request()  # rate limits, guard, authentication
                 if refused is None:
-                    return open_stream(run_id)
-                response = app.make_response(refused)
+                    slots = open_stream(run_id)
+                    response = Response(content_type="text/event-stream", headers=STREAM_HEADERS)
+                else:
+                    response = app.make_response(refused)
             except Exception as exc:  # ApiError and the like: the API's JSON envelope
                 response = app.make_response(app.handle_user_exception(exc))
             finally:
@@ -90,8 +96,11 @@ class EventStreams:
             headers = [
                 (k.lower().encode("latin1"), v.encode("latin1"))
                 for k, v in response.headers.items()
+                if k.lower() != "content-length"
             ]
-            return response.status_code, headers, response.get_data()
+            if slots is not None:
+                return slots, 200, headers, None
+            return None, response.status_code, headers, response.get_data()
 
     def _in_app(self, fn, *args):
         with self.flask_app.app_context():
@@ -100,13 +109,11 @@ class EventStreams:
             finally:
                 db.session.remove()
 
-    async def _stream(self, run_id, loop, receive, send):
+    async def _stream(self, run_id, loop, receive, send, headers):
         config = self.flask_app.config
         signals = current_signals(self.flask_app)
         changed = _LoopEvent(loop)
         gone = asyncio.ensure_future(_disconnected(receive))
-        headers = [(b"content-type", b"text/event-stream")]
-        headers += [(k.lower().encode(), v.encode()) for k, v in STREAM_HEADERS.items()]
         ends = loop.time() + float(config["EVENT_STREAM_MAX_SECONDS"])
         last, quiet_since = None, loop.time()
         try:

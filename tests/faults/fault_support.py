@@ -162,14 +162,15 @@ def wait_until_healthy(port, log, seconds=60) -> None:
 
 
 @contextmanager
-def asgi_web(shared, tmp_path, threads: int):
-    """One gunicorn asyncio worker serving asgi.py with ``threads`` app threads; its port."""
+def asgi_web(shared, tmp_path, threads: int, **env):
+    """One gunicorn asyncio worker serving asgi.py with ``threads`` app threads (and the
+    environment ``env`` besides); its port."""
     port, log = free_port(), tmp_path / "web.log"
     web = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py")]
         + ["--worker-class", "asgi", "--workers", "1"]
         + ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "asgi:app"],
-        env=app_environment(shared, tmp_path, IGNY8_WEB_THREADS=str(threads)),
+        env=app_environment(shared, tmp_path, IGNY8_WEB_THREADS=str(threads), **env),
         stdout=subprocess.DEVNULL,
         stderr=open(log, "w"),
         start_new_session=True,

@@ -93,6 +93,69 @@ def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app
             conn.close()
 
 
+def test_a_browsers_eventsource_streams_with_the_session_cookie_from_another_origin(
+    shared, app, tenant, tmp_path
+):
+    """What `new EventSource(url, {withCredentials: true})` on http://localhost:5173 sends:
+    the session cookie and an Origin, no Authorization header. The stream, served in the
+    event loop, answers with the CORS headers a browser needs to read it."""
+    from test_sign_in import with_password
+
+    origin = "http://localhost:5173"
+    email = with_password(app, tenant)
+    with app.app_context():
+        run = OperationRun(
+            account_id=tenant.account_id,
+            operation="echo",
+            status="running",
+            items=1,
+            started_at=utcnow(),
+            heartbeat_at=utcnow(),
+            work=["a"],
+        )
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    with asgi_web(shared, tmp_path, threads=2, IGNY8_CORS_ORIGINS=origin) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = json.dumps({"email": email, "password": "correct horse battery"})
+        conn.request(
+            "POST",
+            "/api/v1/auth/sign-in",
+            body=body,
+            headers={"Content-Type": "application/json", "Origin": origin},
+        )
+        signed_in = conn.getresponse()
+        signed_in.read()
+        assert signed_in.status == 200
+        assert signed_in.getheader("Access-Control-Allow-Credentials") == "true"
+        cookie = signed_in.getheader("Set-Cookie").split(";")[0]
+        conn.close()
+
+        stream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        stream.request(
+            "GET",
+            f"/api/v1/runs/{run_id}/events",
+            headers={"Cookie": cookie, "Origin": origin, "Accept": "text/event-stream"},
+        )
+        answer = stream.getresponse()
+        assert answer.status == 200
+        assert answer.getheader("Content-Type").startswith("text/event-stream")
+        assert answer.getheader("Access-Control-Allow-Origin") == origin
+        assert answer.getheader("Access-Control-Allow-Credentials") == "true"
+        assert answer.readline().startswith(b"event: progress")
+        stream.close()
+
+        anonymous = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        anonymous.request("GET", f"/api/v1/runs/{run_id}/events", headers={"Origin": origin})
+        refused = anonymous.getresponse()
+        assert refused.status == 401
+        assert refused.getheader("Access-Control-Allow-Origin") == origin  # readable error
+    with app.app_context():
+        db.session.get(OperationRun, run_id).status = "succeeded"
+        db.session.commit()
+
+
 def raw_request(port, head: bytes) -> tuple[int, str, bytes]:
     """Send ``head`` as is; the status, the Content-Type and the body of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

@@ -29,6 +29,7 @@ from .ai.usage import Usage, normalise_service_tier
 from .api.auth import current_account
 from .api.errors import ApiError
 from .api.pagination import paginate
+from .api.resources import item_routes, refuse_if_in_use
 from .api.runs import execute, execute_on
 from .api.schemas import ContentIdsIn, KeywordIdsIn, PageQuery, Strict, ids_schema
 from .api.scoping import get_owned, on_site, owned, owned_ids, owned_site
@@ -89,6 +90,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "redact",
+    "refuse_if_in_use",
     "Credential",
     "TextRequest",
     "TextResult",
@@ -142,6 +144,7 @@ __all__ = [
     "current_account",
     "Strict",
     "ids_schema",
+    "item_routes",
     "PageQuery",
     "KeywordIdsIn",
     "ContentIdsIn",

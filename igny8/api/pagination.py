@@ -1,4 +1,8 @@
-"""`?page=&per_page=` for every list: {"items", "page", "per_page", "total"}."""
+"""`?page=&per_page=` for every list: {"items", "page", "per_page", "total", "next"}
+("next": the URL of the following page, or null on the last); `?sort=` for lists that
+take it."""
+
+from urllib.parse import urlencode
 
 from flask import current_app, request
 from sqlalchemy import func, select
@@ -40,9 +44,21 @@ def paginate(source, serialize) -> dict:
             select(func.count()).select_from(source.order_by(None).subquery())
         ).scalar_one()
         rows = db.session.execute(source.limit(per_page).offset(offset)).scalars().all()
+    following = None
+    if offset + len(rows) < total:
+        following = f"{request.path}?{urlencode({**request.args.to_dict(), 'page': page + 1})}"
     return {
         "items": [serialize(r) for r in rows],
         "page": page,
         "per_page": per_page,
         "total": total,
+        "next": following,
     }
+
+
+def sorted_by(query, model, sort: str | None):
+    """``query`` ordered by ``sort`` ("field" or "-field"), then by id (a stable order)."""
+    if not sort:
+        return query.order_by(model.id)
+    column = getattr(model, sort.lstrip("-"))
+    return query.order_by(column.desc() if sort.startswith("-") else column, model.id)

@@ -23,7 +23,9 @@ from . import serialize
 from .auth import current_account
 from .errors import ApiError
 from .pagination import paginate
+from .schemas import RunsQuery
 from .scoping import get_owned, owned, owned_ids
+from .validation import documented
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -155,11 +157,16 @@ def execute_on(operation: str, model, ids, site_id: int):
 
 def register(bp):
     @bp.get("/runs")
-    def list_runs():
+    @documented(
+        "The account's runs, newest first; filter by status, operation or site",
+        tags=["runs"],
+        query=RunsQuery,
+    )
+    def list_runs(args):
         query = owned(OperationRun).order_by(OperationRun.id.desc())
-        for name in ("operation", "status"):
-            if request.args.get(name):
-                query = query.where(getattr(OperationRun, name) == request.args[name])
+        for name in ("operation", "status", "site_id"):
+            if name in args:
+                query = query.where(getattr(OperationRun, name) == args[name])
         return jsonify(paginate(query, run_json))
 
     @bp.get("/runs/<int:run_id>")

@@ -5,6 +5,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from .. import outbound
+from ..models.runs import RUN_STATUSES
 from .auth import current_account
 from .errors import ApiError
 
@@ -90,6 +91,43 @@ class KeywordIn(Strict):
     difficulty = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
     )
+
+
+class KeywordPatch(Strict):
+    keyword = fields.String(validate=validate.Length(min=1, max=255))
+    volume = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2**31 - 1))
+    difficulty = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
+    status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
+    cluster_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+def sort_field(*names) -> fields.String:
+    """?sort=name or ?sort=-name (descending), among ``names``."""
+    return fields.String(validate=validate.OneOf([*names, *(f"-{n}" for n in names)]))
+
+
+class KeywordQuery(Strict):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
+    cluster_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    q = fields.String(validate=validate.Length(min=1, max=255))
+    sort = sort_field("id", "keyword", "volume", "difficulty", "created_at")
+
+
+class RunsQuery(Strict):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    status = fields.String(validate=validate.OneOf(RUN_STATUSES))
+    operation = fields.String(validate=validate.Length(min=1, max=60))
+    site_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class ContentPatch(Strict):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    html = fields.String(validate=validate.Length(max=2_000_000))
+    meta_description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    status = fields.String(validate=validate.OneOf(("draft", "review", "published")))
 
 
 MAX_KEYWORDS_PER_REQUEST = 5000

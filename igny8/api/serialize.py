@@ -159,6 +159,20 @@ def content(c, with_html=True):
     return body
 
 
+def revision(r, with_html=True):
+    body = {
+        "id": r.id,
+        "content_id": r.content_id,
+        "title": r.title,
+        "word_count": r.word_count,
+        "reason": r.reason,
+        "created_at": timestamp(r.created_at),
+    }
+    if with_html:
+        body["html"] = r.html
+    return body
+
+
 def ledger_row(t):
     return {
         "id": t.id,

@@ -5,14 +5,25 @@ from sqlalchemy import func, select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Content, Keyword, Site
-from ..text import normalise_keyword
+from ..models import Cluster, Content, ContentRevision, Keyword, Site
+from ..revisions import keep_revision
+from ..text import normalise_keyword, word_count
 from . import serialize
 from .auth import current_account
 from .errors import ApiError
-from .pagination import paginate
-from .schemas import KeywordsIn, PageQuery, SiteIn, SiteUpdateIn, too_many_keywords
-from .scoping import get_owned, owned, owned_site
+from .pagination import paginate, sorted_by
+from .resources import item_routes
+from .schemas import (
+    ContentPatch,
+    KeywordPatch,
+    KeywordQuery,
+    KeywordsIn,
+    PageQuery,
+    SiteIn,
+    SiteUpdateIn,
+    too_many_keywords,
+)
+from .scoping import get_owned, on_site, owned, owned_site
 from .validation import documented
 
 SITE_FIELDS = (
@@ -24,6 +35,47 @@ SITE_FIELDS = (
     "webhook_url",
     "webhook_secret",
 )
+
+
+def update_keyword(keyword: Keyword, data: dict) -> None:
+    if "keyword" in data:
+        text = normalise_keyword(data["keyword"])
+        taken = db.session.execute(
+            on_site(Keyword, keyword.site_id).where(
+                Keyword.keyword == text, Keyword.id != keyword.id
+            )
+        ).first()
+        if not text or taken:
+            raise ApiError(409, f"the site already has the keyword {text!r}", code="conflict")
+        keyword.keyword = text
+    if data.get("cluster_id") is not None:
+        found = db.session.execute(
+            on_site(Cluster, keyword.site_id).where(Cluster.id == data["cluster_id"])
+        ).first()
+        if found is None:
+            raise ApiError(404, f"cluster {data['cluster_id']} not found")
+    for field in ("volume", "difficulty", "status", "cluster_id"):
+        if field in data:
+            setattr(keyword, field, data[field])
+
+
+def update_content(content: Content, data: dict) -> None:
+    """An edit of the title or the HTML keeps the previous version as a revision."""
+    if any(data.get(f, getattr(content, f)) != getattr(content, f) for f in ("title", "html")):
+        keep_revision(content, "before an edit")
+    for field, value in data.items():
+        setattr(content, field, value)
+    if "html" in data:
+        content.word_count = word_count(content.html)
+
+
+def _content_on(site_id: int, content_id: int) -> Content:
+    found = db.session.execute(
+        on_site(Content, site_id).where(Content.id == content_id)
+    ).scalar_one_or_none()
+    if found is None:
+        raise ApiError(404, f"content {content_id} not found")
+    return found
 
 
 def register(bp):
@@ -68,15 +120,23 @@ def register(bp):
         return jsonify(serialize.site(site))
 
     @bp.get("/sites/<int:site_id>/keywords")
-    @documented("List a site's keywords", tags=["keywords"], query=PageQuery)
+    @documented(
+        "List a site's keywords: filter by status or cluster, search with q, sort by a field "
+        "(-field: descending)",
+        tags=["keywords"],
+        query=KeywordQuery,
+    )
     def list_keywords(site_id, args):
         owned_site(site_id)
-        return jsonify(
-            paginate(
-                owned(Keyword).where(Keyword.site_id == site_id).order_by(Keyword.id),
-                serialize.keyword,
+        query = owned(Keyword).where(Keyword.site_id == site_id)
+        for field in ("status", "cluster_id"):
+            if field in args:
+                query = query.where(getattr(Keyword, field) == args[field])
+        if "q" in args:
+            query = query.where(
+                Keyword.keyword.contains(normalise_keyword(args["q"]), autoescape=True)
             )
-        )
+        return jsonify(paginate(sorted_by(query, Keyword, args.get("sort")), serialize.keyword))
 
     @bp.post("/sites/<int:site_id>/keywords")
     @documented(
@@ -119,6 +179,55 @@ def register(bp):
                 "items": [serialize.keyword(k) for k in created],
             }
         ), 201
+
+    item_routes(
+        bp,
+        "keywords",
+        Keyword,
+        serialize=serialize.keyword,
+        tags=["keywords"],
+        patch=KeywordPatch,
+        update=update_keyword,
+        site_prefix="/sites/<int:site_id>",
+    )
+    item_routes(
+        bp,
+        "content",
+        Content,
+        serialize=serialize.content,
+        tags=["content"],
+        patch=ContentPatch,
+        update=update_content,
+        site_prefix="/sites/<int:site_id>",
+    )
+
+    @bp.get("/sites/<int:site_id>/content/<int:content_id>/revisions")
+    @documented(
+        "A content's earlier versions, newest first (restore one with .../restore)",
+        tags=["content"],
+        query=PageQuery,
+    )
+    def list_revisions(site_id, content_id, args):
+        content = _content_on(site_id, content_id)
+        query = (
+            select(ContentRevision)
+            .where(ContentRevision.content_id == content.id)
+            .order_by(ContentRevision.id.desc())
+        )
+        return jsonify(paginate(query, lambda r: serialize.revision(r, with_html=False)))
+
+    @bp.get("/sites/<int:site_id>/content/<int:content_id>/revisions/<int:revision_id>")
+    @documented("One earlier version of a content, with its HTML", tags=["content"])
+    def get_revision(site_id, content_id, revision_id):
+        content = _content_on(site_id, content_id)
+        revision = db.session.execute(
+            select(ContentRevision).where(
+                ContentRevision.id == revision_id, ContentRevision.content_id == content.id
+            )
+        ).scalar_one_or_none()
+        if revision is None:
+            raise ApiError(404, f"revision {revision_id} not found")
+        return jsonify(serialize.revision(revision))
 
     @bp.get("/sites/<int:site_id>/content")
     @documented(

@@ -1,19 +1,27 @@
 """POST /sites/{id}/keywords/cluster and GET /sites/{id}/clusters."""
 
 from flask import jsonify
+from marshmallow import fields, validate
+from sqlalchemy import update
 
 from igny8.plugin import (
     ApiError,
     Cluster,
+    ContentIdea,
     Keyword,
     KeywordIdsIn,
     PageQuery,
+    Strict,
+    db,
     documented,
     execute,
+    ids_schema,
+    item_routes,
     keyword_json,
     on_site,
     owned_ids,
     paginate,
+    refuse_if_in_use,
 )
 
 from .operation import MIN_KEYWORDS, unclustered
@@ -29,7 +37,62 @@ def cluster_json(c, keywords=None):
     }
 
 
+class ClusterPatch(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=255))
+    description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
+    status = fields.String(validate=validate.OneOf(("active", "archived")))
+
+
+ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids")
+
+
+def remove_cluster(cluster) -> None:
+    """Its keywords are unclustered again (they can be clustered anew); its ideas stay."""
+    db.session.execute(
+        update(Keyword)
+        .where(Keyword.cluster_id == cluster.id)
+        .values(cluster_id=None, status="new")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(cluster)
+
+
 def routes(bp):
+    item_routes(
+        bp,
+        "clusters",
+        Cluster,
+        serialize=cluster_json,
+        tags=["clusters"],
+        patch=ClusterPatch,
+        remove=remove_cluster,
+    )
+
+    @bp.post("/clusters/<int:cluster_id>/merge")
+    @documented(
+        "Merge clusters into this one: their keywords and ideas move here, they go",
+        body=ClusterIdsIn,
+    )
+    def merge_clusters(site_id, cluster_id, data):
+        [into] = owned_ids(Cluster, [cluster_id], site_id)
+        others = [i for i in owned_ids(Cluster, data["cluster_ids"], site_id) if i != into]
+        if not others:
+            raise ApiError(422, "name at least one other cluster to merge into this one")
+        refuse_if_in_use(site_id, [into, *others], "cluster")
+        for model in (Keyword, ContentIdea):
+            db.session.execute(
+                update(model)
+                .where(model.cluster_id.in_(others))
+                .values(cluster_id=into)
+                .execution_options(synchronize_session=False)
+            )
+        for cluster in db.session.scalars(on_site(Cluster, site_id).where(Cluster.id.in_(others))):
+            db.session.delete(cluster)
+        db.session.commit()
+        merged = db.session.get(Cluster, into)
+        db.session.refresh(merged)
+        return jsonify(cluster_json(merged))
+
     @bp.post("/keywords/cluster")
     @documented(
         "AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",

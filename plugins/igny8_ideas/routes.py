@@ -1,14 +1,17 @@
 """POST /sites/{id}/clusters/ideas and GET /sites/{id}/ideas."""
 
 from flask import jsonify
+from marshmallow import fields, validate
 
 from igny8.plugin import (
     Cluster,
     ContentIdea,
     PageQuery,
+    Strict,
     documented,
     execute_on,
     ids_schema,
+    item_routes,
     on_site,
     paginate,
 )
@@ -31,7 +34,18 @@ def idea_json(i):
     }
 
 
+class IdeaPatch(Strict):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
+    primary_keyword = fields.String(allow_none=True, validate=validate.Length(max=255))
+    target_word_count = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    status = fields.String(validate=validate.OneOf(("new", "queued", "archived")))
+    outline = fields.List(fields.Raw(), validate=validate.Length(max=200))
+
+
 def routes(bp):
+    item_routes(bp, "ideas", ContentIdea, serialize=idea_json, tags=["ideas"], patch=IdeaPatch)
+
     @bp.post("/clusters/ideas")
     @documented("AI: 3-7 article ideas per cluster, with outlines", body=ClusterIdsIn)
     def generate_ideas(site_id, data):

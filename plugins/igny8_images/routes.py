@@ -1,16 +1,19 @@
 """POST content/image-prompts, GET images, POST images/generate."""
 
 from flask import jsonify
+from marshmallow import fields, validate
 
 from igny8.plugin import (
     Content,
     ContentIdsIn,
     Image,
     PageQuery,
+    Strict,
     documented,
     execute_on,
     ids_schema,
     image_json,
+    item_routes,
     on_site,
     paginate,
 )
@@ -18,7 +21,33 @@ from igny8.plugin import (
 ImageIdsIn = ids_schema("ImageIdsIn", "image_ids")
 
 
+class ImagePatch(Strict):
+    caption = fields.String(allow_none=True, validate=validate.Length(max=5_000))
+    alt = fields.String(allow_none=True, validate=validate.Length(max=500))
+    prompt = fields.String(validate=validate.Length(min=1, max=20_000))
+    # Back to pending, so that POST /images/generate makes it again (charged again).
+    regenerate = fields.Boolean()
+
+
+def update_image(image, data) -> None:
+    for field in ("caption", "alt", "prompt"):
+        if field in data:
+            setattr(image, field, data[field])
+    if data.get("regenerate"):
+        image.status, image.error = "pending", None
+
+
 def routes(bp):
+    item_routes(
+        bp,
+        "images",
+        Image,
+        serialize=image_json,
+        tags=["images"],
+        patch=ImagePatch,
+        update=update_image,
+    )
+
     @bp.post("/content/image-prompts")
     @documented(
         "AI: a featured and in-article image prompts, with captions and alt text",

@@ -1,5 +1,6 @@
 """POST /sites/{id}/content/publish (no AI, no credits)."""
 
+from flask import jsonify
 from marshmallow import fields, validate
 from sqlalchemy import exists, select
 
@@ -8,13 +9,17 @@ from igny8.plugin import (
     Content,
     ContentIdsIn,
     ItemError,
+    PageQuery,
     Publication,
     Site,
     db,
     documented,
     execute,
+    on_site,
     owned_ids,
     owned_site,
+    paginate,
+    timestamp,
     utcnow,
 )
 
@@ -93,7 +98,38 @@ def unpublished(site) -> list[dict]:
     return [{"content_id": i, "target": target} for i in ids]
 
 
+class PublicationQuery(PageQuery):
+    content_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    status = fields.String(validate=validate.OneOf(("pending", "published", "failed")))
+
+
+def publication_json(p):
+    return {
+        "id": p.id,
+        "content_id": p.content_id,
+        "target": p.target,
+        "status": p.status,
+        "remote_id": p.remote_id,
+        "remote_url": p.remote_url,
+        "error": p.error,
+        "published_at": timestamp(p.published_at),
+        "updated_at": timestamp(p.updated_at),
+    }
+
+
 def routes(bp):
+    @bp.get("/publications")
+    @documented(
+        "Publications of the site's content: where each went, its status and error",
+        query=PublicationQuery,
+    )
+    def list_publications(site_id, args):
+        query = on_site(Publication, site_id)
+        for field in ("content_id", "status"):
+            if field in args:
+                query = query.where(getattr(Publication, field) == args[field])
+        return jsonify(paginate(query, publication_json))
+
     @bp.post("/content/publish")
     @documented(
         "Publish content to the site's WordPress or webhook target (no AI, no credits; "

@@ -1,17 +1,20 @@
 """GET, POST /sites/{id}/tasks (no AI) and POST /sites/{id}/tasks/content (AI)."""
 
 from flask import jsonify
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from igny8.plugin import (
     ContentIdea,
     PageQuery,
+    Strict,
     Task,
     current_account,
     db,
     documented,
     execute_on,
     ids_schema,
+    item_routes,
     on_site,
     owned_ids,
     paginate,
@@ -33,7 +36,13 @@ def task_json(t):
     }
 
 
+class TaskPatch(Strict):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+
+
 def routes(bp):
+    item_routes(bp, "tasks", Task, serialize=task_json, tags=["tasks"], patch=TaskPatch)
+
     @bp.get("/tasks")
     @documented("Writing tasks", query=PageQuery)
     def list_tasks(site_id, args):

@@ -13,6 +13,9 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MIGRATIONS_DIR": None,
     "MEDIA_DIR": None,  # default: <instance>/media
+    # How long the signed URL of an image (igny8.media) lasts: to the end of the window
+    # after the one it was made in.
+    "MEDIA_URL_SECONDS": 3600,
     "API_PER_PAGE_DEFAULT": 20,
     "API_PER_PAGE_MAX": 100,
     # The largest request body (bytes); larger ones are refused with 413 before parsing.

@@ -1,6 +1,5 @@
 """Every content operation end to end through the API, on the offline provider."""
 
-import os
 
 import pytest
 from content_support import KEYWORDS, Api, use_offline
@@ -113,12 +112,13 @@ def test_image_prompts_captions_and_generation(app, api):
     assert generated["run"]["status"] == "succeeded" and generated["run"]["credits_used"] == 3
     images = api("get", "/api/v1/sites/{site}/images")["items"]
     assert {i["status"] for i in images} == {"generated"}
+    anonymous = app.test_client()  # an <img src>: no token, the URL is signed
     for image in images:
-        assert image["file_path"].startswith(app.config["MEDIA_DIR"]) and os.path.exists(
-            image["file_path"]
-        )
-        with open(image["file_path"], "rb") as f:
-            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert "file_path" not in image and app.config["MEDIA_DIR"] not in str(image)
+        served = anonymous.get(image["url"])
+        assert served.status_code == 200 and served.mimetype == "image/png"
+        assert served.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert app.config["MEDIA_DIR"] not in str(generated)  # nor in the run's results
     # Generated images are not planned over.
     refused = api(
         "post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200

@@ -123,6 +123,16 @@ class RunsQuery(Strict):
     site_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 
 
+class MediaQuery(Strict):
+    expires = fields.String(required=True, validate=validate.Length(max=20))
+    signature = fields.String(required=True, validate=validate.Length(max=64))
+
+
+class ContentQuery(Strict):
+    # The HTML with its images placed as <figure> (img, alt, caption).
+    figures = fields.Boolean(load_default=False)
+
+
 class ContentPatch(Strict):
     title = fields.String(validate=validate.Length(min=1, max=300))
     html = fields.String(validate=validate.Length(max=2_000_000))

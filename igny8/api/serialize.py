@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from .. import media
+
 
 def money(value: Decimal | None, places: int = 8) -> str | None:
     if value is None:
@@ -135,14 +137,14 @@ def image(i):
         "prompt": i.prompt,
         "caption": i.caption,
         "alt": i.alt,
-        "url": i.url,
-        "file_path": i.file_path,
+        # The app's signed URL, or the provider's; never the file's path on the server.
+        "url": media.image_url(i),
         "status": i.status,
         "error": i.error,
     }
 
 
-def content(c, with_html=True):
+def content(c, with_html=True, figures=False):
     body = {
         "id": c.id,
         "task_id": c.task_id,
@@ -155,7 +157,7 @@ def content(c, with_html=True):
         "updated_at": timestamp(c.updated_at),
     }
     if with_html:
-        body["html"] = c.html
+        body["html"] = media.with_figures(c.html, c.images) if figures else c.html
     return body
 
 

@@ -1,23 +1,27 @@
 """Sites, keywords and content: the tenant's own data (no AI)."""
 
-from flask import jsonify
+import time
+
+from flask import jsonify, send_file
 from sqlalchemy import func, select
 
-from .. import accounts
+from .. import accounts, media
 from ..extensions import db
-from ..models import Cluster, Content, ContentRevision, Keyword, Site
+from ..models import Cluster, Content, ContentRevision, Image, Keyword, Site
 from ..revisions import keep_revision
 from ..text import normalise_keyword, word_count
 from . import serialize
-from .auth import current_account
+from .auth import current_account, public
 from .errors import ApiError
 from .pagination import paginate, sorted_by
 from .resources import item_routes
 from .schemas import (
     ContentPatch,
+    ContentQuery,
     KeywordPatch,
     KeywordQuery,
     KeywordsIn,
+    MediaQuery,
     PageQuery,
     SiteIn,
     SiteUpdateIn,
@@ -243,6 +247,31 @@ def register(bp):
         )
 
     @bp.get("/content/<int:content_id>")
-    @documented("Get content with its HTML, images and captions", tags=["content"])
-    def get_content(content_id):
-        return jsonify(serialize.content(get_owned(Content, content_id)))
+    @documented(
+        "Get content with its HTML, images and captions (figures=true: the HTML with its "
+        "images placed)",
+        tags=["content"],
+        query=ContentQuery,
+    )
+    def get_content(content_id, args):
+        content = get_owned(Content, content_id)
+        return jsonify(serialize.content(content, figures=args["figures"]))
+
+    @bp.get("/media/images/<int:image_id>")
+    @public
+    @documented(
+        "An image the app keeps, at the signed URL an image's url gives (no token needed; "
+        "404 once it expires)",
+        tags=["content"],
+        query=MediaQuery,
+        public=True,
+    )
+    def media_image(image_id, args):
+        image = db.session.get(Image, image_id)
+        path = media.file_of(image) if image is not None else None
+        if path is None or not media.verified(image_id, args["expires"], args["signature"]):
+            raise ApiError(404, f"image {image_id} not found")
+        response = send_file(path, mimetype="image/png", conditional=True, max_age=0)
+        left = max(int(args["expires"]) - int(time.time()), 0)
+        response.headers["Cache-Control"] = f"private, max-age={left}"
+        return response

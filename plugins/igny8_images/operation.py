@@ -118,7 +118,7 @@ def generate_image(ctx, image_id) -> dict:
     image.url = generated.url
     image.status, image.error = "generated", None
     db.session.flush()
-    return {"image_id": image.id, "file_path": image.file_path, "url": image.url}
+    return {"image_id": image.id, "kind": image.kind}
 
 
 def image_failed(ctx, image_id, error) -> None:

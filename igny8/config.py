@@ -52,6 +52,10 @@ DEFAULTS = {
     # {token} in it (e.g. "https://app.example.com/set-password?token={token}"); empty:
     # the e-mail gives the token alone.
     "PASSWORD_LINK_URL": "",
+    # Notifications (GET /notifications): a balance under this many credits, told at most
+    # once per NOTIFY_REPEAT_HOURS.
+    "NOTIFY_LOW_BALANCE_CREDITS": 100,
+    "NOTIFY_REPEAT_HOURS": 24.0,
     # The mail server for account e-mail (password resets, invitations) and alerts.
     "MAIL_SMTP_HOST": "localhost",
     "MAIL_SMTP_PORT": 25,

@@ -9,6 +9,7 @@ from . import (
     guard,
     idempotency,
     members,
+    notifications,
     openapi,
     runs,
     session,
@@ -21,7 +22,17 @@ from . import (
 
 def init_app(app) -> None:
     bp = Blueprint("api", __name__, url_prefix=auth.API_PREFIX)
-    for module in (views, runs, sites, settings, billing, tokens, session, members):
+    for module in (
+        views,
+        runs,
+        sites,
+        settings,
+        billing,
+        tokens,
+        session,
+        members,
+        notifications,
+    ):
         module.register(bp)
 
     @bp.get("/openapi.json")

@@ -21,7 +21,7 @@ from .content import (
     Task,
 )
 from .prompts import Prompt
-from .runs import IdempotentRequest, OperationRun, OperationRunItem
+from .runs import IdempotentRequest, Notification, OperationRun, OperationRunItem
 from .settings import (
     GlobalIntegrationSettings,
     IntegrationSettings,
@@ -52,6 +52,7 @@ __all__ = [
     "ModelPrice",
     "ModuleSetting",
     "IdempotentRequest",
+    "Notification",
     "OperationRun",
     "OperationRunItem",
     "Plan",

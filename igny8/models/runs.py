@@ -145,3 +145,24 @@ class IdempotentRequest(db.Model):
     # The AI run the request queued: a replay answers with that run as it is then.
     run_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at()
+
+
+NOTIFICATION_KINDS = ("low_balance", "run_failed", "run_partial")
+
+
+class Notification(db.Model):
+    """Something an account's users should see (igny8.notifications): its balance running
+    low, a run that failed or only partly succeeded. Read by the account, not per user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (CheckConstraint(one_of("kind", NOTIFICATION_KINDS), name="kind"),)
+
+    id: Mapped[int] = pk()
+    account_id: Mapped[int] = account_fk()
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(500))
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operation_runs.id", ondelete="SET NULL"), index=False
+    )
+    created_at: Mapped[datetime] = created_at()
+    read_at: Mapped[datetime | None]

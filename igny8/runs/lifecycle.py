@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import modules, registry
+from .. import modules, notifications, registry
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
 from ..ai.resolve import NoModelAvailable
@@ -329,6 +329,7 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     run.error = first_error
     run.finished_at = utcnow()
     run.heartbeat_at = utcnow()
+    notifications.after_run(run)
     announce(db.session, run_id)
     db.session.commit()
     current_signals().changed(run_id)

@@ -91,6 +91,8 @@ DEFAULTS = {
     "EVENT_STREAMS_PER_ACCOUNT": 20,
     "EVENT_STREAMS_PER_TOKEN": 10,
     "EVENT_STREAM_MAX_SECONDS": 600.0,
+    # How often the account's event stream (GET /events) looks for changes.
+    "ACCOUNT_STREAM_POLL_SECONDS": 2.0,
     "RUN_DEFAULT_WAIT": 0.0,
     "RUN_MAX_WAIT": 60.0,
     # With Celery: a run of at most this many items whose request waits for it is

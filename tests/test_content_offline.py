@@ -1,6 +1,5 @@
 """Every content operation end to end through the API, on the offline provider."""
 
-
 import pytest
 from content_support import KEYWORDS, Api, use_offline
 from sqlalchemy import select

@@ -49,9 +49,7 @@ def test_failed_and_partial_runs_are_told_once_each(app, client, tenant, provide
     assert all(n["read_at"] is None for n in items)
 
 
-def test_a_low_balance_is_told_once_not_after_every_run(
-    app, client, tenant_factory_for, provider
-):
+def test_a_low_balance_is_told_once_not_after_every_run(app, client, tenant_factory_for, provider):
     tenant = tenant_factory_for(app, credits=103)  # 2 credits a call; told under 100
     with app.app_context():
         run_operation(tenant.account_id, "echo", ["a"])
@@ -82,3 +80,54 @@ def test_notifications_are_marked_read_and_nobody_elses_are_seen(
     everything = client.post("/api/v1/notifications/read", headers=tenant.headers)
     assert everything.json == {"read": 1}
     assert listed(client, tenant, "?unread=true") == []
+
+
+def test_the_account_stream_carries_runs_and_notifications_and_resumes_from_last_event_id(
+    app, client, tenant, make_tenant
+):
+    from igny8.models import Notification, OperationRun
+    from igny8.timeutil import utcnow
+
+    app.config.update(ACCOUNT_STREAM_POLL_SECONDS=0.05, EVENT_STREAM_MAX_SECONDS=1.5)
+    other = make_tenant()
+    stream = client.get("/api/v1/events", headers=tenant.headers, buffered=False)
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    with app.app_context():
+        run = OperationRun(
+            account_id=tenant.account_id, operation="echo", status="queued", items=1, work=["a"]
+        )
+        elsewhere = OperationRun(
+            account_id=other.account_id, operation="echo", status="queued", items=1, work=["b"]
+        )
+        db.session.add_all([run, elsewhere])
+        db.session.flush()
+        told = Notification(
+            account_id=tenant.account_id, kind="run_failed", message="run failed", run_id=run.id
+        )
+        db.session.add(told)
+        db.session.add(Notification(account_id=other.account_id, kind="low_balance", message="x"))
+        db.session.commit()
+        run_id, told_id = run.id, told.id
+    chunks = iter(stream.response)
+    assert next(chunks) == b": connected\n\n"
+    first = next(chunks).decode()
+    assert f'"id": {run_id}' in first and '"status": "queued"' in first
+    assert f"id: {told_id}\nevent: notification\n" in first
+    with app.app_context():
+        row = db.session.get(OperationRun, run_id)
+        row.status, row.finished_at = "failed", utcnow()
+        db.session.commit()
+    rest = "".join(c.decode() for c in chunks)  # until the stream's time is up
+    assert rest.count("event: run\n") == 1 and '"status": "failed"' in rest
+    assert "low_balance" not in first + rest  # another account's
+    stream.close()
+
+    again = client.get(
+        "/api/v1/events",
+        headers={**tenant.headers, "Last-Event-ID": str(told_id - 1)},
+        buffered=False,
+    )
+    resumed = iter(again.response)
+    next(resumed)  # ": connected"
+    assert f"id: {told_id}\nevent: notification" in next(resumed).decode()
+    again.close()

@@ -7,7 +7,9 @@ GET /runs/{id}, its event stream and POST /runs/{id}/cancel follow it.
 """
 
 import json
+import threading
 import time
+from contextlib import nullcontext
 
 from flask import Response, current_app, g, jsonify, request, stream_with_context, url_for
 
@@ -185,25 +187,38 @@ def register(bp):
 
     @bp.get("/runs/<int:run_id>/events")
     def run_events(run_id):
+        from .events import RunEvents
+
         slots = open_stream(run_id)
-        return Response(
-            stream_with_context(_released_after(_events(run_id), slots)),
-            content_type="text/event-stream",
-            headers=STREAM_HEADERS,
-        )
+        return _streamed(RunEvents(run_id), None, slots)
+
+    @bp.get("/events")
+    @documented(
+        "Server-Sent Events of the account: each run as it is queued, changes and ends "
+        "(run), each new notification (notification; Last-Event-ID resumes)",
+        tags=["runs"],
+    )
+    def account_events():
+        from .events import AccountEvents
+
+        slots = open_stream()
+        source = AccountEvents(current_account().id)
+        return _streamed(source, source.first_state(), slots)
 
 
 HEARTBEAT_SECONDS = 15.0
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
-def open_stream(run_id: int) -> list:
-    """Before a run's event stream: 404 for anyone else's run; a place among the
+def open_stream(run_id: int | None = None) -> list:
+    """Before a run's event stream (or, without ``run_id``, the account's): 404 for
+    anyone else's run; a place among the
     account's and the token's open streams (counted across processes, igny8.limits), or
     429, since each stream holds a connection for as long as it lasts. The places taken
     are given back with ``release_stream`` when it ends. (The Flask route below and make
     serve's event-loop streams, igny8.asgi_events, both start here.)"""
-    get_owned(OperationRun, run_id)
+    if run_id is not None:
+        get_owned(OperationRun, run_id)
     config, limits = current_app.config, current_limits()
     lease = float(config["EVENT_STREAM_MAX_SECONDS"]) + 60  # a crashed process's expire
     slots = []
@@ -242,6 +257,14 @@ def progress_event(state: dict) -> str:
     return f"event: progress\ndata: {json.dumps({'run': state})}\n\n"
 
 
+def _streamed(source, state, slots) -> Response:
+    return Response(
+        stream_with_context(_released_after(event_stream(source, state), slots)),
+        content_type="text/event-stream",
+        headers=STREAM_HEADERS,
+    )
+
+
 def _released_after(stream, slots):
     """``stream``, giving its slots back when it ends or the client goes away."""
     try:
@@ -250,28 +273,32 @@ def _released_after(stream, slots):
         release_stream(slots)
 
 
-def _events(run_id: int):
-    """Server-Sent Events: a ``progress`` event whenever the run changes, then ``done``
-    with its results. Between changes the stream sleeps (igny8.runs.signals); comments
-    keep an idle connection open through proxies."""
+def event_stream(source, state):
+    """Server-Sent Events from ``source`` (igny8.api.events): what it has to say each time
+    it is woken (the run's signal) or its poll interval passes. Between looks the stream
+    sleeps, holding no transaction; comments keep an idle connection open through proxies."""
     signals = current_signals()
-    last, quiet_since = None, time.monotonic()
+    quiet_since = time.monotonic()
     ends = time.monotonic() + float(current_app.config["EVENT_STREAM_MAX_SECONDS"])
-    with signals.watching(run_id) as changed:
+    poll = source.poll_seconds() if source.watch is None else HEARTBEAT_SECONDS
+    watching = signals.watching(source.watch) if source.watch is not None else nullcontext()
+    with watching as changed:
+        changed = changed or threading.Event()  # never set: the poll interval wakes it
+        if source.opening:
+            yield source.opening
         while time.monotonic() < ends:  # then the client reconnects (EventSource does)
-            state, done = stream_snapshot(run_id)
-            if state != last:
-                last, quiet_since = state, time.monotonic()
+            state, chunk, done = source.look(state)
+            if chunk:
+                quiet_since = time.monotonic()
+                yield chunk
                 if done:
-                    yield done
                     return
-                yield progress_event(state)
             elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
                 quiet_since = time.monotonic()
                 yield ": still running\n\n"
             db.session.rollback()  # no transaction stays open while the stream sleeps
             now = time.monotonic()
-            signals.wait(changed, min(HEARTBEAT_SECONDS - (now - quiet_since), ends - now))
+            signals.wait(changed, min(HEARTBEAT_SECONDS - (now - quiet_since), ends - now, poll))
 
 
 __all__ = ["execute", "register", "run_json"]

@@ -146,6 +146,16 @@ def test_a_browsers_eventsource_streams_with_the_session_cookie_from_another_ori
         assert answer.readline().startswith(b"event: progress")
         stream.close()
 
+        account = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        account.request("GET", "/api/v1/events", headers={"Cookie": cookie, "Origin": origin})
+        events = account.getresponse()
+        assert events.status == 200
+        assert events.getheader("Access-Control-Allow-Origin") == origin
+        assert events.readline() == b": connected\n" and events.readline() == b"\n"
+        assert events.readline() == b"event: run\n"  # the running run, at once
+        assert f'"id": {run_id}'.encode() in events.readline()
+        account.close()
+
         anonymous = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         anonymous.request("GET", f"/api/v1/runs/{run_id}/events", headers={"Origin": origin})
         refused = anonymous.getresponse()

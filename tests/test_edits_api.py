@@ -307,3 +307,40 @@ def test_lists_filter_search_sort_and_link_to_their_next_page(client, tenant):
     runs = client.get("/api/v1/runs?status=running&site_id=1", headers=tenant.headers)
     assert runs.status_code == 200 and runs.json["total"] == 0
     assert client.get("/api/v1/runs?status=nope", headers=tenant.headers).status_code == 422
+
+
+def test_a_deleted_site_is_archived_gone_from_the_api_and_frees_its_plan_slot(app, client, tenant):
+    with app.app_context():
+        run = OperationRun(
+            account_id=tenant.account_id,
+            site_id=tenant.site_id,
+            operation="echo",
+            status="queued",
+            items=1,
+            work=["a"],
+        )
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    url = site_path(tenant)
+    busy = client.delete(url, headers=tenant.headers)
+    assert busy.status_code == 409 and busy.json["error"]["details"] == {"run_id": run_id}
+    with app.app_context():
+        db.session.get(OperationRun, run_id).status = "cancelled"
+        db.session.commit()
+    assert client.delete(url, headers=tenant.headers).status_code == 204
+    assert client.get(url, headers=tenant.headers).status_code == 404
+    assert client.get(url + "/keywords", headers=tenant.headers).status_code == 404
+    assert client.get(url + "/clusters", headers=tenant.headers).status_code == 404  # a module's
+    assert client.get("/api/v1/sites", headers=tenant.headers).json["total"] == 0
+    with app.app_context():
+        from igny8.models import Site
+
+        assert db.session.get(Site, tenant.site_id).is_active is False  # kept for its history
+        assert db.session.get(OperationRun, run_id).site_id == tenant.site_id
+    made = client.post(
+        "/api/v1/sites",
+        json={"name": "New", "url": "https://new.example.test"},
+        headers=tenant.headers,
+    )
+    assert made.status_code == 201  # the starter plan's one site is free again

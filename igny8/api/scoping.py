@@ -22,7 +22,11 @@ def get_owned(model, object_id: int):
 
 
 def owned_site(site_id: int) -> Site:
-    return get_owned(Site, site_id)
+    """The caller's site, or 404 (a deleted site, kept archived for its history, too)."""
+    site = get_owned(Site, site_id)
+    if not site.is_active:
+        raise ApiError(404, f"Site {site_id} not found")
+    return site
 
 
 def owned_ids(model, ids, site_id: int) -> list[int]:

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 
 from .. import accounts, media
 from ..extensions import db
-from ..models import Cluster, Content, ContentRevision, Image, Keyword, Site
+from ..models import Cluster, Content, ContentRevision, Image, Keyword, OperationRun, Site
 from ..revisions import keep_revision
 from ..text import normalise_keyword, word_count
 from . import serialize
-from .auth import current_account, public
+from .auth import current_account, public, role
 from .errors import ApiError
 from .pagination import paginate, sorted_by
 from .resources import item_routes
@@ -86,7 +86,9 @@ def register(bp):
     @bp.get("/sites")
     @documented("List sites", tags=["sites"], query=PageQuery)
     def list_sites(args):
-        return jsonify(paginate(owned(Site).order_by(Site.id), serialize.site))
+        return jsonify(
+            paginate(owned(Site).where(Site.is_active).order_by(Site.id), serialize.site)
+        )
 
     @bp.post("/sites")
     @documented("Create a site", tags=["sites"], body=SiteIn, status=201)
@@ -94,7 +96,7 @@ def register(bp):
         account = current_account()
         accounts.lock(account.id)  # two requests at once must not both pass the limit
         count = db.session.execute(
-            select(func.count(Site.id)).where(Site.account_id == account.id)
+            select(func.count(Site.id)).where(Site.account_id == account.id, Site.is_active)
         ).scalar_one()
         if count >= account.plan.max_sites:
             raise ApiError(
@@ -122,6 +124,32 @@ def register(bp):
             setattr(site, field, value)
         db.session.commit()
         return jsonify(serialize.site(site))
+
+    @bp.delete("/sites/<int:site_id>")
+    @role("owner")
+    @documented(
+        "Delete a site: it is archived (its runs and charges keep pointing at it) and gone "
+        "from the API; 409 while a run of it is queued or running",
+        tags=["sites"],
+        status=204,
+    )
+    def delete_site(site_id):
+        site = owned_site(site_id)
+        busy = db.session.execute(
+            select(OperationRun.id).where(
+                OperationRun.site_id == site.id, OperationRun.status.in_(("queued", "running"))
+            )
+        ).first()
+        if busy is not None:
+            raise ApiError(
+                409,
+                f"run {busy[0]} of this site is queued or running; wait for it or cancel it",
+                code="in_use",
+                details={"run_id": busy[0]},
+            )
+        site.is_active = False
+        db.session.commit()
+        return "", 204
 
     @bp.get("/sites/<int:site_id>/keywords")
     @documented(

@@ -37,6 +37,7 @@ from .api.serialize import content as content_json
 from .api.serialize import image as image_json
 from .api.serialize import keyword as keyword_json
 from .api.serialize import money, timestamp
+from .api.shapes import ImageOut, KeywordOut, RunBodyOut, page_of
 from .api.validation import documented
 from .extensions import db
 from .models import (
@@ -145,6 +146,10 @@ __all__ = [
     "Strict",
     "ids_schema",
     "item_routes",
+    "ImageOut",
+    "KeywordOut",
+    "page_of",
+    "RunBodyOut",
     "PageQuery",
     "KeywordIdsIn",
     "ContentIdsIn",

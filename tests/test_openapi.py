@@ -70,4 +70,4 @@ def test_the_document_uses_the_schemas_that_validate_requests(client, tenant):
         == 422
     )
     assert document["paths"]["/api/v1/health"]["get"].get("security") is None
-    assert document["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}]
+    assert document["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}, {"session": []}]

@@ -14,6 +14,7 @@ from .errors import ApiError
 from .pagination import paginate
 from .schemas import InviteIn, PageQuery, RoleIn
 from .session import link_mail
+from .shapes import InvitedOut, MemberOut, page_of
 from .validation import documented
 
 
@@ -50,7 +51,9 @@ def _keeps_an_owner(leaving: User) -> None:
 
 def register(bp):
     @bp.get("/users")
-    @documented("List the account's users", tags=["account"], query=PageQuery)
+    @documented(
+        "List the account's users", tags=["account"], query=PageQuery, response=page_of(MemberOut)
+    )
     def list_users(args):
         return jsonify(paginate(_members().order_by(User.id), serialize.member))
 
@@ -61,6 +64,7 @@ def register(bp):
         tags=["account"],
         body=InviteIn,
         status=201,
+        response=InvitedOut,
     )
     def invite_user(data):
         account = current_account()
@@ -82,7 +86,7 @@ def register(bp):
 
     @bp.patch("/users/<int:user_id>")
     @role("owner")
-    @documented("Change a user's role", tags=["account"], body=RoleIn)
+    @documented("Change a user's role", tags=["account"], body=RoleIn, response=MemberOut)
     def change_role(user_id, data):
         user = _member(user_id)
         if data["role"] != "owner":

@@ -13,6 +13,7 @@ from .auth import current_account, role
 from .pagination import paginate
 from .schemas import Strict
 from .scoping import get_owned, owned
+from .shapes import NotificationOut, ReadOut, page_of
 from .validation import documented
 
 
@@ -39,6 +40,7 @@ def register(bp):
         "The account's notifications, newest first (low balance, failed and partial runs)",
         tags=["account"],
         query=NotificationQuery,
+        response=page_of(NotificationOut),
     )
     def list_notifications(args):
         query = owned(Notification).order_by(Notification.id.desc())
@@ -48,7 +50,7 @@ def register(bp):
 
     @bp.post("/notifications/<int:notification_id>/read")
     @role("viewer")
-    @documented("Mark a notification read", tags=["account"])
+    @documented("Mark a notification read", tags=["account"], response=NotificationOut)
     def read_notification(notification_id):
         row = get_owned(Notification, notification_id)
         row.read_at = row.read_at or utcnow()
@@ -57,7 +59,7 @@ def register(bp):
 
     @bp.post("/notifications/read")
     @role("viewer")
-    @documented("Mark every notification of the account read", tags=["account"])
+    @documented("Mark every notification of the account read", tags=["account"], response=ReadOut)
     def read_all_notifications():
         done = db.session.execute(
             update(Notification)

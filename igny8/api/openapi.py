@@ -8,6 +8,7 @@ from flask import current_app
 
 from .. import __version__
 from .auth import API_PREFIX
+from .shapes import RunBodyOut
 
 ERROR = {
     "type": "object",
@@ -30,16 +31,63 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
+RUN_HEADERS = [
+    {
+        "in": "header",
+        "name": "Prefer",
+        "schema": {"type": "string", "examples": ["wait=30"]},
+        "description": "wait=N (at most 60): answer 200 with the results if the run ends "
+        "within N seconds, else 202",
+    },
+    {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": "A retry with the same key gets the same run",
+    },
+]
+
+
+def _json(schema) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(meta: dict, error_ref: dict) -> dict:
+    if meta.get("run"):
+        return {
+            "202": {
+                "description": "Queued: the run as it is, to follow at Location",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": _json(RunBodyOut),
+            },
+            "200": {
+                "description": "The run ended within Prefer: wait",
+                "content": _json(RunBodyOut),
+            },
+            "default": error_ref,
+        }
+    status = str(meta.get("status", 200))
+    success = {"description": "OK"}
+    if status == "204":
+        success = {"description": "Done; no content"}
+    elif meta.get("response") is not None:
+        success["content"] = _json(meta["response"])
+    return {status: success, "default": error_ref}
+
+
 def build(app=None) -> dict:
     app = app or current_app
     spec = APISpec(
         title="igny8 API",
         version=__version__,
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",
         plugins=[MarshmallowPlugin()],
         info={"description": "The JSON API of igny8 (see DESIGN §5)."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "cookie", "name": "igny8_session"}
+    )
     spec.components.schema("Error", ERROR)
     error_ref = {
         "description": "Error",
@@ -66,10 +114,7 @@ def build(app=None) -> dict:
                     }
                     for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule.rule)
                 ],
-                "responses": {
-                    str(meta.get("status", 200)): {"description": "OK"},
-                    "default": error_ref,
-                },
+                "responses": _responses(meta, error_ref),
             }
             if meta.get("description"):
                 operation["description"] = meta["description"]
@@ -80,8 +125,10 @@ def build(app=None) -> dict:
                     "required": True,
                     "content": {"application/json": {"schema": meta["body"]}},
                 }
+            if meta.get("run"):
+                operation["parameters"] += RUN_HEADERS
             if not getattr(view, "igny8_public", False):
-                operation["security"] = [{"bearer": []}]
+                operation["security"] = [{"bearer": []}, {"session": []}]
             operations[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -24,6 +24,7 @@ from .auth import current_account
 from .errors import ApiError
 from .schemas import Strict
 from .scoping import on_site, owned_ids
+from .shapes import DeletedOut
 from .validation import documented
 
 ACTIVE_RUN_STATUSES = ("queued", "running")
@@ -118,11 +119,12 @@ def item_routes(
     update=None,
     remove=None,
     site_prefix: str = "",
+    shape=None,
 ):
     """Register GET, PATCH (with ``patch``, a marshmallow schema), DELETE and bulk delete
     for ``model`` rows at ``<site_prefix>/<path>/<id>``; every view takes ``site_id``.
     ``update(row, data)`` applies a PATCH (default: set each field); ``remove(row)``
-    deletes one (default: the row)."""
+    deletes one (default: the row). ``shape`` is the response schema of a row."""
     what = path.rstrip("s").replace("-", " ")
     name = model.__tablename__
     item_url = f"{site_prefix}/{path}/<int:item_id>"
@@ -135,7 +137,7 @@ def item_routes(
             raise ApiError(404, f"{what} {item_id} not found")
         return row
 
-    @documented(f"Get one {what}, with its ETag", tags=tags)
+    @documented(f"Get one {what}, with its ETag", tags=tags, response=shape)
     def get_item(site_id, item_id):
         return tagged(serialize(find(site_id, item_id)))
 
@@ -144,7 +146,10 @@ def item_routes(
     if patch is not None:
 
         @documented(
-            f"Change a {what} (If-Match: its ETag, 412 if it changed)", tags=tags, body=patch
+            f"Change a {what} (If-Match: its ETag, 412 if it changed)",
+            tags=tags,
+            body=patch,
+            response=shape,
         )
         def patch_item(site_id, item_id, data):
             row = find(site_id, item_id)
@@ -171,7 +176,12 @@ def item_routes(
 
     bp.add_url_rule(item_url, f"delete_{name}", delete_item, methods=["DELETE"])
 
-    @documented(f"Delete several {path.replace('-', ' ')} at once", tags=tags, body=BulkIdsIn)
+    @documented(
+        f"Delete several {path.replace('-', ' ')} at once",
+        tags=tags,
+        body=BulkIdsIn,
+        response=DeletedOut,
+    )
     def bulk_delete(site_id, data):
         ids = owned_ids(model, data["ids"], site_id)  # 404 naming any that are not
         refuse_if_in_use(site_id, ids, what)

@@ -27,6 +27,7 @@ from .errors import ApiError
 from .pagination import paginate
 from .schemas import RunsQuery
 from .scoping import get_owned, owned, owned_ids
+from .shapes import RunBodyOut, RunOut, page_of
 from .validation import documented
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -163,6 +164,7 @@ def register(bp):
         "The account's runs, newest first; filter by status, operation or site",
         tags=["runs"],
         query=RunsQuery,
+        response=page_of(RunOut),
     )
     def list_runs(args):
         query = owned(OperationRun).order_by(OperationRun.id.desc())
@@ -172,10 +174,17 @@ def register(bp):
         return jsonify(paginate(query, run_json))
 
     @bp.get("/runs/<int:run_id>")
+    @documented("A run, with its results so far", tags=["runs"], response=RunBodyOut)
     def get_run(run_id):
         return jsonify(run_body(get_owned(OperationRun, run_id)))
 
     @bp.post("/runs/<int:run_id>/cancel")
+    @documented(
+        "Cancel a run: no new items start; those in flight settle",
+        tags=["runs"],
+        status=202,
+        response=RunBodyOut,
+    )
     def cancel_run(run_id):
         run = get_owned(OperationRun, run_id)
         if not cancel(run):

@@ -12,6 +12,7 @@ from . import serialize
 from .auth import SESSION_COOKIE, current_user, role
 from .errors import ApiError
 from .schemas import PasswordChangeIn, PasswordResetIn, SetPasswordIn, SignInIn
+from .shapes import SessionOut
 from .validation import documented
 
 COOKIE_PATH = "/api/v1"
@@ -68,6 +69,7 @@ def register(bp):
         tags=["auth"],
         body=SignInIn,
         public=True,
+        response=SessionOut,
     )
     def sign_in(data):
         if not ratelimits.spend("LOGIN_RATE_LIMIT", "api-sign-in"):
@@ -108,7 +110,11 @@ def register(bp):
         return response
 
     @bp.get("/auth/session")
-    @documented("The caller, its account and role, and the session's CSRF token", tags=["auth"])
+    @documented(
+        "The caller, its account and role, and the session's CSRF token",
+        tags=["auth"],
+        response=SessionOut,
+    )
     def get_session():
         return jsonify(_session_answer(current_user(), g.session))
 

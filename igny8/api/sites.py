@@ -28,6 +28,16 @@ from .schemas import (
     too_many_keywords,
 )
 from .scoping import get_owned, on_site, owned, owned_site
+from .shapes import (
+    ContentOut,
+    ContentSummaryOut,
+    KeywordOut,
+    KeywordsAddedOut,
+    RevisionOut,
+    RevisionSummaryOut,
+    SiteOut,
+    page_of,
+)
 from .validation import documented
 
 SITE_FIELDS = (
@@ -84,14 +94,14 @@ def _content_on(site_id: int, content_id: int) -> Content:
 
 def register(bp):
     @bp.get("/sites")
-    @documented("List sites", tags=["sites"], query=PageQuery)
+    @documented("List sites", tags=["sites"], query=PageQuery, response=page_of(SiteOut))
     def list_sites(args):
         return jsonify(
             paginate(owned(Site).where(Site.is_active).order_by(Site.id), serialize.site)
         )
 
     @bp.post("/sites")
-    @documented("Create a site", tags=["sites"], body=SiteIn, status=201)
+    @documented("Create a site", tags=["sites"], body=SiteIn, status=201, response=SiteOut)
     def create_site(data):
         account = current_account()
         accounts.lock(account.id)  # two requests at once must not both pass the limit
@@ -108,7 +118,7 @@ def register(bp):
         return jsonify(serialize.site(site)), 201
 
     @bp.get("/sites/<int:site_id>")
-    @documented("Get a site", tags=["sites"])
+    @documented("Get a site", tags=["sites"], response=SiteOut)
     def get_site(site_id):
         return jsonify(serialize.site(owned_site(site_id)))
 
@@ -117,6 +127,7 @@ def register(bp):
         "Change a site (its WordPress or webhook target too; secrets are write-only)",
         tags=["sites"],
         body=SiteUpdateIn,
+        response=SiteOut,
     )
     def update_site(site_id, data):
         site = owned_site(site_id)
@@ -157,6 +168,7 @@ def register(bp):
         "(-field: descending)",
         tags=["keywords"],
         query=KeywordQuery,
+        response=page_of(KeywordOut),
     )
     def list_keywords(site_id, args):
         owned_site(site_id)
@@ -176,6 +188,7 @@ def register(bp):
         tags=["keywords"],
         body=KeywordsIn,
         status=201,
+        response=KeywordsAddedOut,
     )
     def add_keywords(site_id, data):
         site = owned_site(site_id)
@@ -217,6 +230,7 @@ def register(bp):
         "keywords",
         Keyword,
         serialize=serialize.keyword,
+        shape=KeywordOut,
         tags=["keywords"],
         patch=KeywordPatch,
         update=update_keyword,
@@ -227,6 +241,7 @@ def register(bp):
         "content",
         Content,
         serialize=serialize.content,
+        shape=ContentOut,
         tags=["content"],
         patch=ContentPatch,
         update=update_content,
@@ -238,6 +253,7 @@ def register(bp):
         "A content's earlier versions, newest first (restore one with .../restore)",
         tags=["content"],
         query=PageQuery,
+        response=page_of(RevisionSummaryOut),
     )
     def list_revisions(site_id, content_id, args):
         content = _content_on(site_id, content_id)
@@ -249,7 +265,9 @@ def register(bp):
         return jsonify(paginate(query, lambda r: serialize.revision(r, with_html=False)))
 
     @bp.get("/sites/<int:site_id>/content/<int:content_id>/revisions/<int:revision_id>")
-    @documented("One earlier version of a content, with its HTML", tags=["content"])
+    @documented(
+        "One earlier version of a content, with its HTML", tags=["content"], response=RevisionOut
+    )
     def get_revision(site_id, content_id, revision_id):
         content = _content_on(site_id, content_id)
         revision = db.session.execute(
@@ -263,7 +281,10 @@ def register(bp):
 
     @bp.get("/sites/<int:site_id>/content")
     @documented(
-        "List a site's content, with images and captions", tags=["content"], query=PageQuery
+        "List a site's content, with images and captions",
+        tags=["content"],
+        query=PageQuery,
+        response=page_of(ContentSummaryOut),
     )
     def list_content(site_id, args):
         owned_site(site_id)
@@ -280,6 +301,7 @@ def register(bp):
         "images placed)",
         tags=["content"],
         query=ContentQuery,
+        response=ContentOut,
     )
     def get_content(content_id, args):
         content = get_owned(Content, content_id)

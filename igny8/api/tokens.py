@@ -12,6 +12,7 @@ from .auth import current_account, current_user, role
 from .errors import ApiError
 from .pagination import paginate
 from .schemas import PageQuery, TokenIn
+from .shapes import NewTokenOut, TokenOut, page_of
 from .validation import documented
 
 
@@ -27,7 +28,12 @@ def _account_tokens():
 def register(bp):
     @bp.get("/tokens")
     @role("owner")
-    @documented("List the account's API tokens", tags=["account"], query=PageQuery)
+    @documented(
+        "List the account's API tokens",
+        tags=["account"],
+        query=PageQuery,
+        response=page_of(TokenOut),
+    )
     def list_tokens(args):
         return jsonify(paginate(_account_tokens(), serialize.api_token))
 
@@ -38,6 +44,7 @@ def register(bp):
         tags=["account"],
         body=TokenIn,
         status=201,
+        response=NewTokenOut,
     )
     def create_token(data):
         current_account()  # a user of no account has no tokens to make here

@@ -30,9 +30,13 @@ def documented(
     status: int = 200,
     public: bool = False,
     description: str | None = None,
+    response: type[Schema] | None = None,
+    run: bool = False,
 ):
     """Validate the JSON body (passed as ``data``) and/or query string (passed as ``args``),
-    and describe the route for /api/v1/openapi.json."""
+    and describe the route for /api/v1/openapi.json: ``response`` is the schema of its
+    success answer; ``run`` marks a route that queues a run (202 with the run and a
+    Location, or 200 with its results under ``Prefer: wait``)."""
     body_schema = body() if body else None
     query_schema = query() if query else None
     # No body at all is an empty object where every field is optional.
@@ -61,6 +65,8 @@ def documented(
             "query": query,
             "status": status,
             "description": description,
+            "response": response,
+            "run": run,
         }
         if public:
             wrapper.igny8_public = True

@@ -11,6 +11,8 @@ from . import serialize
 from .auth import current_user, public
 from .errors import ApiError
 from .pagination import paginate
+from .shapes import MeOut
+from .validation import documented
 
 
 def register(bp):
@@ -31,6 +33,7 @@ def register(bp):
         return jsonify(body), 503 if level == "red" else 200
 
     @bp.get("/me")
+    @documented("The caller and its account", tags=["account"], response=MeOut)
     def me():
         user = current_user()
         return jsonify({"user": serialize.user(user), "account": serialize.account(user.account)})

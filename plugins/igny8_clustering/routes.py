@@ -1,7 +1,7 @@
 """POST /sites/{id}/keywords/cluster and GET /sites/{id}/clusters."""
 
 from flask import jsonify
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import update
 
 from igny8.plugin import (
@@ -10,6 +10,7 @@ from igny8.plugin import (
     ContentIdea,
     Keyword,
     KeywordIdsIn,
+    KeywordOut,
     PageQuery,
     Strict,
     db,
@@ -20,6 +21,7 @@ from igny8.plugin import (
     keyword_json,
     on_site,
     owned_ids,
+    page_of,
     paginate,
     refuse_if_in_use,
 )
@@ -37,13 +39,21 @@ def cluster_json(c, keywords=None):
     }
 
 
+class ClusterOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(("active", "archived")))
+    keywords = fields.List(fields.Nested(KeywordOut), required=True)
+
+
 class ClusterPatch(Strict):
     name = fields.String(validate=validate.Length(min=1, max=255))
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
     status = fields.String(validate=validate.OneOf(("active", "archived")))
 
 
-ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids")
+MergeIn = ids_schema("MergeClustersIn", "cluster_ids")
 
 
 def remove_cluster(cluster) -> None:
@@ -63,6 +73,7 @@ def routes(bp):
         "clusters",
         Cluster,
         serialize=cluster_json,
+        shape=ClusterOut,
         tags=["clusters"],
         patch=ClusterPatch,
         remove=remove_cluster,
@@ -71,7 +82,8 @@ def routes(bp):
     @bp.post("/clusters/<int:cluster_id>/merge")
     @documented(
         "Merge clusters into this one: their keywords and ideas move here, they go",
-        body=ClusterIdsIn,
+        body=MergeIn,
+        response=ClusterOut,
     )
     def merge_clusters(site_id, cluster_id, data):
         [into] = owned_ids(Cluster, [cluster_id], site_id)
@@ -97,6 +109,7 @@ def routes(bp):
     @documented(
         "AI: group keywords into clusters (all unclustered keywords when keyword_ids is omitted)",
         body=KeywordIdsIn,
+        run=True,
     )
     def cluster_keywords(site_id, data):
         if data.get("keyword_ids"):
@@ -114,6 +127,6 @@ def routes(bp):
         return execute("clustering", ids, site_id=site_id)
 
     @bp.get("/clusters")
-    @documented("Clusters with their keywords", query=PageQuery)
+    @documented("Clusters with their keywords", query=PageQuery, response=page_of(ClusterOut))
     def list_clusters(site_id, args):
         return jsonify(paginate(on_site(Cluster, site_id), cluster_json))

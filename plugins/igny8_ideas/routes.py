@@ -1,7 +1,7 @@
 """POST /sites/{id}/clusters/ideas and GET /sites/{id}/ideas."""
 
 from flask import jsonify
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from igny8.plugin import (
     Cluster,
@@ -13,6 +13,7 @@ from igny8.plugin import (
     ids_schema,
     item_routes,
     on_site,
+    page_of,
     paginate,
 )
 
@@ -34,6 +35,19 @@ def idea_json(i):
     }
 
 
+class IdeaOut(Schema):
+    id = fields.Integer(required=True)
+    cluster_id = fields.Integer(required=True, allow_none=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True, allow_none=True)
+    content_structure = fields.String(required=True)
+    outline = fields.List(fields.Raw(), required=True)
+    primary_keyword = fields.String(required=True, allow_none=True)
+    covered_keywords = fields.List(fields.String(), required=True)
+    target_word_count = fields.Integer(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(("new", "queued", "archived")))
+
+
 class IdeaPatch(Strict):
     title = fields.String(validate=validate.Length(min=1, max=300))
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
@@ -44,14 +58,22 @@ class IdeaPatch(Strict):
 
 
 def routes(bp):
-    item_routes(bp, "ideas", ContentIdea, serialize=idea_json, tags=["ideas"], patch=IdeaPatch)
+    item_routes(
+        bp,
+        "ideas",
+        ContentIdea,
+        serialize=idea_json,
+        shape=IdeaOut,
+        tags=["ideas"],
+        patch=IdeaPatch,
+    )
 
     @bp.post("/clusters/ideas")
-    @documented("AI: 3-7 article ideas per cluster, with outlines", body=ClusterIdsIn)
+    @documented("AI: 3-7 article ideas per cluster, with outlines", body=ClusterIdsIn, run=True)
     def generate_ideas(site_id, data):
         return execute_on("idea_generation", Cluster, data["cluster_ids"], site_id)
 
     @bp.get("/ideas")
-    @documented("Ideas with their outlines", query=PageQuery)
+    @documented("Ideas with their outlines", query=PageQuery, response=page_of(IdeaOut))
     def list_ideas(site_id, args):
         return jsonify(paginate(on_site(ContentIdea, site_id), idea_json))

@@ -7,6 +7,7 @@ from igny8.plugin import (
     Content,
     ContentIdsIn,
     Image,
+    ImageOut,
     PageQuery,
     Strict,
     documented,
@@ -15,6 +16,7 @@ from igny8.plugin import (
     image_json,
     item_routes,
     on_site,
+    page_of,
     paginate,
 )
 
@@ -43,6 +45,7 @@ def routes(bp):
         "images",
         Image,
         serialize=image_json,
+        shape=ImageOut,
         tags=["images"],
         patch=ImagePatch,
         update=update_image,
@@ -52,17 +55,20 @@ def routes(bp):
     @documented(
         "AI: a featured and in-article image prompts, with captions and alt text",
         body=ContentIdsIn,
+        run=True,
     )
     def image_prompts(site_id, data):
         return execute_on("image_prompt_extraction", Content, data["content_ids"], site_id)
 
     @bp.get("/images")
-    @documented("Images with prompts, captions and status", query=PageQuery)
+    @documented(
+        "Images with prompts, captions and status", query=PageQuery, response=page_of(ImageOut)
+    )
     def list_images(site_id, args):
         query = on_site(Image, site_id, Image.content_id, Image.position)
         return jsonify(paginate(query, image_json))
 
     @bp.post("/images/generate")
-    @documented("AI: generate images from their prompts", body=ImageIdsIn)
+    @documented("AI: generate images from their prompts", body=ImageIdsIn, run=True)
     def generate(site_id, data):
         return execute_on("image_generation", Image, data["image_ids"], site_id)

@@ -31,6 +31,7 @@ def routes(bp):
     @documented(
         "AI: rewrite content for target keywords (the original is kept as a revision)",
         body=OptimizeIn,
+        run=True,
     )
     def optimize(site_id, data):
         ids = owned_ids(Content, data["content_ids"], site_id)

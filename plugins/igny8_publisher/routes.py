@@ -1,7 +1,7 @@
 """POST /sites/{id}/content/publish (no AI, no credits)."""
 
 from flask import jsonify
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import exists, select
 
 from igny8.plugin import (
@@ -18,6 +18,7 @@ from igny8.plugin import (
     on_site,
     owned_ids,
     owned_site,
+    page_of,
     paginate,
     timestamp,
     utcnow,
@@ -103,6 +104,20 @@ class PublicationQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(("pending", "published", "failed")))
 
 
+class PublicationOut(Schema):
+    id = fields.Integer(required=True)
+    content_id = fields.Integer(required=True)
+    target = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("pending", "published", "failed"))
+    )
+    remote_id = fields.String(required=True, allow_none=True)
+    remote_url = fields.String(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+    published_at = fields.String(required=True, allow_none=True)
+    updated_at = fields.String(required=True, allow_none=True)
+
+
 def publication_json(p):
     return {
         "id": p.id,
@@ -122,6 +137,7 @@ def routes(bp):
     @documented(
         "Publications of the site's content: where each went, its status and error",
         query=PublicationQuery,
+        response=page_of(PublicationOut),
     )
     def list_publications(site_id, args):
         query = on_site(Publication, site_id)
@@ -135,6 +151,7 @@ def routes(bp):
         "Publish content to the site's WordPress or webhook target (no AI, no credits; "
         "publishing again updates the same post)",
         body=PublishIn,
+        run=True,
     )
     def publish(site_id, data):
         site = owned_site(site_id)

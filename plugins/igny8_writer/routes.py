@@ -1,7 +1,7 @@
 """GET, POST /sites/{id}/tasks (no AI) and POST /sites/{id}/tasks/content (AI)."""
 
 from flask import jsonify
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from igny8.plugin import (
@@ -17,6 +17,7 @@ from igny8.plugin import (
     item_routes,
     on_site,
     owned_ids,
+    page_of,
     paginate,
     run_operation,
 )
@@ -36,15 +37,28 @@ def task_json(t):
     }
 
 
+class TaskOut(Schema):
+    id = fields.Integer(required=True)
+    idea_id = fields.Integer(required=True, allow_none=True)
+    title = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("queued", "in_progress", "completed", "failed"))
+    )
+    model = fields.String(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+
+
 class TaskPatch(Strict):
     title = fields.String(validate=validate.Length(min=1, max=300))
 
 
 def routes(bp):
-    item_routes(bp, "tasks", Task, serialize=task_json, tags=["tasks"], patch=TaskPatch)
+    item_routes(
+        bp, "tasks", Task, serialize=task_json, shape=TaskOut, tags=["tasks"], patch=TaskPatch
+    )
 
     @bp.get("/tasks")
-    @documented("Writing tasks", query=PageQuery)
+    @documented("Writing tasks", query=PageQuery, response=page_of(TaskOut))
     def list_tasks(site_id, args):
         return jsonify(paginate(on_site(Task, site_id), task_json))
 
@@ -74,6 +88,6 @@ def routes(bp):
         ), 201
 
     @bp.post("/tasks/content")
-    @documented("AI: write the article for each task", body=TaskIdsIn)
+    @documented("AI: write the article for each task", body=TaskIdsIn, run=True)
     def write_content(site_id, data):
         return execute_on("content_generation", Task, data["task_ids"], site_id)

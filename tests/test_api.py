@@ -16,10 +16,12 @@ CATALOG_ACTIVE = 16
 
 def error_of(response, status, code):
     assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
+    assert response.mimetype == "application/problem+json" and response.is_json
     body = response.json
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code and body["error"]["message"]
+    assert set(body) == {"type", "title", "status", "detail", "code", "errors", "error"}
+    assert (body["status"], body["code"], body["type"]) == (status, code, f"urn:igny8:error:{code}")
+    assert set(body["error"]) == {"code", "message", "details"}  # the earlier envelope, kept
+    assert body["error"]["code"] == code and body["error"]["message"] == body["detail"]
     return body["error"]
 
 
@@ -234,3 +236,18 @@ def test_models_carry_their_whole_price(client, tenant):
     assert dalle["image_credits"]["1024x1792/hd"] == 15 and dalle["credit_rule"] == "images"
     gpt_image = next(m for m in items if m["model_name"] == "gpt-image-1")
     assert gpt_image["credit_rule"] == "tokens" and gpt_image["max_output_tokens"] == 6240
+
+
+def test_field_errors_come_with_json_pointers_and_query_parameters(client, tenant):
+    bad = client.post(
+        f"/api/v1/sites/{tenant.site_id}/keywords",
+        json={"keywords": [{"keyword": "ok"}, {"keyword": "", "volume": -1}]},
+        headers=tenant.headers,
+    )
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    pointers = {e["pointer"] for e in bad.json["errors"]}
+    assert {"/keywords/1/keyword", "/keywords/1/volume"} <= pointers
+    query = client.get(f"/api/v1/sites/{tenant.site_id}/keywords?sort=nope", headers=tenant.headers)
+    assert query.json["errors"] == [
+        {"parameter": "sort", "detail": query.json["errors"][0]["detail"]}
+    ]

@@ -1,4 +1,10 @@
-"""The JSON error envelope: {"error": {"code", "message", "details"}} for every API error."""
+"""Every API error is an RFC 9457 problem (application/problem+json): type, title, status,
+detail, igny8's `code`, and `errors` (each field error with a JSON pointer into the body,
+or the query parameter it is about). The earlier envelope {"error": {"code", "message",
+"details"}} is kept in it as the `error` member for clients written against it
+(docs/api.md)."""
+
+from http import HTTPStatus
 
 from flask import Response, jsonify, request
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +40,7 @@ class ApiError(Exception):
         code: str | None = None,
         details: dict | None = None,
         headers: dict | None = None,
+        errors: list | None = None,
     ):
         super().__init__(message)
         self.status = status
@@ -41,12 +48,54 @@ class ApiError(Exception):
         self.message = message
         self.details = details or {}
         self.headers = headers or {}
+        self.errors = errors
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+PROBLEM_TYPE = "urn:igny8:error:"  # + the code: a stable identifier, one per code
+
+
+def _escape(key) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def field_errors(messages, where: str = "body", prefix: str = "") -> list[dict]:
+    """marshmallow's nested messages as a flat list: {"pointer": "/keywords/0/keyword",
+    "detail": ...} for the body, {"parameter": "per_page", "detail": ...} for the query."""
+    found = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            found += field_errors(value, where, f"{prefix}/{_escape(key)}")
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            if where == "query":
+                found.append({"parameter": prefix.lstrip("/").split("/")[0], "detail": message})
+            else:
+                found.append({"pointer": prefix or "/", "detail": message})
+    elif isinstance(messages, list):
+        for n, value in enumerate(messages):
+            found += field_errors(value, where, f"{prefix}/{n}")
+    else:
+        found.append({"pointer": prefix or "/", "detail": str(messages)})
+    return found
+
+
+def error_response(status: int, code: str, message: str, details=None, errors=None):
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body = {
+        "type": PROBLEM_TYPE + code,
+        "title": title,
+        "status": status,
+        "detail": message,
+        "code": code,
+        "errors": errors or [],
+        "error": {"code": code, "message": message, "details": details or {}},
+    }
     response = jsonify(body)
     response.status_code = status
+    response.mimetype = "application/problem+json"
     return response
 
 
@@ -55,7 +104,10 @@ def _is_api_request() -> bool:
 
 
 def handle_api_error(exc: ApiError):
-    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    errors = exc.errors
+    if errors is None and isinstance(exc.details.get("fields"), dict):
+        errors = field_errors(exc.details["fields"])
+    response = error_response(exc.status, exc.code, exc.message, exc.details, errors)
     response.headers.update(exc.headers)
     return response
 

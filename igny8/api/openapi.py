@@ -8,12 +8,48 @@ from flask import current_app
 
 from .. import __version__
 from .auth import API_PREFIX
+from .errors import STATUS_CODES
 from .shapes import RunBodyOut
+
+# Every error code an answer can carry (docs/api.md).
+ERROR_CODES = {
+    *STATUS_CODES.values(),
+    "invalid_credentials",
+    "csrf_failed",
+    "role_required",
+    "precondition_failed",
+    "in_use",
+    "module_disabled",
+    "queue_unavailable",
+    "database_unavailable",
+    "hold_released",
+    "plan_forbids_override",
+    "prompt_error",
+}
 
 ERROR = {
     "type": "object",
-    "required": ["error"],
+    "description": "An RFC 9457 problem (application/problem+json); `error` repeats it in "
+    "the earlier envelope",
+    "required": ["type", "title", "status", "detail", "code", "errors", "error"],
     "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["detail"],
+                "properties": {
+                    "pointer": {"type": "string", "description": "JSON pointer into the body"},
+                    "parameter": {"type": "string", "description": "the query parameter"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
         "error": {
             "type": "object",
             "required": ["code", "message", "details"],
@@ -22,7 +58,7 @@ ERROR = {
                 "message": {"type": "string"},
                 "details": {"type": "object"},
             },
-        }
+        },
     },
 }
 
@@ -91,7 +127,7 @@ def build(app=None) -> dict:
     spec.components.schema("Error", ERROR)
     error_ref = {
         "description": "Error",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

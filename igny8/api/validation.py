@@ -11,14 +11,20 @@ from functools import wraps
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from .errors import ApiError
+from .errors import ApiError, field_errors
 
 
 def _load(schema: Schema, payload, what: str):
     try:
         return schema.load(payload)
     except ValidationError as exc:
-        raise ApiError(422, f"Invalid {what}", details={"fields": exc.messages}) from None
+        where = "query" if what == "query string" else "body"
+        raise ApiError(
+            422,
+            f"Invalid {what}",
+            details={"fields": exc.messages},
+            errors=field_errors(exc.messages, where),
+        ) from None
 
 
 def documented(

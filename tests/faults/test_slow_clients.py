@@ -181,11 +181,11 @@ def test_over_long_request_lines_and_headers_get_the_json_envelope(shared, tmp_p
     with asgi_web(shared, tmp_path, threads=2) as port:
         line = b"GET /api/v1/health?q=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
         status, kind, body = raw_request(port, line)
-        assert (status, kind) == (414, "application/json"), body
+        assert (status, kind) == (414, "application/problem+json"), body
         assert json.loads(body)["error"]["code"] == "uri_too_long"
         header = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n"
         status, kind, body = raw_request(port, header)
-        assert (status, kind) == (431, "application/json"), body
+        assert (status, kind) == (431, "application/problem+json"), body
         assert json.loads(body)["error"]["code"] == "header_too_large"
         # Just under the limits, the same requests are served.
         fits = b"GET /api/v1/health?q=" + b"x" * 4000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -11,15 +11,15 @@ from ..timeutil import utcnow
 from . import serialize
 from .auth import current_account, role
 from .pagination import paginate
-from .schemas import Strict
+from .schemas import Strict, page_field, per_page_field
 from .scoping import get_owned, owned
 from .shapes import NotificationOut, ReadOut, page_of
 from .validation import documented
 
 
 class NotificationQuery(Strict):
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = page_field()
+    per_page = per_page_field()
     unread = fields.Boolean()
 
 

@@ -146,7 +146,9 @@ def build(app=None) -> dict:
                         "in": "path",
                         "name": name,
                         "required": True,
-                        "schema": {"type": "integer" if conv == "int" else "string"},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                        if conv == "int"
+                        else {"type": "string"},
                     }
                     for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule.rule)
                 ],

@@ -22,6 +22,19 @@ IMAGE_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")
 IMAGE_STYLES = ("vivid", "natural")
 
 
+# Documented ranges of the list arguments (igny8.api.pagination enforces them, with its
+# own messages): for the OpenAPI document and clients generated from it.
+def page_field() -> fields.Integer:
+    return fields.Integer(metadata={"minimum": 1, "maximum": 1_000_000})
+
+
+def per_page_field() -> fields.Integer:
+    return fields.Integer(metadata={"minimum": 1, "maximum": 100})
+
+
+ID_RANGE = {"minimum": 1, "maximum": 2**31 - 1}
+
+
 class Strict(Schema):
     class Meta:
         # Unknown fields are an error, not silently dropped.
@@ -40,7 +53,7 @@ def url_field(*checks, **kwargs) -> fields.Url:
     return fields.Url(
         schemes={"http", "https"},
         require_tld=False,
-        validate=[validate.Length(max=500), *checks],
+        validate=[validate.Length(min=1, max=500), *checks],
         **kwargs,
     )
 
@@ -107,8 +120,8 @@ def sort_field(*names) -> fields.String:
 
 
 class KeywordQuery(Strict):
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = page_field()
+    per_page = per_page_field()
     status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
     cluster_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     q = fields.String(validate=validate.Length(min=1, max=255))
@@ -116,8 +129,8 @@ class KeywordQuery(Strict):
 
 
 class RunsQuery(Strict):
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = page_field()
+    per_page = per_page_field()
     status = fields.String(validate=validate.OneOf(RUN_STATUSES))
     operation = fields.String(validate=validate.Length(min=1, max=60))
     site_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
@@ -180,7 +193,9 @@ MAX_ITEMS_PER_RUN = 5000
 def ids_schema(name: str, field: str, maximum: int = MAX_ITEMS_PER_RUN) -> type[Schema]:
     """A body of one required list of ids, e.g. {"cluster_ids": [1, 2]}."""
     ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=maximum)
+        fields.Integer(strict=True, metadata=ID_RANGE),
+        required=True,
+        validate=validate.Length(min=1, max=maximum),
     )
     return type(name, (Strict,), {field: ids})
 
@@ -219,8 +234,8 @@ class UsageQuery(Strict):
     group_by = fields.String(
         load_default="day", validate=validate.OneOf(("day", "model", "operation", "tier"))
     )
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = page_field()
+    per_page = per_page_field()
 
     @validates_schema
     def ordered(self, data, **kwargs):
@@ -268,5 +283,5 @@ class TokenIn(Strict):
 
 
 class PageQuery(Strict):
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = page_field()
+    per_page = per_page_field()

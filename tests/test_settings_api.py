@@ -3,8 +3,18 @@
 import pytest
 
 
-def test_effective_settings_and_overrides(client, make_tenant):
+def with_key(app, provider):
+    from igny8.extensions import db
+    from igny8.models import ProviderCredential
+
+    with app.app_context():
+        db.session.add(ProviderCredential(provider=provider, api_key="sk-test-not-used"))
+        db.session.commit()
+
+
+def test_effective_settings_and_overrides(app, client, make_tenant):
     tenant = make_tenant(plan="growth")
+    with_key(app, "anthropic")
     body = client.get("/api/v1/settings/integration", headers=tenant.headers).json
     assert (body["text_model"], body["image_model"], body["temperature"], body["max_tokens"]) == (
         "gpt-4o-mini",
@@ -254,3 +264,35 @@ def test_usage_grouped_by_day_model_and_operation(app, client, tenant):
         ).status_code
         == 422
     )
+
+
+def test_a_model_whose_provider_has_no_key_is_offered_as_unavailable_and_refused(
+    app, client, make_tenant
+):
+    tenant = make_tenant(plan="growth")
+    models = client.get("/api/v1/models?per_page=100", headers=tenant.headers).json["items"]
+    available = {m["model_name"]: m["available"] for m in models}
+    assert available["claude-haiku-4-5"] is False  # no Anthropic key here
+    assert available["offline-text"] is True  # needs none
+    refused = client.put(
+        "/api/v1/settings/integration",
+        headers=tenant.headers,
+        json={"text_model": "claude-haiku-4-5"},
+    )
+    assert refused.status_code == 422
+    assert refused.json["errors"] == [
+        {"pointer": "/text_model", "detail": "provider anthropic is not available"}
+    ]
+    assert client.get("/api/v1/settings/integration", headers=tenant.headers).json["using_global"][
+        "text_model"
+    ]  # nothing saved
+    with_key(app, "anthropic")
+    assert client.get("/api/v1/models?per_page=100", headers=tenant.headers).json["items"][
+        [m["model_name"] for m in models].index("claude-haiku-4-5")
+    ]["available"]
+    saved = client.put(
+        "/api/v1/settings/integration",
+        headers=tenant.headers,
+        json={"text_model": "claude-haiku-4-5"},
+    )
+    assert saved.status_code == 200

@@ -36,3 +36,11 @@ def is_configured(provider: Provider) -> bool:
     except ProviderError:
         return False
     return True
+
+
+def usable_providers(pm) -> set[str]:
+    """The providers a call could go to now: a plugin registers it and it has its key (or
+    needs none). What the API offers tenants, and what their settings may choose."""
+    from ..registry import providers
+
+    return {name for name, provider in providers(pm).items() if is_configured(provider)}

@@ -4,9 +4,11 @@ from flask import jsonify
 from sqlalchemy import select
 
 from .. import prompts
+from ..ai.credentials import usable_providers
 from ..ai.resolve import PARAMETERS, resolve_parameters
 from ..extensions import db
 from ..models import AIModelConfig, GlobalIntegrationSettings, IntegrationSettings, Prompt
+from ..plugins import current_plugins
 from .auth import current_account, role
 from .errors import ApiError
 from .schemas import IntegrationSettingsIn, PromptIn
@@ -65,6 +67,14 @@ def _model(name: str, model_type: str, field: str) -> AIModelConfig:
             422,
             f"{field}: {name!r} is a {model.model_type} model, not a {model_type} model",
             details={"fields": {field: [f"not a {model_type} model"]}},
+        )
+    if model.provider not in usable_providers(current_plugins().pm):
+        # Saved, the next run would fail at the provider (502): refused here instead.
+        raise ApiError(
+            422,
+            f"{field}: {name!r} cannot be used now (provider {model.provider} has no API key "
+            "or is not installed)",
+            details={"fields": {field: [f"provider {model.provider} is not available"]}},
         )
     return model
 

@@ -4,6 +4,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from .. import modules, registry
+from ..ai.credentials import usable_providers
 from ..models import AIModelConfig
 from ..models.catalog import MODEL_TYPES
 from ..plugins import current_plugins
@@ -58,4 +59,7 @@ def register(bp):
                     details={"type": model_type},
                 )
             query = query.where(AIModelConfig.model_type == model_type)
-        return jsonify(paginate(query, serialize.ai_model))
+        usable = usable_providers(current_plugins().pm)
+        return jsonify(
+            paginate(query, lambda m: {**serialize.ai_model(m), "available": m.provider in usable})
+        )

@@ -8,19 +8,15 @@ from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from .api.auth import API_PREFIX
+from .api.auth import API_PREFIX, credential
 
 
 def client_key() -> str:
     """Who is counted: the API token or session cookie sent (hashed, never stored as
     sent), else the address."""
-    from .api.auth import SESSION_COOKIE
-
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if not (scheme.lower() == "bearer" and token.strip()):
-        token = request.cookies.get(SESSION_COOKIE, "")
-    if token.strip():
-        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    token, _ = credential()
+    if token:
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
     return "address:" + (get_remote_address() or "unknown")
 
 

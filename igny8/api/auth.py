@@ -52,7 +52,7 @@ def needed_role(view) -> str:
     return "viewer" if request.method in SAFE_METHODS else "editor"
 
 
-def _credential() -> tuple[str, bool]:
+def credential() -> tuple[str, bool]:
     """The token this request carries, and whether it came in the session cookie."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -72,7 +72,7 @@ def authenticate() -> None:
         return
     from ..ratelimits import count_failed_auth, failed_auth_blocked
 
-    token, from_cookie = _credential()
+    token, from_cookie = credential()
     if not token:
         raise ApiError(
             401,

@@ -18,10 +18,8 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Notification, OperationRun
-from ..models.runs import FINISHED
+from ..models.runs import ACTIVE, FINISHED
 from .runs import progress_event, run_json, stream_snapshot
-
-ACTIVE = ("queued", "running")
 
 
 class RunEvents:

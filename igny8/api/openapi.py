@@ -9,6 +9,7 @@ from flask import current_app
 from .. import __version__
 from .auth import API_PREFIX
 from .errors import STATUS_CODES
+from .schemas import ID_RANGE
 from .shapes import RunBodyOut
 
 # Every error code an answer can carry (docs/api.md).
@@ -146,7 +147,7 @@ def build(app=None) -> dict:
                         "in": "path",
                         "name": name,
                         "required": True,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                        "schema": {"type": "integer", **ID_RANGE}
                         if conv == "int"
                         else {"type": "string"},
                     }

@@ -20,14 +20,14 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import OperationRun
+from ..models.runs import ACTIVE
 from .auth import current_account
 from .errors import ApiError
-from .schemas import Strict
-from .scoping import on_site, owned_ids
+from .schemas import Strict, id_field
+from .scoping import get_on_site, on_site, owned_ids
 from .shapes import DeletedOut
 from .validation import documented
 
-ACTIVE_RUN_STATUSES = ("queued", "running")
 BULK_MAX = 500
 
 
@@ -61,37 +61,37 @@ def check_if_match(body) -> None:
         )
 
 
-def _ids_in(value, found: set, budget: list) -> None:
+def _ids_in(work) -> set[int]:
     """Every integer in a run's work items (ids, or batches and objects of ids)."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        return
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        found.add(value)
-    elif isinstance(value, list):
-        for item in value:
-            _ids_in(item, found, budget)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _ids_in(item, found, budget)
+    found, stack = set(), [work]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            found.add(value)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+    return found
 
 
 def refuse_if_in_use(site_id: int, ids, what: str) -> None:
-    """409 if a queued or running run of the site works on one of ``ids``."""
+    """409 if a queued or running run of the site works on one of ``ids`` (with
+    ``ids`` None: any such run)."""
     works = db.session.execute(
-        select(OperationRun.id, OperationRun.work).where(
+        select(OperationRun.id, OperationRun.work)
+        .where(
             OperationRun.account_id == current_account().id,
             OperationRun.site_id == site_id,
-            OperationRun.status.in_(ACTIVE_RUN_STATUSES),
+            OperationRun.status.in_(ACTIVE),
         )
+        .order_by(OperationRun.id)
     ).all()
-    wanted = set(ids)
+    wanted = set(ids or ())
     for run_id, work in works:
-        found: set = set()
-        _ids_in(work or [], found, [100_000])
-        if found & wanted:
+        if ids is None or _ids_in(work or []) & wanted:
             raise ApiError(
                 409,
                 f"run {run_id} is working on this {what}; wait for it or cancel it",
@@ -102,7 +102,7 @@ def refuse_if_in_use(site_id: int, ids, what: str) -> None:
 
 class BulkIdsIn(Strict):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        id_field(),
         required=True,
         validate=validate.Length(min=1, max=BULK_MAX),
     )
@@ -130,12 +130,7 @@ def item_routes(
     item_url = f"{site_prefix}/{path}/<int:item_id>"
 
     def find(site_id: int, item_id: int):
-        row = db.session.execute(
-            on_site(model, site_id).where(model.id == item_id)
-        ).scalar_one_or_none()
-        if row is None:
-            raise ApiError(404, f"{what} {item_id} not found")
-        return row
+        return get_on_site(model, site_id, item_id, what)
 
     @documented(f"Get one {what}, with its ETag", tags=tags, response=shape)
     def get_item(site_id, item_id):

@@ -8,6 +8,8 @@ from .. import outbound
 from ..models.runs import RUN_STATUSES
 from .auth import current_account
 from .errors import ApiError
+from .guard import INT_MAX
+from .pagination import MAX_PAGE
 
 IMAGE_SIZES = (
     "256x256",
@@ -25,14 +27,19 @@ IMAGE_STYLES = ("vivid", "natural")
 # Documented ranges of the list arguments (igny8.api.pagination enforces them, with its
 # own messages): for the OpenAPI document and clients generated from it.
 def page_field() -> fields.Integer:
-    return fields.Integer(metadata={"minimum": 1, "maximum": 1_000_000})
+    return fields.Integer(metadata={"minimum": 1, "maximum": MAX_PAGE})
 
 
 def per_page_field() -> fields.Integer:
     return fields.Integer(metadata={"minimum": 1, "maximum": 100})
 
 
-ID_RANGE = {"minimum": 1, "maximum": 2**31 - 1}
+ID_RANGE = {"minimum": 1, "maximum": INT_MAX}
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """The id of a row: 1 up to what an INTEGER column holds."""
+    return fields.Integer(validate=validate.Range(min=1, max=INT_MAX), **kwargs)
 
 
 class Strict(Schema):
@@ -108,10 +115,10 @@ class KeywordIn(Strict):
 
 class KeywordPatch(Strict):
     keyword = fields.String(validate=validate.Length(min=1, max=255))
-    volume = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2**31 - 1))
+    volume = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=INT_MAX))
     difficulty = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
     status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
-    cluster_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    cluster_id = id_field(allow_none=True)
 
 
 def sort_field(*names) -> fields.String:
@@ -123,7 +130,7 @@ class KeywordQuery(Strict):
     page = page_field()
     per_page = per_page_field()
     status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
-    cluster_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    cluster_id = id_field()
     q = fields.String(validate=validate.Length(min=1, max=255))
     sort = sort_field("id", "keyword", "volume", "difficulty", "created_at")
 
@@ -133,7 +140,7 @@ class RunsQuery(Strict):
     per_page = per_page_field()
     status = fields.String(validate=validate.OneOf(RUN_STATUSES))
     operation = fields.String(validate=validate.Length(min=1, max=60))
-    site_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    site_id = id_field()
 
 
 class MediaQuery(Strict):

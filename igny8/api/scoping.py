@@ -21,6 +21,16 @@ def get_owned(model, object_id: int):
     return row
 
 
+def get_on_site(model, site_id: int, object_id: int, what: str | None = None):
+    """The caller's row of ``model`` with that id on that site, or 404."""
+    row = db.session.execute(
+        on_site(model, site_id).where(model.id == object_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ApiError(404, f"{what or model.__name__} {object_id} not found")
+    return row
+
+
 def owned_site(site_id: int) -> Site:
     """The caller's site, or 404 (a deleted site, kept archived for its history, too)."""
     site = get_owned(Site, site_id)

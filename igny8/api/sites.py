@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 
 from .. import accounts, media
 from ..extensions import db
-from ..models import Cluster, Content, ContentRevision, Image, Keyword, OperationRun, Site
+from ..models import Cluster, Content, ContentRevision, Image, Keyword, Site
 from ..revisions import keep_revision
 from ..text import normalise_keyword, word_count
 from . import serialize
 from .auth import current_account, public, role
 from .errors import ApiError
 from .pagination import paginate, sorted_by
-from .resources import item_routes
+from .resources import item_routes, refuse_if_in_use
 from .schemas import (
     ContentPatch,
     ContentQuery,
@@ -27,7 +27,7 @@ from .schemas import (
     SiteUpdateIn,
     too_many_keywords,
 )
-from .scoping import get_owned, on_site, owned, owned_site
+from .scoping import get_on_site, get_owned, on_site, owned, owned_site
 from .shapes import (
     ContentOut,
     ContentSummaryOut,
@@ -81,15 +81,6 @@ def update_content(content: Content, data: dict) -> None:
         setattr(content, field, value)
     if "html" in data:
         content.word_count = word_count(content.html)
-
-
-def _content_on(site_id: int, content_id: int) -> Content:
-    found = db.session.execute(
-        on_site(Content, site_id).where(Content.id == content_id)
-    ).scalar_one_or_none()
-    if found is None:
-        raise ApiError(404, f"content {content_id} not found")
-    return found
 
 
 def register(bp):
@@ -146,18 +137,7 @@ def register(bp):
     )
     def delete_site(site_id):
         site = owned_site(site_id)
-        busy = db.session.execute(
-            select(OperationRun.id).where(
-                OperationRun.site_id == site.id, OperationRun.status.in_(("queued", "running"))
-            )
-        ).first()
-        if busy is not None:
-            raise ApiError(
-                409,
-                f"run {busy[0]} of this site is queued or running; wait for it or cancel it",
-                code="in_use",
-                details={"run_id": busy[0]},
-            )
+        refuse_if_in_use(site.id, None, "site")
         site.is_active = False
         db.session.commit()
         return "", 204
@@ -256,7 +236,7 @@ def register(bp):
         response=page_of(RevisionSummaryOut),
     )
     def list_revisions(site_id, content_id, args):
-        content = _content_on(site_id, content_id)
+        content = get_on_site(Content, site_id, content_id, "content")
         query = (
             select(ContentRevision)
             .where(ContentRevision.content_id == content.id)
@@ -269,7 +249,7 @@ def register(bp):
         "One earlier version of a content, with its HTML", tags=["content"], response=RevisionOut
     )
     def get_revision(site_id, content_id, revision_id):
-        content = _content_on(site_id, content_id)
+        content = get_on_site(Content, site_id, content_id, "content")
         revision = db.session.execute(
             select(ContentRevision).where(
                 ContentRevision.id == revision_id, ContentRevision.content_id == content.id

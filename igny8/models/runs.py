@@ -23,6 +23,7 @@ from .tenancy import Account
 
 RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
 FINISHED = ("succeeded", "partial", "failed", "cancelled")
+ACTIVE = ("queued", "running")
 ITEM_STATUSES = ("succeeded", "failed", "cancelled")
 
 

@@ -47,9 +47,8 @@ def test_slow_and_idle_connections_do_not_starve_the_web_process(shared, tmp_pat
                 s.close()
 
 
-def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app, tenant, tmp_path):
-    """Six streams against two app threads: everyone else is still served, and each
-    stream gets its run's end (woken by NOTIFY on PostgreSQL, by looking on SQLite)."""
+def a_running_run(app, tenant) -> int:
+    """A run that shows as running and that no process executes: its id."""
     with app.app_context():
         run = OperationRun(
             account_id=tenant.account_id,
@@ -59,10 +58,16 @@ def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app
             started_at=utcnow(),
             heartbeat_at=utcnow(),
             work=["a"],
-        )  # nobody executes it: the test ends it below
+        )
         db.session.add(run)
         db.session.commit()
-        run_id = run.id
+        return run.id
+
+
+def test_open_event_streams_hold_no_thread_and_end_when_the_run_does(shared, app, tenant, tmp_path):
+    """Six streams against two app threads: everyone else is still served, and each
+    stream gets its run's end (woken by NOTIFY on PostgreSQL, by looking on SQLite)."""
+    run_id = a_running_run(app, tenant)  # nobody executes it: the test ends it below
     streams = []
     with asgi_web(shared, tmp_path, threads=2) as port:
         for _ in range(6):
@@ -103,19 +108,7 @@ def test_a_browsers_eventsource_streams_with_the_session_cookie_from_another_ori
 
     origin = "http://localhost:5173"
     email = with_password(app, tenant)
-    with app.app_context():
-        run = OperationRun(
-            account_id=tenant.account_id,
-            operation="echo",
-            status="running",
-            items=1,
-            started_at=utcnow(),
-            heartbeat_at=utcnow(),
-            work=["a"],
-        )
-        db.session.add(run)
-        db.session.commit()
-        run_id = run.id
+    run_id = a_running_run(app, tenant)
     with asgi_web(shared, tmp_path, threads=2, IGNY8_CORS_ORIGINS=origin) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         body = json.dumps({"email": email, "password": "correct horse battery"})

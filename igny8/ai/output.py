@@ -2,7 +2,6 @@
 against the operation's JSON Schema. Anything else is an OutputError (bad_response,
 not charged)."""
 
-import copy
 import functools
 import json
 import re
@@ -18,7 +17,7 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
 
 
 def _shape_only(schema):
-    schema = copy.deepcopy(schema)
+    """``schema`` (a fresh copy, changed in place) without its bounds."""
 
     def strip(node):
         if isinstance(node, dict):
@@ -49,11 +48,11 @@ def extract_json(text: str):
 
 
 @functools.lru_cache(maxsize=128)
-def _validator(shape_json: str):
+def _validator(schema_json: str):
     """Checking a schema and building its validator costs far more than validating an
-    answer: done once per distinct shape (operations may build a schema per item, so the
+    answer: done once per distinct schema (operations may build a schema per item, so the
     key is its content, not the object)."""
-    shape = json.loads(shape_json)
+    shape = _shape_only(json.loads(schema_json))
     cls = jsonschema.validators.validator_for(shape)
     cls.check_schema(shape)
     return cls(shape)
@@ -62,7 +61,7 @@ def _validator(shape_json: str):
 def parse_json(text: str, schema: dict) -> dict:
     data = extract_json(text)
     try:
-        validator = _validator(json.dumps(_shape_only(schema), sort_keys=True))
+        validator = _validator(json.dumps(schema, sort_keys=True))
         error = jsonschema.exceptions.best_match(validator.iter_errors(data))
         if error is not None:
             raise error

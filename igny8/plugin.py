@@ -28,16 +28,24 @@ from .ai.tokens import count_message_tokens, count_tokens
 from .ai.usage import Usage, normalise_service_tier
 from .api.auth import current_account
 from .api.errors import ApiError
-from .api.pagination import paginate
+from .api.pagination import filtered, paginate
 from .api.resources import item_routes, refuse_if_in_use
 from .api.runs import execute, execute_on
-from .api.schemas import ContentIdsIn, KeywordIdsIn, PageQuery, Strict, ids_schema
+from .api.schemas import (
+    ContentIdsIn,
+    KeywordIdsIn,
+    PageQuery,
+    Strict,
+    id_field,
+    ids_schema,
+    list_query,
+)
 from .api.scoping import get_owned, on_site, owned, owned_ids, owned_site
 from .api.serialize import content as content_json
 from .api.serialize import image as image_json
 from .api.serialize import keyword as keyword_json
 from .api.serialize import money, timestamp
-from .api.shapes import ImageOut, KeywordOut, RunBodyOut, page_of
+from .api.shapes import ContentOut, ImageOut, KeywordOut, RunBodyOut, page_of
 from .api.validation import documented
 from .extensions import db
 from .models import (
@@ -138,6 +146,9 @@ __all__ = [
     "on_site",
     "ApiError",
     "paginate",
+    "filtered",
+    "list_query",
+    "id_field",
     "owned",
     "owned_ids",
     "get_owned",
@@ -146,6 +157,7 @@ __all__ = [
     "Strict",
     "ids_schema",
     "item_routes",
+    "ContentOut",
     "ImageOut",
     "KeywordOut",
     "page_of",

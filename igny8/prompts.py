@@ -100,6 +100,47 @@ def render(key: str, account_id: int | None, *, found=None, **variables) -> str:
         ) from None
 
 
+class Sample:
+    """A stand-in for a variable a preview was not given: it renders as ``<name>``, a loop
+    over it runs once, and its attributes are samples too (``<cluster.name>``)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __str__(self):
+        return f"<{self.name}>"
+
+    def __iter__(self):
+        yield self
+
+    def __len__(self):
+        return 1
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return Sample(f"{self.name}.{attr}")
+
+
+def preview(key: str, account_id: int, template: str | None, given: dict) -> tuple[str, dict]:
+    """(the prompt rendered, the values used): ``template`` (else the account's) with
+    ``given`` values and a Sample for each variable not given. Validated as a save is."""
+    if template is None:
+        template, _ = template_for(key, account_id)
+    else:
+        validate(key, template)
+    allowed = defaults()[key].variables
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise PromptError(
+            f"{key!r} has no variable(s) {', '.join(sorted(unknown))}",
+            {"unknown": sorted(unknown), "available": list(allowed)},
+        )
+    values = {name: given.get(name, Sample(name)) for name in allowed}
+    rendered = render(key, account_id, found=(template, "preview"), **values)
+    return rendered, {name: str(v) if isinstance(v, Sample) else v for name, v in values.items()}
+
+
 def populate(reset: bool = False) -> tuple[int, int]:
     """Write the global row of every plugin's default prompt; returns (added, reset).
     Existing global rows are kept unless ``reset``; account overrides are never touched."""

@@ -4,13 +4,15 @@ import threading
 import types
 from decimal import Decimal
 
-from flask import Blueprint, request
+from flask import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from igny8 import hookimpl
 from igny8.ai.provider import Provider, ProviderError, TextResult
 from igny8.ai.usage import Usage
 from igny8.api.runs import execute
+from igny8.api.validation import documented
 from igny8.extensions import db
 from igny8.models import AIModelConfig
 from igny8.registry import Operation
@@ -121,6 +123,12 @@ DRAW = Operation(
 )
 
 
+class EchoIn(Schema):
+    items = fields.List(
+        fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1, max=100)
+    )
+
+
 class EchoRoute:
     """POST /api/v1/echo/ {"items": [...]}: runs the scripted plugin's "echo" operation
     through the API (the session's shared apps have it; "echo" exists while a test has
@@ -131,8 +139,9 @@ class EchoRoute:
         bp = Blueprint("echo_route", __name__, url_prefix="/api/v1/echo")
 
         @bp.post("/")
-        def echo():
-            return execute("echo", request.get_json()["items"])
+        @documented("Run the scripted echo operation on the items sent", body=EchoIn, run=True)
+        def echo(data):
+            return execute("echo", data["items"])
 
         app.register_blueprint(bp)
 

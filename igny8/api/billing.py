@@ -1,6 +1,6 @@
 """GET /usage and GET /credits: what the account spent, aggregated in SQL."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import jsonify
 from sqlalchemy import select
@@ -11,7 +11,8 @@ from ..timeutil import utcnow
 from . import serialize
 from .auth import current_account
 from .pagination import paginate
-from .schemas import PageQuery, UsageQuery
+from .schemas import LedgerQuery, UsageQuery
+from .shapes import CreditsOut, UsageOut
 from .validation import documented
 
 
@@ -29,11 +30,13 @@ def register(bp):
         "or price tier; cost split into input, cached, cache write, output and images",
         tags=["billing"],
         query=UsageQuery,
+        response=UsageOut,
     )
     def usage(args):
         today = utcnow().date()
         end = args.get("end") or today
-        start = args.get("start") or end - timedelta(days=29)
+        # The 30 days up to end (fewer at the calendar's first day).
+        start = args.get("start") or end - min(timedelta(days=29), end - date.min)
         rows = reports.grouped(start, end, args["group_by"], account_id=current_account().id)
         total = reports.totals(rows)
         items = [_row_json(r) for r in rows]
@@ -50,13 +53,23 @@ def register(bp):
         )
 
     @bp.get("/credits")
-    @documented("Balance and ledger, newest first", tags=["billing"], query=PageQuery)
+    @documented(
+        "Balance and ledger, newest first; filter by type and by dates (inclusive, UTC)",
+        tags=["billing"],
+        query=LedgerQuery,
+        response=CreditsOut,
+    )
     def credits(args):
         account = current_account()
-        page = paginate(
-            select(CreditTransaction)
-            .where(CreditTransaction.account_id == account.id)
-            .order_by(CreditTransaction.id.desc()),
-            serialize.ledger_row,
-        )
+        rows = select(CreditTransaction).where(CreditTransaction.account_id == account.id)
+        if args.get("type"):
+            rows = rows.where(CreditTransaction.type == args["type"])
+        if args.get("start"):
+            rows = rows.where(
+                CreditTransaction.created_at >= datetime.combine(args["start"], time())
+            )
+        if args.get("end") and args["end"] < date.max:
+            after = datetime.combine(args["end"] + timedelta(days=1), time())
+            rows = rows.where(CreditTransaction.created_at < after)
+        page = paginate(rows.order_by(CreditTransaction.id.desc()), serialize.ledger_row)
         return jsonify({"balance": account.credits, **page})

@@ -1,6 +1,7 @@
 """/api/v1/openapi.json, generated from the routes and the schemas that validate them."""
 
 import re
+from http import HTTPStatus
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -9,8 +10,12 @@ from flask import current_app
 from .. import __version__
 from .auth import API_PREFIX
 from .errors import STATUS_CODES
-from .schemas import ID_RANGE
-from .shapes import RunBodyOut
+from .guard import INT_MAX, INT_MIN
+from .schemas import ID_RANGE, KeywordIn
+from .shapes import EVENT_SCHEMAS, RunBodyOut
+
+# Schemas the document refers to by name outside any route's own schemas.
+REFERENCED = {"KeywordIn": KeywordIn, **EVENT_SCHEMAS}
 
 # Every error code an answer can carry (docs/api.md).
 ERROR_CODES = {
@@ -107,9 +112,87 @@ def _responses(meta: dict, error_ref: dict) -> dict:
     success = {"description": "OK"}
     if status == "204":
         success = {"description": "Done; no content"}
+    elif meta.get("media") is not None:
+        success["content"] = meta["media"]
     elif meta.get("response") is not None:
         success["content"] = _json(meta["response"])
-    return {status: success, "default": error_ref}
+    answers = {status: success}
+    for other, schema in meta.get("also", {}).items():
+        answers[str(other)] = {"description": HTTPStatus(other).phrase, "content": _json(schema)}
+    return {**answers, "default": error_ref}
+
+
+# What igny8.api.guard refuses in any request, stated on every string and integer a
+# request carries (a client validating against the document finds out before sending).
+# No NUL. (Lone surrogates are refused too, but are not valid Unicode text to begin with;
+# [^\u0000\ud800-\udfff] would state both, and made schemathesis generate NULs.)
+STORABLE_STRING = "^[^\\u0000]*$"
+
+
+ANY_JSON_REF = "#/components/schemas/StorableJson"
+# A JSON value as the guard takes it anywhere in a body: strings without NUL, integers
+# an INTEGER column holds, arrays and objects of the same.
+STORABLE_JSON = {
+    "description": "Any JSON value igny8 can store",
+    "anyOf": [
+        {"type": "string", "pattern": STORABLE_STRING},
+        {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
+        {"type": "number", "not": {"type": "integer"}},
+        {"type": "boolean"},
+        {"type": "null"},
+        {"type": "array", "items": {"$ref": ANY_JSON_REF}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": STORABLE_STRING},
+            "additionalProperties": {"$ref": ANY_JSON_REF},
+        },
+    ],
+}
+
+
+def _storable(node, components: dict, seen: set) -> None:
+    """State the guard's rules on ``node`` and everything it refers to, in place."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        ref = item.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                stack.append(components[name])
+            continue
+        # Any JSON (a Raw field): any JSON the guard lets through.
+        for key in ("items", "additionalProperties"):
+            if item.get(key) == {}:
+                item[key] = {"$ref": ANY_JSON_REF}
+        for name, prop in item.get("properties", {}).items():
+            if prop == {}:
+                item["properties"][name] = {"$ref": ANY_JSON_REF}
+        if item.get("additionalProperties", False) not in (False, True):
+            item.setdefault("propertyNames", {"pattern": STORABLE_STRING})
+        kinds = item.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "string" in kinds and not {"enum", "pattern", "format"} & set(item):
+            item["pattern"] = STORABLE_STRING
+        if "integer" in kinds:
+            item.setdefault("minimum", INT_MIN)
+            item.setdefault("maximum", INT_MAX)
+        stack.extend(v for k, v in item.items() if k not in ("enum", "examples", "default"))
+
+
+def _request_rules(document: dict) -> None:
+    components, seen = document["components"]["schemas"], {"StorableJson"}
+    components["StorableJson"] = STORABLE_JSON
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            _storable(operation.get("parameters", []), components, seen)
+            _storable(operation.get("requestBody", {}), components, seen)
 
 
 def build(app=None) -> dict:
@@ -126,6 +209,9 @@ def build(app=None) -> dict:
         "session", {"type": "apiKey", "in": "cookie", "name": "igny8_session"}
     )
     spec.components.schema("Error", ERROR)
+    for name, schema in REFERENCED.items():
+        if name not in spec.components.schemas:
+            spec.components.schema(name, schema=schema)
     error_ref = {
         "description": "Error",
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -171,4 +257,6 @@ def build(app=None) -> dict:
             operations[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _request_rules(document)
+    return document

@@ -58,7 +58,20 @@ def paginate(source, serialize) -> dict:
 
 def sorted_by(query, model, sort: str | None):
     """``query`` ordered by ``sort`` ("field" or "-field"), then by id (a stable order)."""
+    query = query.order_by(None)
     if not sort:
         return query.order_by(model.id)
     column = getattr(model, sort.lstrip("-"))
     return query.order_by(column.desc() if sort.startswith("-") else column, model.id)
+
+
+def filtered(query, model, args: dict, equal=(), search: str | None = None):
+    """``query`` narrowed by a list's query arguments: each of ``equal`` given (e.g. status,
+    cluster_id) must match, ``q`` is found in the ``search`` column (any case), and
+    ``sort`` orders it (see sorted_by)."""
+    for name in equal:
+        if args.get(name) is not None:
+            query = query.where(getattr(model, name) == args[name])
+    if search and args.get("q"):
+        query = query.where(getattr(model, search).icontains(args["q"], autoescape=True))
+    return sorted_by(query, model, args.get("sort"))

@@ -27,7 +27,7 @@ from .errors import ApiError
 from .pagination import paginate
 from .schemas import RunsQuery
 from .scoping import get_owned, owned, owned_ids
-from .shapes import RunBodyOut, RunOut, page_of
+from .shapes import RunBodyOut, RunOut, page_of, sse_content
 from .validation import documented
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -195,6 +195,11 @@ def register(bp):
         return jsonify(run_body(run)), 202
 
     @bp.get("/runs/<int:run_id>/events")
+    @documented(
+        "Server-Sent Events of a run: progress as it changes, then done with its results",
+        tags=["runs"],
+        media=sse_content(progress="RunEventOut", done="RunBodyOut"),
+    )
     def run_events(run_id):
         from .events import RunEvents
 
@@ -206,6 +211,7 @@ def register(bp):
         "Server-Sent Events of the account: each run as it is queued, changes and ends "
         "(run), each new notification (notification; Last-Event-ID resumes)",
         tags=["runs"],
+        media=sse_content(run="RunEventOut", notification="NotificationEventOut"),
     )
     def account_events():
         from .events import AccountEvents

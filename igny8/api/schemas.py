@@ -1,10 +1,10 @@
 """Request schemas: they validate requests and describe them in the OpenAPI document."""
 
-from datetime import date
-
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from .. import outbound
+from ..models.billing import TRANSACTION_TYPES
+from ..models.catalog import MODEL_TYPES
 from ..models.runs import RUN_STATUSES
 from .auth import current_account
 from .errors import ApiError
@@ -37,6 +37,21 @@ def per_page_field() -> fields.Integer:
 ID_RANGE = {"minimum": 1, "maximum": INT_MAX}
 
 
+class WholeNumber(fields.Integer):
+    """An integer, strictly: no "12" strings, no booleans; 12.0 is 12 (JSON Schema, and so
+    the document and generated clients, count it as an integer)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 def id_field(**kwargs) -> fields.Integer:
     """The id of a row: 1 up to what an INTEGER column holds."""
     return fields.Integer(validate=validate.Range(min=1, max=INT_MAX), **kwargs)
@@ -55,12 +70,21 @@ def publishing_target(url: str) -> None:
         raise ValidationError(reason)
 
 
+# The URLs the API takes, as the document states them: http(s), a host name with a dot
+# (an address or localhost is refused anyway: igny8.outbound), an optional port and path.
+URL_PATTERN = (
+    r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[1-9][0-9]{0,4})?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*$"
+)
+
+
 def url_field(*checks, **kwargs) -> fields.Url:
     """An http(s) URL that fits its 500-character column, and passes ``checks``."""
     return fields.Url(
         schemes={"http", "https"},
         require_tld=False,
         validate=[validate.Length(min=1, max=500), *checks],
+        metadata={"pattern": URL_PATTERN, "format": "uri"},
         **kwargs,
     )
 
@@ -97,9 +121,17 @@ class SiteUpdateIn(Strict):
 class KeywordField(fields.Field):
     """A keyword as a string, or an object with keyword, volume and difficulty."""
 
+    def __init__(self, **kwargs):
+        one_keyword = {"type": "string", "minLength": 1, "maxLength": 255}
+        # KeywordIn is registered as a component by igny8.api.openapi.
+        either = [one_keyword, {"$ref": "#/components/schemas/KeywordIn"}]
+        super().__init__(metadata={"oneOf": either}, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = {"keyword": value}
+        if value is None:
+            raise ValidationError("a keyword is a string or an object with 'keyword'")
         if not isinstance(value, dict):
             raise ValidationError("a keyword is a string or an object with 'keyword'")
         return KeywordIn().load(value)
@@ -126,13 +158,27 @@ def sort_field(*names) -> fields.String:
     return fields.String(validate=validate.OneOf([*names, *(f"-{n}" for n in names)]))
 
 
-class KeywordQuery(Strict):
-    page = page_field()
-    per_page = per_page_field()
-    status = fields.String(validate=validate.OneOf(("new", "clustered", "archived")))
-    cluster_id = id_field()
-    q = fields.String(validate=validate.Length(min=1, max=255))
-    sort = sort_field("id", "keyword", "volume", "difficulty", "created_at")
+def list_query(name: str, *, statuses=(), sort=(), search=False, **more) -> type[Schema]:
+    """The query of a list a page filters: page and per_page, and as asked ``status`` (one
+    of ``statuses``), ``q`` (a search), ``sort`` (one of ``sort``, - for descending) and
+    ``more`` fields (e.g. cluster_id=id_field()). igny8.api.pagination.filtered applies it."""
+    attrs = {"page": page_field(), "per_page": per_page_field(), **more}
+    if statuses:
+        attrs["status"] = fields.String(validate=validate.OneOf(statuses))
+    if search:
+        attrs["q"] = fields.String(validate=validate.Length(min=1, max=255))
+    if sort:
+        attrs["sort"] = sort_field(*sort)
+    return type(name, (Strict,), attrs)
+
+
+KeywordQuery = list_query(
+    "KeywordQuery",
+    statuses=("new", "clustered", "archived"),
+    sort=("id", "keyword", "volume", "difficulty", "created_at"),
+    search=True,
+    cluster_id=id_field(),
+)
 
 
 class RunsQuery(Strict):
@@ -186,7 +232,7 @@ class KeywordsIn(Strict):
 
 class KeywordIdsIn(Strict):
     keyword_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        WholeNumber(validate=validate.Range(min=1, max=INT_MAX)),
         load_default=None,
         validate=validate.Length(min=1, max=5000),
     )
@@ -200,7 +246,7 @@ MAX_ITEMS_PER_RUN = 5000
 def ids_schema(name: str, field: str, maximum: int = MAX_ITEMS_PER_RUN) -> type[Schema]:
     """A body of one required list of ids, e.g. {"cluster_ids": [1, 2]}."""
     ids = fields.List(
-        fields.Integer(strict=True, metadata=ID_RANGE),
+        WholeNumber(validate=validate.Range(min=1, max=INT_MAX)),
         required=True,
         validate=validate.Length(min=1, max=maximum),
     )
@@ -214,40 +260,45 @@ class IntegrationSettingsIn(Strict):
     text_model = fields.String(allow_none=True)
     image_model = fields.String(allow_none=True)
     temperature = fields.Float(allow_none=True, validate=validate.Range(min=0, max=2))
-    max_tokens = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=1, max=200_000)
-    )
+    max_tokens = WholeNumber(allow_none=True, validate=validate.Range(min=1, max=200_000))
     image_size = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_SIZES))
     image_quality = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_QUALITIES))
     image_style = fields.String(allow_none=True, validate=validate.OneOf(IMAGE_STYLES))
-
-    @validates_schema
-    def not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("send at least one setting")
 
 
 class PromptIn(Strict):
     template = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
 
 
-# Report dates a calendar can step around (a range of 30 days before 0001-01-05 cannot).
-DATES = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+class ModelsQuery(Strict):
+    page = page_field()
+    per_page = per_page_field()
+    type = fields.String(validate=validate.OneOf(MODEL_TYPES))
 
 
-class UsageQuery(Strict):
-    start = fields.Date(load_default=None, validate=DATES)
-    end = fields.Date(load_default=None, validate=DATES)
+class PromptPreviewIn(Strict):
+    template = fields.String(validate=validate.Length(min=1, max=50_000))
+    variables = fields.Dict(keys=fields.String(validate=validate.Length(max=100)))
+
+
+class DateRange(Strict):
+    # Any calendar dates: a range past all the data, or one whose start is after its end,
+    # holds nothing (an empty answer, not an error).
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+
+
+class UsageQuery(DateRange):
+    # One answer, not pages: a row per day, model, operation or tier of the range.
     group_by = fields.String(
         load_default="day", validate=validate.OneOf(("day", "model", "operation", "tier"))
     )
+
+
+class LedgerQuery(DateRange):
     page = page_field()
     per_page = per_page_field()
-
-    @validates_schema
-    def ordered(self, data, **kwargs):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("start must not be after end", "start")
+    type = fields.String(validate=validate.OneOf(TRANSACTION_TYPES))
 
 
 def password_field(**kwargs) -> fields.String:

@@ -12,7 +12,7 @@ from . import serialize
 from .auth import SESSION_COOKIE, current_user, role
 from .errors import ApiError
 from .schemas import PasswordChangeIn, PasswordResetIn, SetPasswordIn, SignInIn
-from .shapes import SessionOut
+from .shapes import MessageOut, SessionOut
 from .validation import documented
 
 COOKIE_PATH = "/api/v1"
@@ -148,6 +148,7 @@ def register(bp):
         body=PasswordResetIn,
         status=202,
         public=True,
+        response=MessageOut,
     )
     def request_reset(data):
         if not ratelimits.spend("LOGIN_RATE_LIMIT", "api-password-reset"):

@@ -11,7 +11,8 @@ from ..models import AIModelConfig, GlobalIntegrationSettings, IntegrationSettin
 from ..plugins import current_plugins
 from .auth import current_account, role
 from .errors import ApiError
-from .schemas import IntegrationSettingsIn, PromptIn
+from .schemas import IntegrationSettingsIn, PromptIn, PromptPreviewIn
+from .shapes import IntegrationOut, PromptOut, PromptPreviewOut, page_of
 from .validation import documented
 
 MODEL_FIELDS = {"text_model": "text", "image_model": "image"}
@@ -87,6 +88,8 @@ def prompt_json(key: str, account_id: int) -> dict:
         "template": template,
         "source": source,
         "is_overridden": source == "account",
+        # What the account's runs use without its override (what DELETE goes back to).
+        "global_template": template if source != "account" else prompts.template_for(key, None)[0],
         "variables": list(default.variables),
     }
 
@@ -96,6 +99,7 @@ def register(bp):
     @documented(
         "Effective AI settings, which are global, and whether the plan allows overrides",
         tags=["settings"],
+        response=IntegrationOut,
     )
     def get_integration():
         return jsonify(effective_settings(current_account()))
@@ -106,6 +110,7 @@ def register(bp):
         "Override AI settings (null resets one to the global value)",
         tags=["settings"],
         body=IntegrationSettingsIn,
+        response=IntegrationOut,
     )
     def put_integration(data):
         account = current_account()
@@ -115,6 +120,8 @@ def register(bp):
                 f"the {account.plan.name} plan does not allow overriding AI settings",
                 code="plan_forbids_override",
             )
+        if not data:  # nothing to change
+            return jsonify(effective_settings(account))
         own = db.session.execute(
             select(IntegrationSettings).where(IntegrationSettings.account_id == account.id)
         ).scalar_one_or_none()
@@ -136,17 +143,44 @@ def register(bp):
         return jsonify(effective_settings(account))
 
     @bp.get("/prompts")
-    @documented("Every prompt, with the account's overrides", tags=["prompts"])
+    @documented(
+        "Every prompt: the template the account's runs use and the global one",
+        tags=["prompts"],
+        response=page_of(PromptOut),
+    )
     def list_prompts():
         account = current_account()
         items = [prompt_json(key, account.id) for key in sorted(prompts.defaults())]
-        return jsonify({"items": items, "page": 1, "per_page": len(items), "total": len(items)})
+        # One page: there are as many prompts as operations.
+        return jsonify(
+            {"items": items, "page": 1, "per_page": len(items), "total": len(items), "next": None}
+        )
+
+    @bp.post("/prompts/<key>/preview")
+    @documented(
+        "Render a prompt (the account's, or the template sent) with the values sent; a "
+        "variable not sent renders as <name>. Nothing is saved, no AI is called",
+        tags=["prompts"],
+        body=PromptPreviewIn,
+        response=PromptPreviewOut,
+    )
+    def preview_prompt(key, data):
+        account = current_account()
+        _known(key)
+        try:
+            rendered, used = prompts.preview(
+                key, account.id, data.get("template"), data.get("variables") or {}
+            )
+        except prompts.PromptError as exc:
+            raise ApiError(422, exc.message, details=exc.details, code="prompt_error") from None
+        return jsonify({"key": key, "rendered": rendered, "variables": used})
 
     @bp.put("/prompts/<key>")
     @documented(
         "Override a prompt for the account (validated: variables and syntax)",
         tags=["prompts"],
         body=PromptIn,
+        response=PromptOut,
     )
     def put_prompt(key, data):
         account = current_account()
@@ -166,7 +200,7 @@ def register(bp):
         return jsonify(prompt_json(key, account.id))
 
     @bp.delete("/prompts/<key>")
-    @documented("Reset a prompt to the global one", tags=["prompts"])
+    @documented("Reset a prompt to the global one", tags=["prompts"], response=PromptOut)
     def reset_prompt(key):
         account = current_account()
         _known(key)

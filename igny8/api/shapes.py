@@ -6,6 +6,8 @@ ISO 8601 UTC with a Z; a nullable field says so."""
 
 from marshmallow import Schema, fields, validate
 
+from ..models.billing import COST_PARTS, TOKEN_COUNTS, TRANSACTION_TYPES
+from ..models.catalog import CREDIT_RULES, MODEL_TYPES
 from ..models.content import (
     CONTENT_STATUSES,
     IMAGE_STATUSES,
@@ -198,6 +200,166 @@ class NotificationOut(Schema):
     read_at = nullable(Time)
 
 
+class MessageOut(Schema):
+    message = required(fields.String)
+
+
+class HealthCheckOut(Schema):
+    name = required(fields.String)
+    ok = required(fields.Boolean)
+    level = one_of(("green", "amber", "red"))
+    detail = nullable(fields.String)
+
+
+class HealthOut(Schema):
+    # ok: all green; degraded: working, with a warning; error: something failing (503).
+    status = one_of(("ok", "degraded", "error"))
+    checks = required(fields.List, cls_or_instance=fields.Nested(HealthCheckOut))
+
+
+class ModuleOut(Schema):
+    key = required(fields.String)
+    title = required(fields.String)
+    description = nullable(fields.String)
+    enabled = required(fields.Boolean)
+
+
+class AIModelOut(Schema):
+    model_name = required(fields.String)
+    display_name = nullable(fields.String)
+    provider = required(fields.String)
+    model_type = one_of(MODEL_TYPES)
+    cost_per_1k_input = nullable(Money)
+    cost_per_1k_cached_input = nullable(Money)
+    cost_per_1k_output = nullable(Money)
+    cost_per_image = nullable(Money)
+    pricing = fields.Dict(required=True, allow_none=True)
+    tokens_per_credit = nullable(fields.Integer)
+    credits_per_image = nullable(fields.Integer)
+    credit_rule = one_of(CREDIT_RULES)
+    credits_per_usd = nullable(fields.Integer)
+    image_credits = fields.Dict(required=True, allow_none=True)
+    context_window = nullable(fields.Integer)
+    max_output_tokens = nullable(fields.Integer)
+    end_of_life = nullable(fields.String)  # a date, YYYY-MM-DD
+    is_default = required(fields.Boolean)
+    # Its provider is installed and keyed: a run with it can be made now.
+    available = required(fields.Boolean)
+
+
+class UsingGlobalOut(Schema):
+    text_model = required(fields.Boolean)
+    image_model = required(fields.Boolean)
+    temperature = required(fields.Boolean)
+    max_tokens = required(fields.Boolean)
+    image_size = required(fields.Boolean)
+    image_quality = required(fields.Boolean)
+    image_style = required(fields.Boolean)
+
+
+class IntegrationOut(Schema):
+    text_model = nullable(fields.String)
+    image_model = nullable(fields.String)
+    temperature = nullable(fields.Float)
+    max_tokens = nullable(fields.Integer)
+    image_size = nullable(fields.String)
+    image_quality = nullable(fields.String)
+    image_style = nullable(fields.String)
+    using_global = required(fields.Nested, nested=UsingGlobalOut)
+    can_override = required(fields.Boolean)
+
+
+class PromptOut(Schema):
+    key = required(fields.String)
+    template = required(fields.String)  # the one the account's runs use
+    source = one_of(("account", "global", "default"))
+    is_overridden = required(fields.Boolean)
+    global_template = required(fields.String)  # what a reset goes back to
+    variables = required(fields.List, cls_or_instance=fields.String())
+
+
+class PromptPreviewOut(Schema):
+    key = required(fields.String)
+    rendered = required(fields.String)
+    variables = required(fields.Dict)  # the sample values it was rendered with
+
+
+class LedgerRowOut(Schema):
+    id = required(fields.Integer)
+    amount = required(fields.Integer)  # credits; negative takes from the balance
+    balance_after = required(fields.Integer)
+    type = one_of(TRANSACTION_TYPES)
+    reference = nullable(fields.String)
+    description = nullable(fields.String)
+    created_at = nullable(Time)
+
+
+# The figures of a usage row: its token counts and cost parts, named as the rollup names
+# them (igny8.models.billing), so a token kind added there is documented here too.
+UsageFiguresOut = type(
+    "UsageFiguresOut",
+    (Schema,),
+    {
+        "calls": required(fields.Integer),
+        **{name: required(fields.Integer) for name in TOKEN_COUNTS},
+        "credits": required(fields.Integer),
+        **{name: required(Money) for name in ("cost_usd", *COST_PARTS)},
+    },
+)
+
+
+class UsageRowOut(UsageFiguresOut):
+    key = nullable(fields.String)  # the day, model, operation or tier
+
+
+class UsageOut(Schema):
+    start = required(fields.String)
+    end = required(fields.String)
+    group_by = one_of(("day", "model", "operation", "tier"))
+    items = required(fields.List, cls_or_instance=fields.Nested(UsageRowOut))
+    totals = required(fields.Nested, nested=UsageFiguresOut)
+
+
+class RunEventOut(Schema):
+    """An SSE ``progress`` (a run's stream) or ``run`` (the account's stream) event's data."""
+
+    run = required(fields.Nested, nested=RunOut)
+
+
+class NotificationEventOut(Schema):
+    """An SSE ``notification`` event's data (its id is the SSE event id)."""
+
+    notification = required(fields.Nested, nested=NotificationOut)
+
+
+def sse_content(**events: str) -> dict:
+    """The content map of a text/event-stream answer whose events (name: the schema of
+    its JSON data) are listed under x-events, for clients to type their handlers."""
+    return {
+        "text/event-stream": {
+            "schema": {
+                "type": "string",
+                "description": "Server-Sent Events: "
+                + "; ".join(f"`{name}` (data: {schema})" for name, schema in events.items()),
+                "x-events": {
+                    name: {"$ref": f"#/components/schemas/{schema}"}
+                    for name, schema in events.items()
+                },
+            }
+        }
+    }
+
+
+# The schemas event data uses, registered as components by name (igny8.api.openapi).
+EVENT_SCHEMAS = {
+    "RunEventOut": RunEventOut,
+    "NotificationEventOut": NotificationEventOut,
+    "RunBodyOut": RunBodyOut,
+}
+
+IMAGE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+
+
 class DeletedOut(Schema):
     deleted = required(fields.Integer)
 
@@ -225,3 +387,7 @@ def page_of(item: type[Schema]) -> type[Schema]:
             },
         )
     return _pages[item]
+
+
+class CreditsOut(page_of(LedgerRowOut)):
+    balance = required(fields.Integer)

@@ -13,7 +13,7 @@ from ..text import normalise_keyword, word_count
 from . import serialize
 from .auth import current_account, public, role
 from .errors import ApiError
-from .pagination import paginate, sorted_by
+from .pagination import filtered, paginate
 from .resources import item_routes, refuse_if_in_use
 from .schemas import (
     ContentPatch,
@@ -29,6 +29,7 @@ from .schemas import (
 )
 from .scoping import get_on_site, get_owned, on_site, owned, owned_site
 from .shapes import (
+    IMAGE,
     ContentOut,
     ContentSummaryOut,
     KeywordOut,
@@ -152,15 +153,12 @@ def register(bp):
     )
     def list_keywords(site_id, args):
         owned_site(site_id)
-        query = owned(Keyword).where(Keyword.site_id == site_id)
-        for field in ("status", "cluster_id"):
-            if field in args:
-                query = query.where(getattr(Keyword, field) == args[field])
-        if "q" in args:
-            query = query.where(
-                Keyword.keyword.contains(normalise_keyword(args["q"]), autoescape=True)
-            )
-        return jsonify(paginate(sorted_by(query, Keyword, args.get("sort")), serialize.keyword))
+        if "q" in args:  # keywords are kept normalised: so is what is looked for
+            args = {**args, "q": normalise_keyword(args["q"])}
+        query = filtered(
+            on_site(Keyword, site_id), Keyword, args, ("status", "cluster_id"), search="keyword"
+        )
+        return jsonify(paginate(query, serialize.keyword))
 
     @bp.post("/sites/<int:site_id>/keywords")
     @documented(
@@ -295,6 +293,7 @@ def register(bp):
         tags=["content"],
         query=MediaQuery,
         public=True,
+        media=IMAGE,
     )
     def media_image(image_id, args):
         image = db.session.get(Image, image_id)

@@ -37,11 +37,15 @@ def documented(
     public: bool = False,
     description: str | None = None,
     response: type[Schema] | None = None,
+    also: dict | None = None,
+    media: dict | None = None,
     run: bool = False,
 ):
     """Validate the JSON body (passed as ``data``) and/or query string (passed as ``args``),
     and describe the route for /api/v1/openapi.json: ``response`` is the schema of its
-    success answer; ``run`` marks a route that queues a run (202 with the run and a
+    success answer, ``also`` maps other statuses to theirs (e.g. {503: HealthOut}),
+    ``media`` is the success content when it is not JSON (an image, an event stream,
+    as an OpenAPI content map); ``run`` marks a route that queues a run (202 with the run and a
     Location, or 200 with its results under ``Prefer: wait``)."""
     body_schema = body() if body else None
     query_schema = query() if query else None
@@ -72,6 +76,8 @@ def documented(
             "status": status,
             "description": description,
             "response": response,
+            "also": also or {},
+            "media": media,
             "run": run,
         }
         if public:

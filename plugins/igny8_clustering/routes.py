@@ -112,15 +112,16 @@ def routes(bp):
         run=True,
     )
     def cluster_keywords(site_id, data):
-        if data.get("keyword_ids"):
-            ids = owned_ids(Keyword, data["keyword_ids"], site_id)
-        else:
-            ids = unclustered(site_id)
+        named = bool(data.get("keyword_ids"))
+        ids = owned_ids(Keyword, data["keyword_ids"], site_id) if named else unclustered(site_id)
+        # Too few keywords named is the request's fault (422); too few left unclustered on
+        # the site is its state's (409: the same request succeeds once there are more).
+        status = 422 if named else 409
         if not ids:
-            raise ApiError(422, "this site has no unclustered keywords")
+            raise ApiError(status, "this site has no unclustered keywords")
         if len(ids) < MIN_KEYWORDS:
             raise ApiError(
-                422,
+                status,
                 f"a cluster needs at least {MIN_KEYWORDS} keywords; "
                 f"{len(ids)} unclustered {'keyword was' if len(ids) == 1 else 'keywords were'} given",
             )

@@ -6,18 +6,28 @@ from marshmallow import Schema, fields, validate
 from igny8.plugin import (
     Cluster,
     ContentIdea,
-    PageQuery,
     Strict,
     documented,
     execute_on,
+    filtered,
+    id_field,
     ids_schema,
     item_routes,
+    list_query,
     on_site,
     page_of,
     paginate,
 )
 
 ClusterIdsIn = ids_schema("ClusterIdsIn", "cluster_ids")
+IDEA_STATUSES = ("new", "queued", "archived")
+IdeaQuery = list_query(
+    "IdeaQuery",
+    statuses=IDEA_STATUSES,
+    sort=("id", "title", "target_word_count", "created_at"),
+    search=True,
+    cluster_id=id_field(),
+)
 
 
 def idea_json(i):
@@ -35,17 +45,33 @@ def idea_json(i):
     }
 
 
+class SectionOut(Schema):
+    heading = fields.String(required=True)
+    points = fields.List(fields.String(), required=True)
+
+
+class SectionIn(Strict):
+    """One H2 section of an outline, as the writer's prompt reads it."""
+
+    heading = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    points = fields.List(
+        fields.String(validate=validate.Length(max=1000)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+
+
 class IdeaOut(Schema):
     id = fields.Integer(required=True)
     cluster_id = fields.Integer(required=True, allow_none=True)
     title = fields.String(required=True)
     description = fields.String(required=True, allow_none=True)
     content_structure = fields.String(required=True)
-    outline = fields.List(fields.Raw(), required=True)
+    outline = fields.List(fields.Nested(SectionOut), required=True)
     primary_keyword = fields.String(required=True, allow_none=True)
     covered_keywords = fields.List(fields.String(), required=True)
     target_word_count = fields.Integer(required=True, allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(("new", "queued", "archived")))
+    status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
 
 
 class IdeaPatch(Strict):
@@ -53,8 +79,8 @@ class IdeaPatch(Strict):
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
     primary_keyword = fields.String(allow_none=True, validate=validate.Length(max=255))
     target_word_count = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
-    status = fields.String(validate=validate.OneOf(("new", "queued", "archived")))
-    outline = fields.List(fields.Raw(), validate=validate.Length(max=200))
+    status = fields.String(validate=validate.OneOf(IDEA_STATUSES))
+    outline = fields.List(fields.Nested(SectionIn), validate=validate.Length(max=200))
 
 
 def routes(bp):
@@ -74,6 +100,13 @@ def routes(bp):
         return execute_on("idea_generation", Cluster, data["cluster_ids"], site_id)
 
     @bp.get("/ideas")
-    @documented("Ideas with their outlines", query=PageQuery, response=page_of(IdeaOut))
+    @documented(
+        "Ideas with their outlines: filter by cluster or status, search titles with q, sort",
+        query=IdeaQuery,
+        response=page_of(IdeaOut),
+    )
     def list_ideas(site_id, args):
-        return jsonify(paginate(on_site(ContentIdea, site_id), idea_json))
+        query = filtered(
+            on_site(ContentIdea, site_id), ContentIdea, args, ("cluster_id", "status"), "title"
+        )
+        return jsonify(paginate(query, idea_json))

@@ -7,6 +7,7 @@ from igny8.plugin import (
     ApiError,
     Content,
     ContentIdsIn,
+    ContentOut,
     content_json,
     db,
     documented,
@@ -42,7 +43,7 @@ def routes(bp):
         )
 
     @bp.post("/content/<int:content_id>/revisions/<int:revision_id>/restore")
-    @documented("Restore a kept revision (the current version is kept too)")
+    @documented("Restore a kept revision (the current version is kept too)", response=ContentOut)
     def restore(site_id, content_id, revision_id):
         content = get_owned(Content, content_id)
         if content.site_id != site_id:

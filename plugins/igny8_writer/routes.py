@@ -6,15 +6,16 @@ from sqlalchemy import select
 
 from igny8.plugin import (
     ContentIdea,
-    PageQuery,
     Strict,
     Task,
     current_account,
     db,
     documented,
     execute_on,
+    filtered,
     ids_schema,
     item_routes,
+    list_query,
     on_site,
     owned_ids,
     page_of,
@@ -24,6 +25,10 @@ from igny8.plugin import (
 
 IdeaIdsIn = ids_schema("IdeaIdsIn", "idea_ids")
 TaskIdsIn = ids_schema("TaskIdsIn", "task_ids")
+TASK_STATUSES = ("queued", "in_progress", "completed", "failed")
+TaskQuery = list_query(
+    "TaskQuery", statuses=TASK_STATUSES, sort=("id", "title", "created_at"), search=True
+)
 
 
 def task_json(t):
@@ -41,11 +46,15 @@ class TaskOut(Schema):
     id = fields.Integer(required=True)
     idea_id = fields.Integer(required=True, allow_none=True)
     title = fields.String(required=True)
-    status = fields.String(
-        required=True, validate=validate.OneOf(("queued", "in_progress", "completed", "failed"))
-    )
+    status = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
     model = fields.String(required=True, allow_none=True)
     error = fields.String(required=True, allow_none=True)
+
+
+class TasksAddedOut(Schema):
+    created = fields.Integer(required=True)
+    skipped = fields.List(fields.Integer(), required=True)  # ids of ideas already queued
+    items = fields.List(fields.Nested(TaskOut), required=True)
 
 
 class TaskPatch(Strict):
@@ -58,15 +67,21 @@ def routes(bp):
     )
 
     @bp.get("/tasks")
-    @documented("Writing tasks", query=PageQuery, response=page_of(TaskOut))
+    @documented(
+        "Writing tasks: filter by status, search titles with q, sort",
+        query=TaskQuery,
+        response=page_of(TaskOut),
+    )
     def list_tasks(site_id, args):
-        return jsonify(paginate(on_site(Task, site_id), task_json))
+        query = filtered(on_site(Task, site_id), Task, args, ("status",), search="title")
+        return jsonify(paginate(query, task_json))
 
     @bp.post("/tasks")
     @documented(
         "Queue ideas as writing tasks (no AI, no credits); an idea already queued is skipped",
         body=IdeaIdsIn,
         status=201,
+        response=TasksAddedOut,
     )
     def create_tasks(site_id, data):
         ids = owned_ids(ContentIdea, data["idea_ids"], site_id)

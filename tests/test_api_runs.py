@@ -116,3 +116,21 @@ def test_runs_list_and_detail_are_tenant_scoped(api, tenant_factory_for):
     assert [r["item"] for r in detail["results"]] == ["a", "b"]
     assert client.get(f"/api/v1/runs/{run_id}", headers=theirs.headers).status_code == 404
     assert client.get("/api/v1/runs?status=failed", headers=mine.headers).json["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "codes, status, code",
+    [
+        ({"internal_error", "timeout"}, 500, "internal_error"),
+        ({"timeout", "rate_limited"}, 502, "provider_error"),
+        ({"publish_failed"}, 502, "publish_failed"),
+        ({"insufficient_credits", "conflict"}, 402, "insufficient_credits"),
+        ({"prompt_error", "not_found"}, 422, "prompt_error"),
+        ({"not_found", "conflict"}, 409, "run_failed"),
+        (set(), 500, "internal_error"),
+    ],
+)
+def test_a_run_whose_items_all_failed_answers_by_its_gravest_cause(codes, status, code):
+    from igny8.api.runs import failed_run_row
+
+    assert failed_run_row(codes)[1:3] == (status, code)

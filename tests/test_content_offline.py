@@ -120,10 +120,12 @@ def test_image_prompts_captions_and_generation(app, api):
         assert served.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert app.config["MEDIA_DIR"] not in str(generated)  # nor in the run's results
     # Generated images are not planned over.
+    # Its only item refused (already done): 409 run_failed, the run in the details.
     refused = api(
-        "post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200
+        "post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 409
     )
-    assert refused["results"][0]["error"]["code"] == "conflict"
+    assert refused["error"]["code"] == "run_failed"
+    assert refused["error"]["details"]["results"][0]["error"]["code"] == "conflict"
 
 
 def test_optimization_scores_and_keeps_the_original(app, api):

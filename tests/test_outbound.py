@@ -220,7 +220,10 @@ def test_a_target_that_resolves_inside_later_is_refused_at_publish(strict_api, w
         site = db.session.get(Site, api.tenant.site_id)
         site.webhook_url = f"http://2130706433:{webhook_server.port}/hooks/igny8"
         db.session.commit()
-    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+    # Every item failed at the target: 502, the run in the problem's details.
+    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 502)[
+        "error"
+    ]["details"]
     error = run["results"][0]["error"]
     assert error["code"] == "publish_failed" and error["message"].startswith("refused:")
     assert webhook_server.requests == []
@@ -232,7 +235,10 @@ def test_errors_carry_the_status_code_never_the_remote_body(app, client, tenant,
     content_id = api.journey_to_content(n_tasks=1)[0]
     api("patch", "/api/v1/sites/{site}", {"webhook_url": webhook_server.url + "/hooks/igny8"}, 200)
     webhook_server.script = ["server_error"]
-    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+    # Every item failed at the target: 502, the run in the problem's details.
+    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 502)[
+        "error"
+    ]["details"]
     message = run["results"][0]["error"]["message"]
     assert message == "the webhook failed with HTTP 500"
     assert "down" not in message  # the body was {"error": "down"}

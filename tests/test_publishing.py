@@ -80,7 +80,10 @@ def test_wordpress_wrong_password_fails_the_item_and_records_it(app, api, wordpr
         {"wp_url": wordpress_server.url, "wp_username": "editor", "wp_app_password": "wrong"},
         200,
     )
-    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+    # Every item failed at the target: 502, the run in the problem's details.
+    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 502)[
+        "error"
+    ]["details"]
     error = run["results"][0]["error"]
     assert (
         error["code"] == "publish_failed"
@@ -120,7 +123,10 @@ def test_webhook_is_signed_with_hmac(app, api, webhook_server):
 def test_unreachable_webhook_fails_the_item_cleanly(app, api):
     content_id = api.journey_to_content(n_tasks=1)[0]
     api("patch", "/api/v1/sites/{site}", {"webhook_url": "http://127.0.0.1:9/hook"}, 200)
-    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+    # Every item failed at the target: 502, the run in the problem's details.
+    run = api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 502)[
+        "error"
+    ]["details"]
     assert run["run"]["status"] == "failed"
     assert run["results"][0]["error"]["code"] == "publish_failed"
     assert "could not reach the target: ConnectError" in run["results"][0]["error"]["message"]

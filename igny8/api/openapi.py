@@ -31,6 +31,8 @@ ERROR_CODES = {
     "hold_released",
     "plan_forbids_override",
     "prompt_error",
+    "run_failed",
+    "publish_failed",
 }
 
 ERROR = {
@@ -90,6 +92,16 @@ RUN_HEADERS = [
 ]
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "schema": {"type": "string"},
+    "description": "The ETag the change was made from: 412 precondition_failed, and "
+    "nothing changed, if the item changed since",
+}
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The item's version"}}
+
+
 def _json(schema) -> dict:
     return {"application/json": {"schema": schema}}
 
@@ -116,6 +128,8 @@ def _responses(meta: dict, error_ref: dict) -> dict:
         success["content"] = meta["media"]
     elif meta.get("response") is not None:
         success["content"] = _json(meta["response"])
+    if meta.get("etag"):
+        success["headers"] = ETAG
     answers = {status: success}
     for other, schema in meta.get("also", {}).items():
         answers[str(other)] = {"description": HTTPStatus(other).phrase, "content": _json(schema)}
@@ -252,6 +266,8 @@ def build(app=None) -> dict:
                 }
             if meta.get("run"):
                 operation["parameters"] += RUN_HEADERS
+            if meta.get("if_match"):
+                operation["parameters"].append(IF_MATCH)
             if not getattr(view, "igny8_public", False):
                 operation["security"] = [{"bearer": []}, {"session": []}]
             operations[method.lower()] = operation

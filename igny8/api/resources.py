@@ -132,7 +132,7 @@ def item_routes(
     def find(site_id: int, item_id: int):
         return get_on_site(model, site_id, item_id, what)
 
-    @documented(f"Get one {what}, with its ETag", tags=tags, response=shape)
+    @documented(f"Get one {what}, with its ETag", tags=tags, response=shape, etag=True)
     def get_item(site_id, item_id):
         return tagged(serialize(find(site_id, item_id)))
 
@@ -145,6 +145,8 @@ def item_routes(
             tags=tags,
             body=patch,
             response=shape,
+            etag=True,
+            if_match=True,
         )
         def patch_item(site_id, item_id, data):
             row = find(site_id, item_id)
@@ -160,7 +162,12 @@ def item_routes(
 
         bp.add_url_rule(item_url, f"patch_{name}", patch_item, methods=["PATCH"])
 
-    @documented(f"Delete a {what} (If-Match: its ETag, 412 if it changed)", tags=tags, status=204)
+    @documented(
+        f"Delete a {what} (If-Match: its ETag, 412 if it changed)",
+        tags=tags,
+        status=204,
+        if_match=True,
+    )
     def delete_item(site_id, item_id):
         row = find(site_id, item_id)
         check_if_match(serialize(row))

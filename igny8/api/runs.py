@@ -120,37 +120,62 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
     return response
 
 
+# How the request that waited for a run answers when the run ended with every item
+# failed: by the gravest cause among its items, first match wins (docs/api.md). The run
+# itself is in details either way; GET /runs/{id} reads it with 200 like any other run.
+# A detail names the items' codes ({codes}) or the first failed item's message ({first}).
+FAILED_RUN_ANSWERS = (
+    # (the items' codes it applies to, HTTP status, problem code, detail)
+    ({"internal_error"}, 500, "internal_error", "The run failed on an internal error"),
+    (set(PROVIDER_ERRORS), 502, "provider_error", "Every item failed at the AI provider: {codes}"),
+    ({"publish_failed"}, 502, "publish_failed", "{first}"),
+    (
+        {"insufficient_credits"},
+        402,
+        "insufficient_credits",
+        "Not enough credits for this operation",
+    ),
+    ({"prompt_error"}, 422, "prompt_error", "{first}"),
+    # The rest are the items' own refusals (not found, already done, nothing to do).
+    (None, 409, "run_failed", "{first}"),
+)
+
+
+def failed_run_row(codes: set[str]) -> tuple:
+    """The FAILED_RUN_ANSWERS row for items that failed with ``codes`` (none: the run as
+    a whole failed, e.g. its worker was lost, which is ours, not the request's)."""
+    codes = codes or {"internal_error"}
+    return next(row for row in FAILED_RUN_ANSWERS if codes & (row[0] or codes))
+
+
+def failed_run_answer(run: OperationRun, failed: list[dict]) -> ApiError:
+    """The error for a run whose items all failed (``failed``: their results)."""
+    codes = {r["error"]["code"] for r in failed}
+    applies, status, code, detail = failed_run_row(codes)
+    mine = [
+        r["error"]["message"] for r in failed if applies is None or r["error"]["code"] in applies
+    ]
+    first = next(iter(mine), None) or run.error or "the run failed"
+    return ApiError(
+        status,
+        detail.format(codes=", ".join(sorted(codes & (applies or codes))), first=first),
+        code=code,
+        details=run_body(run),
+    )
+
+
 def run_response(run: OperationRun):
-    """A finished run: 200 with its results (402, 422 or 502 when every item failed for
-    one of those reasons); an unfinished one: 202, with Location."""
+    """A finished run: 200 with its results, or an error (its body in details) when every
+    item failed; an unfinished one: 202, with Location."""
     body = run_body(run)
     if run.status not in FINISHED:
         response = jsonify(body)
         response.status_code = 202
         response.headers["Location"] = url_for("api.get_run", run_id=run.id)
         return response
-    codes = {r["error"]["code"] for r in body["results"] if r["status"] == "failed"}
-    if run.status == "failed" and codes == {"insufficient_credits"}:
-        raise ApiError(
-            402, "Not enough credits for this operation", code="insufficient_credits", details=body
-        )
-    if run.status == "failed" and "prompt_error" in codes:
-        message = next(r["error"]["message"] for r in body["results"] if r["status"] == "failed")
-        raise ApiError(422, message, code="prompt_error", details=body)
-    if run.status == "failed" and codes and codes <= set(PROVIDER_ERRORS):
-        raise ApiError(
-            502,
-            "Every item failed at the AI provider: " + ", ".join(sorted(codes)),
-            code="provider_error",
-            details=body,
-        )
-    if run.status == "failed" and "internal_error" in codes:
-        # Our fault, not the request's: said so (any call it made is charged honestly,
-        # its usage row kept), instead of a 200 over a failed run.
-        raise ApiError(
-            500, "The run failed on an internal error", code="internal_error", details=body
-        )
-    return jsonify(body)
+    if run.status != "failed":
+        return jsonify(body)
+    raise failed_run_answer(run, [r for r in body["results"] if r["status"] == "failed"])
 
 
 def execute_on(operation: str, model, ids, site_id: int):

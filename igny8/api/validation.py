@@ -40,12 +40,15 @@ def documented(
     also: dict | None = None,
     media: dict | None = None,
     run: bool = False,
+    etag: bool = False,
+    if_match: bool = False,
 ):
     """Validate the JSON body (passed as ``data``) and/or query string (passed as ``args``),
     and describe the route for /api/v1/openapi.json: ``response`` is the schema of its
     success answer, ``also`` maps other statuses to theirs (e.g. {503: HealthOut}),
     ``media`` is the success content when it is not JSON (an image, an event stream,
-    as an OpenAPI content map); ``run`` marks a route that queues a run (202 with the run and a
+    as an OpenAPI content map); ``etag``: the answer carries the item's ETag;
+    ``if_match``: the request may send If-Match (412 when stale); ``run`` marks a route that queues a run (202 with the run and a
     Location, or 200 with its results under ``Prefer: wait``)."""
     body_schema = body() if body else None
     query_schema = query() if query else None
@@ -79,6 +82,8 @@ def documented(
             "also": also or {},
             "media": media,
             "run": run,
+            "etag": etag,
+            "if_match": if_match,
         }
         if public:
             wrapper.igny8_public = True

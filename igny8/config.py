@@ -1,6 +1,7 @@
 """Configuration: defaults -> instance/config.py -> IGNY8_* environment -> test_config."""
 
 import os
+from urllib.parse import urlsplit
 
 from .paths import bundled
 
@@ -16,6 +17,10 @@ DEFAULTS = {
     # How long the signed URL of an image (igny8.media) lasts: to the end of the window
     # after the one it was made in.
     "MEDIA_URL_SECONDS": 3600,
+    # The app's address as the outside world reaches it (e.g. "https://api.example.com"),
+    # for URLs made outside a request: the image URLs in a webhook's payload. Empty: those
+    # are paths on the app, and a request's own URLs use its Host as always.
+    "PUBLIC_URL": "",
     "API_PER_PAGE_DEFAULT": 20,
     "API_PER_PAGE_MAX": 100,
     # The largest request body (bytes); larger ones are refused with 413 before parsing.
@@ -193,6 +198,12 @@ def load(app, test_config=None) -> None:
             raise ConfigError(
                 f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}"
             )
+    public = urlsplit(app.config["PUBLIC_URL"] or "")
+    if app.config["PUBLIC_URL"] and (public.scheme not in ("http", "https") or not public.netloc):
+        raise ConfigError(
+            f"{ENV_PREFIX}PUBLIC_URL must be an http(s) address such as "
+            f"https://api.example.com, not {app.config['PUBLIC_URL']!r}"
+        )
     app.config["MIGRATIONS_DIR"] = app.config["MIGRATIONS_DIR"] or bundled("migrations")
     app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or os.path.join(app.instance_path, "media")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (

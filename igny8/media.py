@@ -10,8 +10,9 @@ import html
 import os
 import re
 import time
+from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 ROUTE = "api.media_image"
 
@@ -33,14 +34,22 @@ def image_url(image) -> str | None:
     the provider's own URL (if it gave one), else None (not generated yet)."""
     if image.file_path:
         expires = expiry()
-        return url_for(
-            ROUTE,
-            image_id=image.id,
-            expires=expires,
-            signature=_signature(image.id, expires),
-            _external=True,
-        )
+        values = {"image_id": image.id, "expires": expires}
+        values["signature"] = _signature(image.id, expires)
+        if has_request_context():
+            return url_for(ROUTE, **values, _external=True)
+        return _outside_url(values)
     return image.url
+
+
+def _outside_url(values: dict) -> str:
+    # A run (a webhook publication) has no request to take a host from: PUBLIC_URL, or a
+    # path on the app.
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc or "localhost", script_name=public.path or "/", url_scheme=public.scheme
+    )
+    return adapter.build(ROUTE, values, force_external=bool(public.netloc))
 
 
 def verified(image_id: int, expires: str, signature: str) -> bool:

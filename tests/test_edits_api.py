@@ -344,3 +344,21 @@ def test_a_deleted_site_is_archived_gone_from_the_api_and_frees_its_plan_slot(ap
         headers=tenant.headers,
     )
     assert made.status_code == 201  # the starter plan's one site is free again
+
+
+def test_a_sort_puts_empty_values_last_in_both_directions_on_both_databases(client, tenant):
+    add_keywords(
+        client,
+        tenant,
+        {"keyword": "no volume"},
+        {"keyword": "small", "volume": 10},
+        {"keyword": "large", "volume": 90},
+    )
+    url = site_path(tenant, "/keywords")
+
+    def order(sort):
+        items = client.get(f"{url}?sort={sort}", headers=tenant.headers).json["items"]
+        return [k["keyword"] for k in items]
+
+    assert order("-volume") == ["large", "small", "no volume"]
+    assert order("volume") == ["small", "large", "no volume"]

@@ -103,6 +103,7 @@ def test_a_list_endpoint_honours_a_per_page_limit_from_the_environment(
         ("IGNY8_API_PER_PAGE_MAX", "fifty", "must be a whole number, not 'fifty'"),
         ("IGNY8_SESSION_COOKIE_HTTPONLY", "maybe", "must be true or false, not 'maybe'"),
         ("IGNY8_PROVIDER_TIMEOUT", "soon", "must be a number, not 'soon'"),
+        ("IGNY8_PUBLIC_URL", "api.example.com", "must be an http\\(s\\) address"),
     ],
 )
 def test_a_setting_that_is_not_its_type_stops_the_app_with_its_name(

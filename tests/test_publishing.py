@@ -120,6 +120,26 @@ def test_webhook_is_signed_with_hmac(app, api, webhook_server):
     assert secret not in request["raw"].decode()
 
 
+def test_a_webhook_payload_carries_image_urls_the_receiver_can_fetch(
+    app, api, client, webhook_server, monkeypatch
+):
+    # The run has no request to take a host from: PUBLIC_URL gives it, else a path.
+    content_id = content_with_featured_image(api)
+    api("patch", "/api/v1/sites/{site}", {"webhook_url": webhook_server.url + "/hooks/igny8"}, 200)
+
+    def published_image_url():
+        api("post", "/api/v1/sites/{site}/content/publish", {"content_ids": [content_id]}, 200)
+        body = json.loads(webhook_server.requests[-1]["raw"])
+        return body["content"]["images"][0]["url"]
+
+    path = published_image_url()
+    assert path.startswith("/api/v1/media/") and "instance" not in path
+    assert client.get(path).headers["Content-Type"] == "image/png"
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://api.example.test/igny8")
+    external = published_image_url()
+    assert external.split("?")[0] == "https://api.example.test/igny8" + path.split("?")[0]
+
+
 def test_unreachable_webhook_fails_the_item_cleanly(app, api):
     content_id = api.journey_to_content(n_tasks=1)[0]
     api("patch", "/api/v1/sites/{site}", {"webhook_url": "http://127.0.0.1:9/hook"}, 200)

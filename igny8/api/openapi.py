@@ -1,5 +1,6 @@
 """/api/v1/openapi.json, generated from the routes and the schemas that validate them."""
 
+import json
 import re
 from http import HTTPStatus
 
@@ -144,23 +145,41 @@ STORABLE_STRING = "^[^\\u0000]*$"
 
 
 ANY_JSON_REF = "#/components/schemas/StorableJson"
-# A JSON value as the guard takes it anywhere in a body: strings without NUL, integers
-# an INTEGER column holds, arrays and objects of the same.
+STORABLE_SCALARS = [
+    {"type": "string", "pattern": STORABLE_STRING},
+    {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
+    {"type": "number", "not": {"type": "integer"}},
+    {"type": "boolean"},
+    {"type": "null"},
+]
+# How deep the document describes nested JSON. The guard takes any depth, but a recursive
+# schema defeats generated clients (openapi-fetch's Writable<> turns a self-referencing
+# object into one whose values must be undefined), so the document spells out three levels.
+STORABLE_DEPTH = 3
+
+
+def storable_json(depth: int = STORABLE_DEPTH) -> dict:
+    """A JSON value as the guard takes it anywhere in a body, ``depth`` containers deep:
+    strings without NUL, integers an INTEGER column holds, arrays and objects of the same."""
+    if depth == 0:
+        return {"anyOf": STORABLE_SCALARS}
+    inner = storable_json(depth - 1)
+    return {
+        "anyOf": [
+            *STORABLE_SCALARS,
+            {"type": "array", "items": inner},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": STORABLE_STRING},
+                "additionalProperties": inner,
+            },
+        ]
+    }
+
+
 STORABLE_JSON = {
-    "description": "Any JSON value igny8 can store",
-    "anyOf": [
-        {"type": "string", "pattern": STORABLE_STRING},
-        {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX},
-        {"type": "number", "not": {"type": "integer"}},
-        {"type": "boolean"},
-        {"type": "null"},
-        {"type": "array", "items": {"$ref": ANY_JSON_REF}},
-        {
-            "type": "object",
-            "propertyNames": {"pattern": STORABLE_STRING},
-            "additionalProperties": {"$ref": ANY_JSON_REF},
-        },
-    ],
+    "description": "Any JSON value igny8 can store (deeper nesting is taken too)",
+    **storable_json(),
 }
 
 
@@ -190,6 +209,15 @@ def _storable(node, components: dict, seen: set) -> None:
                 item["properties"][name] = {"$ref": ANY_JSON_REF}
         if item.get("additionalProperties", False) not in (False, True):
             item.setdefault("propertyNames", {"pattern": STORABLE_STRING})
+        # A generated client makes a field with a default required (openapi-typescript's
+        # defaultNonNullable), so a request states its defaults in words instead.
+        if "default" in item:
+            default = item.pop("default")
+            if default is not None and "Default:" not in item.get("description", ""):
+                note = f"Default: {json.dumps(default)}."
+                item["description"] = (
+                    f"{item['description']} {note}" if item.get("description") else note
+                )
         kinds = item.get("type")
         kinds = kinds if isinstance(kinds, list) else [kinds]
         if "string" in kinds and not {"enum", "pattern", "format"} & set(item):
@@ -197,7 +225,9 @@ def _storable(node, components: dict, seen: set) -> None:
         if "integer" in kinds:
             item.setdefault("minimum", INT_MIN)
             item.setdefault("maximum", INT_MAX)
-        stack.extend(v for k, v in item.items() if k not in ("enum", "examples", "default"))
+        # Property maps are walked by value: a property may be named "default".
+        stack.extend(item.get("properties", {}).values())
+        stack.extend(v for k, v in item.items() if k not in ("enum", "examples", "properties"))
 
 
 def _request_rules(document: dict) -> None:

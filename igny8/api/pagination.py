@@ -57,12 +57,15 @@ def paginate(source, serialize) -> dict:
 
 
 def sorted_by(query, model, sort: str | None):
-    """``query`` ordered by ``sort`` ("field" or "-field"), then by id (a stable order)."""
+    """``query`` ordered by ``sort`` ("field" or "-field"), then by id (a stable order).
+    Empty values come last either way (left alone, PostgreSQL puts them last ascending and
+    first descending, SQLite the other way round)."""
     query = query.order_by(None)
     if not sort:
         return query.order_by(model.id)
     column = getattr(model, sort.lstrip("-"))
-    return query.order_by(column.desc() if sort.startswith("-") else column, model.id)
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    return query.order_by(column.is_(None), ordered, model.id)
 
 
 def filtered(query, model, args: dict, equal=(), search: str | None = None):

@@ -27,6 +27,11 @@ def _outside_the_api() -> bool:
 def init_app(app) -> Limiter:
     """This app's limiter (app.extensions["igny8_limiter"]): API_RATE_LIMIT shared by every
     route under /api/v1 for each token; routes add their own with ``limiter.limit``."""
+    # Flask-Limiter puts Retry-After on every answer it adds rate-limit headers to; it
+    # means "wait before retrying" and belongs to 429 and 503 alone. Registered before the
+    # limiter so that it runs after the limiter's own after_request (Flask runs them last
+    # registered first).
+    app.after_request(_retry_after_only_when_refused)
     limiter = Limiter(
         client_key,
         app=app,
@@ -41,6 +46,12 @@ def init_app(app) -> Limiter:
     )
     app.extensions["igny8_limiter"] = limiter
     return limiter
+
+
+def _retry_after_only_when_refused(response):
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _failed_auth_limit():

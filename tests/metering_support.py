@@ -40,6 +40,19 @@ class ScriptedProvider(Provider):
         return TextResult(text='{"ok": true}', raw={"scripted_usage": step})
 
 
+class Gate(ScriptedProvider):
+    """A provider that holds each call until the test opens the gate."""
+
+    def __init__(self):
+        super().__init__()
+        self.entered, self.gate = threading.Event(), threading.Event()
+
+    def complete(self, request, credential):
+        self.entered.set()
+        assert self.gate.wait(10)
+        return super().complete(request, credential)
+
+
 def scripted_plugin(provider):
     module = types.ModuleType("scripted_plugin")
 

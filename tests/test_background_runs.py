@@ -15,8 +15,7 @@ from datetime import timedelta
 import pytest
 from conftest import REDIS_URL
 from flask import Flask
-from metering_support import ScriptedProvider, add_model, scripted_plugin
-from test_idempotency import Gate
+from metering_support import Gate, ScriptedProvider, add_model, scripted_plugin
 
 from igny8.ai import engine
 from igny8.billing import audit, ledger

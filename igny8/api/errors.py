@@ -41,7 +41,12 @@ class ApiError(Exception):
         details: dict | None = None,
         headers: dict | None = None,
         errors: list | None = None,
+        field: str | int | tuple | None = None,
+        where: str = "body",
     ):
+        """``field``: the value at fault, for a 422 about one value (the keys down to it in
+        the body, or the query parameter with ``where="query"``): it goes in ``errors`` with
+        its pointer and in ``details.fields`` with the message."""
         super().__init__(message)
         self.status = status
         self.code = code or STATUS_CODES.get(status, "error")
@@ -49,6 +54,12 @@ class ApiError(Exception):
         self.details = details or {}
         self.headers = headers or {}
         self.errors = errors
+        if field is not None:
+            fields: dict | list = [message]
+            for key in reversed(field if isinstance(field, tuple) else (field,)):
+                fields = {key: fields}
+            self.details = {**self.details, "fields": fields}
+            self.errors = field_errors(fields, where)
 
 
 PROBLEM_TYPE = "urn:igny8:error:"  # + the code: a stable identifier, one per code
@@ -58,13 +69,18 @@ def _escape(key) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
 
 
+SCHEMA_KEY = "_schema"
+
+
 def field_errors(messages, where: str = "body", prefix: str = "") -> list[dict]:
     """marshmallow's nested messages as a flat list: {"pointer": "/keywords/0/keyword",
     "detail": ...} for the body, {"parameter": "per_page", "detail": ...} for the query."""
     found = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            found += field_errors(value, where, f"{prefix}/{_escape(key)}")
+            # marshmallow's "_schema": about the object itself (e.g. not an object at all).
+            inner = prefix if key == SCHEMA_KEY else f"{prefix}/{_escape(key)}"
+            found += field_errors(value, where, inner)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         for message in messages:
             if where == "query":
@@ -104,10 +120,13 @@ def _is_api_request() -> bool:
 
 
 def handle_api_error(exc: ApiError):
-    errors = exc.errors
-    if errors is None and isinstance(exc.details.get("fields"), dict):
-        errors = field_errors(exc.details["fields"])
-    response = error_response(exc.status, exc.code, exc.message, exc.details, errors)
+    errors, details = exc.errors, exc.details
+    if exc.code == "validation_error" and not isinstance(details.get("fields"), dict):
+        # One shape for every 422: not about one field, it is about the body as a whole.
+        details = {**details, "fields": {SCHEMA_KEY: [exc.message]}}
+    if errors is None:
+        errors = field_errors(details["fields"]) if isinstance(details.get("fields"), dict) else []
+    response = error_response(exc.status, exc.code, exc.message, details, errors)
     response.headers.update(exc.headers)
     return response
 

@@ -42,28 +42,30 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def problem(value, where: str = "") -> str | None:
-    """Why a value parsed from a request cannot be stored, or None."""
+def problem(value, where: str = "", path: tuple = ()) -> tuple[str, tuple] | None:
+    """Why a value parsed from a request cannot be stored, and the keys down to the value
+    at fault (``where`` names the value in the message), or None."""
     if isinstance(value, str):
         if "\x00" in value:
-            return f"{where or 'a string'} contains a NUL character"
+            return f"{where or 'a string'} contains a NUL character", path
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return f"{where or 'a string'} is not valid Unicode (a lone surrogate)"
+            return f"{where or 'a string'} is not valid Unicode (a lone surrogate)", path
         return None
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-        return f"{where or 'a number'} is out of range ({INT_MIN} to {INT_MAX})"
+        return f"{where or 'a number'} is out of range ({INT_MIN} to {INT_MAX})", path
     if isinstance(value, dict):
         for key, item in value.items():
-            found = problem(key, where) or problem(item, f"{where}.{key}" if where else str(key))
+            inner = f"{where}.{key}" if where else str(key)
+            found = problem(key, where, path) or problem(item, inner, (*path, key))
             if found:
                 return found
     if isinstance(value, list):
         for n, item in enumerate(value):
-            found = problem(item, f"{where}[{n}]")
+            found = problem(item, f"{where}[{n}]", (*path, n))
             if found:
                 return found
     return None
@@ -94,11 +96,12 @@ def check_request() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)
     for source in sources:
+        where = "query" if source is request.args else "body"
         for key, values in source.lists():
             for value in (key, *values):
                 found = problem(value, key)
                 if found:
-                    raise ApiError(422, found)
+                    raise ApiError(422, found[0], field=key, where=where)
     if request.path.startswith("/api/") and request.is_json and request.content_length:
         too_deep_error = ApiError(422, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
         try:  # silent: malformed JSON is the view's 400 to give
@@ -109,4 +112,4 @@ def check_request() -> None:
             raise too_deep_error
         found = problem(body, "body")
         if found:
-            raise ApiError(422, found)
+            raise ApiError(422, found[0], field=found[1] or None)

@@ -65,7 +65,18 @@ ERROR = {
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
-                "details": {"type": "object"},
+                "details": {
+                    "type": "object",
+                    "description": "What the code needs said (e.g. `needed` credits, the "
+                    "current `etag`, a failed run); a validation_error always has `fields`",
+                    "properties": {
+                        "fields": {
+                            "type": "object",
+                            "description": "Each field at fault with its messages, nested as "
+                            "the body is (`_schema`: the body or object as a whole)",
+                        }
+                    },
+                },
             },
         },
     },

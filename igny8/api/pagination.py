@@ -21,14 +21,12 @@ def page_args() -> tuple[int, int]:
         try:
             values[name] = int(raw)
         except (TypeError, ValueError):
-            raise ApiError(422, f"{name} must be an integer", details={name: raw}) from None
+            raise ApiError(422, f"{name} must be an integer", field=name, where="query") from None
     if not 1 <= values["page"] <= MAX_PAGE:
-        raise ApiError(
-            422, f"page must be between 1 and {MAX_PAGE}", details={"page": values["page"]}
-        )
+        raise ApiError(422, f"page must be between 1 and {MAX_PAGE}", field="page", where="query")
     if not 1 <= values["per_page"] <= limit:
         raise ApiError(
-            422, f"per_page must be between 1 and {limit}", details={"per_page": values["per_page"]}
+            422, f"per_page must be between 1 and {limit}", field="per_page", where="query"
         )
     return values["page"], values["per_page"]
 

@@ -172,7 +172,9 @@ def register(bp):
                 key, account.id, data.get("template"), data.get("variables") or {}
             )
         except prompts.PromptError as exc:
-            raise ApiError(422, exc.message, details=exc.details, code="prompt_error") from None
+            raise ApiError(
+                422, exc.message, details=exc.details, code="prompt_error", field="template"
+            ) from None
         return jsonify({"key": key, "rendered": rendered, "variables": used})
 
     @bp.put("/prompts/<key>")
@@ -188,7 +190,7 @@ def register(bp):
         try:
             prompts.validate(key, data["template"])
         except prompts.PromptError as exc:
-            raise ApiError(422, exc.message, details=exc.details) from None
+            raise ApiError(422, exc.message, details=exc.details, field="template") from None
         row = db.session.execute(
             select(Prompt).where(Prompt.key == key, Prompt.account_id == account.id)
         ).scalar_one_or_none()

@@ -89,7 +89,9 @@ def routes(bp):
         [into] = owned_ids(Cluster, [cluster_id], site_id)
         others = [i for i in owned_ids(Cluster, data["cluster_ids"], site_id) if i != into]
         if not others:
-            raise ApiError(422, "name at least one other cluster to merge into this one")
+            raise ApiError(
+                422, "name at least one other cluster to merge into this one", field="cluster_ids"
+            )
         refuse_if_in_use(site_id, [into, *others], "cluster")
         for model in (Keyword, ContentIdea):
             db.session.execute(
@@ -116,14 +118,15 @@ def routes(bp):
         ids = owned_ids(Keyword, data["keyword_ids"], site_id) if named else unclustered(site_id)
         # Too few keywords named is the request's fault (422); too few left unclustered on
         # the site is its state's (409: the same request succeeds once there are more).
-        status = 422 if named else 409
+        status, field = (422, "keyword_ids") if named else (409, None)
         if not ids:
-            raise ApiError(status, "this site has no unclustered keywords")
+            raise ApiError(status, "this site has no unclustered keywords", field=field)
         if len(ids) < MIN_KEYWORDS:
             raise ApiError(
                 status,
                 f"a cluster needs at least {MIN_KEYWORDS} keywords; "
                 f"{len(ids)} unclustered {'keyword was' if len(ids) == 1 else 'keywords were'} given",
+                field=field,
             )
         return execute("clustering", ids, site_id=site_id)
 

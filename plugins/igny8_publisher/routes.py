@@ -162,13 +162,14 @@ def routes(bp):
                 422,
                 "this site has no publishing target: set wp_url, wp_username and "
                 "wp_app_password, or webhook_url",
+                field="target",
             )
         if target == "wordpress" and not (
             site.wp_url and site.wp_username and site.wp_app_password
         ):
-            raise ApiError(422, "WordPress is not configured for this site")
+            raise ApiError(422, "WordPress is not configured for this site", field="target")
         if target == "webhook" and not site.webhook_url:
-            raise ApiError(422, "no webhook_url is configured for this site")
+            raise ApiError(422, "no webhook_url is configured for this site", field="target")
         return execute(
             "publishing", [{"content_id": i, "target": target} for i in ids], site_id=site_id
         )

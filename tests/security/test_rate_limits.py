@@ -23,6 +23,8 @@ def test_a_token_past_its_limit_gets_429_with_the_standard_headers(app, tenant_f
     assert [a.status_code for a in answers] == [200] * 5 + [429]
     assert answers[0].headers["X-RateLimit-Limit"] == "5"
     assert answers[4].headers["X-RateLimit-Remaining"] == "0"
+    # Retry-After says "wait before retrying": not on an answer that was served
+    assert all("Retry-After" not in a.headers for a in answers[:5])
     refused = answers[5]
     assert refused.json["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0

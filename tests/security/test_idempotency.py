@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from content_support import KEYWORDS, Api, use_offline
-from metering_support import ScriptedProvider, add_model, scripted_plugin
+from metering_support import Gate, add_model, scripted_plugin
 
 from igny8.extensions import db
 from igny8.models import GlobalIntegrationSettings, OperationRun, Task
@@ -57,19 +57,6 @@ def test_a_bad_key_is_400(client, api):
     headers = {**api.tenant.headers, "Idempotency-Key": "x" * 201}
     answer = client.post(f"/api/v1/sites/{api.site}/keywords/cluster", json={}, headers=headers)
     assert answer.status_code == 400
-
-
-class Gate(ScriptedProvider):
-    """A provider that holds each call until the test opens the gate."""
-
-    def __init__(self):
-        super().__init__()
-        self.entered, self.gate = threading.Event(), threading.Event()
-
-    def complete(self, request, credential):
-        self.entered.set()
-        assert self.gate.wait(10)
-        return super().complete(request, credential)
 
 
 def test_a_duplicate_mid_run_waits_for_the_first_answer(app, plugins, tenant_factory_for):

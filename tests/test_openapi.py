@@ -50,6 +50,7 @@ def test_openapi_document_is_valid_and_complete(client):
         (method, path) for path, operations in document["paths"].items() for method in operations
     }
     assert DESIGN_ENDPOINTS <= listed, DESIGN_ENDPOINTS - listed
+    assert document["servers"] == [{"url": "/"}]  # paths carry /api/v1
 
 
 def test_the_document_uses_the_schemas_that_validate_requests(client, tenant):

@@ -258,6 +258,9 @@ def build(app=None) -> dict:
         openapi_version="3.1.0",
         plugins=[MarshmallowPlugin()],
         info={"description": "The JSON API of igny8 (see DESIGN §5)."},
+        # Paths carry /api/v1; "/" is the host that served this document (PUBLIC_URL when
+        # the app knows its public address).
+        servers=[{"url": app.config["PUBLIC_URL"] or "/"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme(

@@ -1,6 +1,6 @@
 """A frontend edits what the platform made: PATCH and DELETE with ETag / If-Match (412 on a
 stale tag, nothing changed), content edits that keep revisions, clusters merged and
-deleted, images captioned or marked for regeneration, bulk delete, filters and next links,
+deleted, images captioned or marked for regeneration, bulk delete and update, filters and next links,
 and nothing a running run works on (409)."""
 
 from sqlalchemy import select
@@ -283,6 +283,34 @@ def test_what_a_running_run_works_on_cannot_be_edited_or_deleted(app, client, te
         db.session.get(OperationRun, run_id).status = "succeeded"
         db.session.commit()
     assert client.delete(url, headers=tenant.headers).status_code == 204
+
+
+def test_a_bulk_update_changes_every_selected_row_or_none(client, tenant, make_tenant):
+    ids = add_keywords(client, tenant, "rye", "spelt", "emmer")
+    url = site_path(tenant, "/keywords/bulk-update")
+    done = client.post(
+        url, json={"ids": ids[:2], "changes": {"status": "archived"}}, headers=tenant.headers
+    )
+    assert done.status_code == 200 and done.json == {"updated": 2}
+    listed = client.get(site_path(tenant, "/keywords?sort=id"), headers=tenant.headers).json
+    assert [k["status"] for k in listed["items"]] == ["archived", "archived", "new"]
+    # Two rows cannot both become "rye": refused, and the first is not left renamed.
+    clash = client.post(
+        url, json={"ids": ids[1:], "changes": {"keyword": "rye2"}}, headers=tenant.headers
+    )
+    assert clash.status_code == 409
+    after = client.get(site_path(tenant, "/keywords?sort=id"), headers=tenant.headers).json
+    assert [k["keyword"] for k in after["items"]] == ["rye", "spelt", "emmer"]
+    bad = client.post(url, json={"ids": ids, "changes": {"status": "gone"}}, headers=tenant.headers)
+    assert bad.status_code == 422
+    assert bad.json["error"]["details"]["fields"] == {
+        "changes": {"status": ["Must be one of: new, clustered, archived."]}
+    }
+    theirs = make_tenant()
+    other = client.post(
+        url, json={"ids": ids, "changes": {"status": "new"}}, headers=theirs.headers
+    )
+    assert other.status_code == 404
 
 
 def test_lists_filter_search_sort_and_link_to_their_next_page(client, tenant):

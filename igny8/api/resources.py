@@ -5,6 +5,7 @@ keywords and content, a module's clusters, ideas, tasks and images):
     PATCH  <path>/<id>   change fields (If-Match: 412 when the row changed since)
     DELETE <path>/<id>   (If-Match as well)
     POST   <path>/bulk-delete {"ids": [...]}
+    POST   <path>/bulk-update {"ids": [...], "changes": {...}}   (the PATCH fields)
 
 A row a queued or running run of its site works on cannot be changed or deleted (409): the
 run would write over the change, or find its item gone. That check is conservative: a run's
@@ -25,7 +26,7 @@ from .auth import current_account
 from .errors import ApiError
 from .schemas import Strict, id_field
 from .scoping import get_on_site, on_site, owned_ids
-from .shapes import DeletedOut
+from .shapes import DeletedOut, UpdatedOut
 from .validation import documented
 
 BULK_MAX = 500
@@ -100,11 +101,19 @@ def refuse_if_in_use(site_id: int, ids, what: str) -> None:
             )
 
 
+def _bulk_ids():
+    return fields.List(id_field(), required=True, validate=validate.Length(min=1, max=BULK_MAX))
+
+
 class BulkIdsIn(Strict):
-    ids = fields.List(
-        id_field(),
-        required=True,
-        validate=validate.Length(min=1, max=BULK_MAX),
+    ids = _bulk_ids()
+
+
+def bulk_update_schema(patch):
+    """``{"ids": [...], "changes": <patch>}``, named after the PATCH schema."""
+    name = patch.__name__.removesuffix("Patch") + "BulkUpdateIn"
+    return type(
+        name, (Strict,), {"ids": _bulk_ids(), "changes": fields.Nested(patch, required=True)}
     )
 
 
@@ -124,7 +133,8 @@ def item_routes(
     """Register GET, PATCH (with ``patch``, a marshmallow schema), DELETE and bulk delete
     for ``model`` rows at ``<site_prefix>/<path>/<id>``; every view takes ``site_id``.
     ``update(row, data)`` applies a PATCH (default: set each field); ``remove(row)``
-    deletes one (default: the row). ``shape`` is the response schema of a row."""
+    deletes one (default: the row). ``shape`` is the response schema of a row. With
+    ``patch``, bulk update applies one set of changes to many rows, all or none."""
     what = path.rstrip("s").replace("-", " ")
     name = model.__tablename__
     item_url = f"{site_prefix}/{path}/<int:item_id>"
@@ -152,15 +162,41 @@ def item_routes(
             row = find(site_id, item_id)
             check_if_match(serialize(row))
             refuse_if_in_use(site_id, [item_id], what)
+            apply(row, data)
+            db.session.commit()
+            return tagged(serialize(row))
+
+        def apply(row, data):
             if update is not None:
                 update(row, data)
             else:
                 for field, value in data.items():
                     setattr(row, field, value)
-            db.session.commit()
-            return tagged(serialize(row))
 
         bp.add_url_rule(item_url, f"patch_{name}", patch_item, methods=["PATCH"])
+
+        @documented(
+            f"Change several {path.replace('-', ' ')} the same way, all or none",
+            tags=tags,
+            body=bulk_update_schema(patch),
+            response=UpdatedOut,
+        )
+        def bulk_update(site_id, data):
+            ids = owned_ids(model, data["ids"], site_id)  # 404 naming any that are not
+            refuse_if_in_use(site_id, ids, what)
+            rows = db.session.scalars(on_site(model, site_id).where(model.id.in_(ids))).all()
+            for row in rows:
+                apply(row, data["changes"])  # an ApiError here leaves every row as it was
+                db.session.flush()
+            db.session.commit()
+            return jsonify({"updated": len(rows)})
+
+        bp.add_url_rule(
+            f"{site_prefix}/{path}/bulk-update",
+            f"bulk_update_{name}",
+            bulk_update,
+            methods=["POST"],
+        )
 
     @documented(
         f"Delete a {what} (If-Match: its ETag, 412 if it changed)",

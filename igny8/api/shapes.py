@@ -364,6 +364,10 @@ class DeletedOut(Schema):
     deleted = required(fields.Integer)
 
 
+class UpdatedOut(Schema):
+    updated = required(fields.Integer)
+
+
 class ReadOut(Schema):
     read = required(fields.Integer)
 

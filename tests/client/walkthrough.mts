@@ -172,6 +172,16 @@ async function keywordsPage(site: number): Promise<number[]> {
     params: { path: { site_id: site, item_id: extra } },
   });
   check(removed.response.status === 204, "deleted");
+  // The page selects several rows and changes them at once.
+  const selected = added.items.slice(0, 2).map((k) => k.id);
+  const bulk = ok(
+    await api.POST("/api/v1/sites/{site_id}/keywords/bulk-update", {
+      params: { path: { site_id: site } },
+      body: { ids: selected, changes: { difficulty: 40 } },
+    }),
+    "bulk update",
+  );
+  check(bulk.updated === 2, "two keywords changed at once");
   pages.push("keywords");
   return added.items.map((k) => k.id);
 }

@@ -1,6 +1,7 @@
 """Configuration: defaults -> instance/config.py -> IGNY8_* environment -> test_config."""
 
 import os
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from .paths import bundled
@@ -27,6 +28,12 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Credit revenue in the cost reports: USD a customer pays per credit.
     "REPORT_USD_PER_CREDIT": "0.10",
+    # The most one provider call can plausibly use (any one token count, images) and cost
+    # (USD); a usage report beyond them is settled at the call's hold and flagged
+    # implausible_usage (igny8.billing.plausibility, docs/metering.md).
+    "PLAUSIBLE_CALL_TOKENS": 20_000_000,
+    "PLAUSIBLE_CALL_IMAGES": 1_000,
+    "PLAUSIBLE_CALL_USD": "10000",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Sent over HTTPS only; `make run` (local development over http) turns it off.
@@ -148,6 +155,8 @@ POSITIVE = (
     "ACCOUNT_RUNS",
     "EVENT_STREAMS_PER_ACCOUNT",
     "EVENT_STREAMS_PER_TOKEN",
+    "PLAUSIBLE_CALL_TOKENS",
+    "PLAUSIBLE_CALL_IMAGES",
 )
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
 BOOLEANS.update({"0": False, "false": False, "no": False, "off": False})
@@ -198,6 +207,14 @@ def load(app, test_config=None) -> None:
             raise ConfigError(
                 f"{ENV_PREFIX}{name} must be a whole number of at least 1, not {value!r}"
             )
+    try:
+        if not Decimal(str(app.config["PLAUSIBLE_CALL_USD"])) > 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ConfigError(
+            f"{ENV_PREFIX}PLAUSIBLE_CALL_USD must be an amount of USD above 0, "
+            f"not {app.config['PLAUSIBLE_CALL_USD']!r}"
+        ) from None
     public = urlsplit(app.config["PUBLIC_URL"] or "")
     if app.config["PUBLIC_URL"] and (public.scheme not in ("http", "https") or not public.netloc):
         raise ConfigError(

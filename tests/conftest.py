@@ -16,13 +16,14 @@ import tomllib
 import uuid
 
 import pytest
-from metering_support import EchoRoute
+from metering_support import EchoRoute, ScriptedProvider, add_model, scripted_plugin
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from igny8 import create_app, schema, seed
 from igny8.celery_engine import CeleryRunner, make_celery
 from igny8.crypto import generate_key
 from igny8.extensions import db
+from igny8.models import GlobalIntegrationSettings
 from igny8.testing import TestTenant
 from igny8.testing import make_tenant as testing_make_tenant
 
@@ -431,6 +432,17 @@ def plugins(app):
     yield manager
     for name in set(manager.info) - before:
         manager.unregister(name)
+
+
+@pytest.fixture
+def provider(app, plugins):
+    """The scripted provider (metering_support), its model the global default text model."""
+    scripted = ScriptedProvider()
+    plugins.register(scripted_plugin(scripted), "scripted_plugin")
+    with app.app_context():
+        GlobalIntegrationSettings.get().default_text_model = add_model()
+        db.session.commit()
+    return scripted
 
 
 @pytest.fixture

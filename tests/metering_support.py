@@ -14,7 +14,7 @@ from igny8.ai.usage import Usage
 from igny8.api.runs import execute
 from igny8.api.validation import documented
 from igny8.extensions import db
-from igny8.models import AIModelConfig
+from igny8.models import AIModelConfig, CreditTransaction
 from igny8.registry import Operation
 
 
@@ -196,3 +196,15 @@ class SlowProvider(ScriptedProvider):
                 self.in_flight -= 1
                 said = request.messages[-1]["content"].removeprefix("say ")
                 self.spans[said] = (started, time.monotonic())
+
+
+def ledger_rows(account_id):
+    """(type, amount) of the account's ledger rows, oldest first."""
+    return [
+        (t.type, t.amount)
+        for t in db.session.execute(
+            select(CreditTransaction)
+            .where(CreditTransaction.account_id == account_id)
+            .order_by(CreditTransaction.id)
+        ).scalars()
+    ]

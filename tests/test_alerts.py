@@ -43,16 +43,6 @@ def scripted(app, with_model=True):
     return provider
 
 
-@pytest.fixture
-def provider(app, plugins):
-    scripted = ScriptedProvider()
-    plugins.register(scripted_plugin(scripted), "scripted_plugin")
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    return scripted
-
-
 def alerts(app):
     with app.app_context():
         return [

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from metering_support import ScriptedProvider, add_model, model_named, scripted_plugin
+from metering_support import model_named
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,6 @@ from igny8.models import (
     Account,
     CreditTransaction,
     CreditUsageLog,
-    GlobalIntegrationSettings,
     ModelPrice,
     OperationRun,
     UsageCostRevision,
@@ -26,16 +25,6 @@ from igny8.timeutil import utcnow
 
 def invoke(app, *args):
     return app.test_cli_runner().invoke(args=["igny8", *args])
-
-
-@pytest.fixture
-def provider(app, plugins):
-    scripted = ScriptedProvider()
-    plugins.register(scripted_plugin(scripted), "scripted_plugin")
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    return scripted
 
 
 def test_audit_is_clean_after_real_calls(app, tenant, provider):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from metering_support import ScriptedProvider, add_model, scripted_plugin
+from metering_support import ScriptedProvider, add_model, ledger_rows, scripted_plugin
 from sqlalchemy import func, select
 
 from igny8 import hookimpl, modules
@@ -14,7 +14,6 @@ from igny8.billing import audit
 from igny8.extensions import db
 from igny8.models import (
     Account,
-    CreditTransaction,
     CreditUsageLog,
     GlobalIntegrationSettings,
     Keyword,
@@ -34,17 +33,6 @@ def provider(app, plugins):
         db.session.commit()
     app.config.update(PROVIDER_RETRY_BASE_DELAY=0.001)
     return scripted
-
-
-def ledger_rows(account_id):
-    return [
-        (t.type, t.amount)
-        for t in db.session.execute(
-            select(CreditTransaction)
-            .where(CreditTransaction.account_id == account_id)
-            .order_by(CreditTransaction.id)
-        ).scalars()
-    ]
 
 
 def balance(account_id):

@@ -104,6 +104,9 @@ def test_a_list_endpoint_honours_a_per_page_limit_from_the_environment(
         ("IGNY8_SESSION_COOKIE_HTTPONLY", "maybe", "must be true or false, not 'maybe'"),
         ("IGNY8_PROVIDER_TIMEOUT", "soon", "must be a number, not 'soon'"),
         ("IGNY8_PUBLIC_URL", "api.example.com", "must be an http\\(s\\) address"),
+        ("IGNY8_PLAUSIBLE_CALL_USD", "lots", "must be an amount of USD above 0, not 'lots'"),
+        ("IGNY8_PLAUSIBLE_CALL_USD", "0", "must be an amount of USD above 0"),
+        ("IGNY8_PLAUSIBLE_CALL_TOKENS", "0", "must be a whole number of at least 1"),
     ],
 )
 def test_a_setting_that_is_not_its_type_stops_the_app_with_its_name(

@@ -14,7 +14,13 @@ from igny8 import hookimpl
 from igny8.ai.engine import run_operation
 from igny8.billing import audit
 from igny8.extensions import db
-from igny8.models import Account, CreditUsageLog, GlobalIntegrationSettings, ProviderCredential
+from igny8.models import (
+    Account,
+    CreditTransaction,
+    CreditUsageLog,
+    GlobalIntegrationSettings,
+    ProviderCredential,
+)
 from igny8.registry import Operation
 
 SECRET = "sk-live-VERY-SECRET-0123456789"
@@ -159,3 +165,30 @@ def test_a_provider_that_hangs_is_cut_at_its_timeout_and_its_hold_released(
         assert db.session.get(Account, tenant.account_id).credits == 1000  # nothing charged
         assert audit.open_holds(timedelta(0)) == []  # its hold was returned at once
         assert audit.audit() == []
+
+
+def test_an_answer_claiming_10_15_tokens_is_settled_at_its_hold_and_flagged(
+    openai_app, tenant, openai_server
+):
+    # A recorded shape: a server (or a proxy before it) that reports an absurd count.
+    openai_server.usage = {"prompt_tokens": 10**15, "completion_tokens": 300}
+    with openai_app.app_context():
+        outcome = run_operation(tenant.account_id, "echo", ["hello"])
+        assert outcome.run.status == "succeeded"  # the answer itself is fine
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        [hold] = db.session.execute(
+            select(CreditTransaction).where(CreditTransaction.type == "hold")
+        ).scalars()
+        assert (row.status, row.error_code) == ("success", "implausible_usage")
+        assert row.credits_used == -hold.amount and row.credits_unbilled == 0
+        assert "input_tokens 1,000,000,000,000,000 is more than one call can use" in (
+            row.price_note
+        )
+        # igny8's own count of the call is recorded and priced, the claim kept beside it
+        assert row.usage_estimated and 0 < row.input_tokens < 100 and row.output_tokens > 0
+        assert row.raw_usage["claimed"]["input_tokens"] == 10**15
+        assert row.raw_usage["claimed"]["raw"]["prompt_tokens"] == 10**15
+        assert Decimal(0) < row.cost_usd_total < Decimal("0.01")
+        balance = db.session.get(Account, tenant.account_id).credits
+        assert balance == 1000 + hold.amount
+        assert audit.audit(grace=timedelta(0)) == []

@@ -2,23 +2,9 @@
 told once, listed newest first (unread ones alone), marked read; another account's are
 not seen."""
 
-import pytest
-from metering_support import ScriptedProvider, add_model, scripted_plugin
-
 from igny8.ai.engine import run_operation
 from igny8.ai.provider import ProviderError
 from igny8.extensions import db
-from igny8.models import GlobalIntegrationSettings
-
-
-@pytest.fixture
-def provider(app, plugins):
-    scripted = ScriptedProvider()
-    plugins.register(scripted_plugin(scripted), "scripted_plugin")
-    with app.app_context():
-        GlobalIntegrationSettings.get().default_text_model = add_model()
-        db.session.commit()
-    return scripted
 
 
 def refused():

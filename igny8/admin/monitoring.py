@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import flash, redirect, request
+from flask import current_app, flash, redirect, request
 from flask_admin import BaseView, expose
 from sqlalchemy import case, func, literal, select
 
@@ -12,6 +12,7 @@ from ..ai.meter import Meter
 from ..ai.provider import ProviderError
 from ..ai.resolve import PARAMETERS, NoModelAvailable
 from ..billing import ledger
+from ..billing.plausibility import Plausible
 from ..extensions import db
 from ..limits import current_limits
 from ..models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog
@@ -208,7 +209,12 @@ class DebugConsoleView(security.SecuredView, BaseView):
         account: an admin test never costs a tenant anything."""
         internal = accounts.admin_tests_account()
         db.session.commit()
-        meter = Meter(account_id=internal.id, operation=operation.key, pm=current_plugins().pm)
+        meter = Meter(
+            account_id=internal.id,
+            operation=operation.key,
+            pm=current_plugins().pm,
+            plausible=Plausible.from_config(current_app.config),
+        )
         ctx = self._context(account, operation, meter)
         try:
             choice = ctx.choice()

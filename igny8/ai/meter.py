@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
-from ..billing import ledger
+from ..billing import ledger, plausibility
 from ..billing.credits import (
     CreditRate,
     charge,
@@ -100,6 +100,7 @@ class Meter:
         timeout: float = 120.0,
         sleep=time.sleep,
         limits=None,
+        plausible: plausibility.Plausible | None = None,
     ):
         self.account_id = account_id
         self.operation = operation
@@ -121,6 +122,7 @@ class Meter:
         self._credentials_lock = threading.Lock()
         self._wrote = False
         self.limits = limits
+        self.plausible = plausible or plausibility.Plausible()
 
     def for_item(self, item: int) -> "Meter":
         """A meter for one item of the run: its own counts, the run's shared look-ups."""
@@ -305,7 +307,9 @@ class Meter:
             )
             self._fail(choice, request_id, held, started, usage, error.code)
             raise error from None
-        return self._settle(choice, request_id, held, started, usage, output)
+        return self._settle(
+            choice, request_id, held, started, usage, output, lambda: estimate(result)
+        )
 
     def _admitted(self, choice: ModelChoice, tokens: int, attempt):
         """``attempt`` run once the model's limits let a call start (igny8.limits); the
@@ -342,9 +346,18 @@ class Meter:
             return None
         return usage
 
-    def _settle(self, choice, request_id, held, started, usage, output) -> CallResult:
+    def _settle(self, choice, request_id, held, started, usage, output, estimate) -> CallResult:
         cost = price(usage, choice.card)
-        due = charge(credits_for(usage, choice.rate, cost), held)
+        doubt = plausibility.doubt(usage, cost, self.plausible)
+        if doubt is None:
+            due = charge(credits_for(usage, choice.rate, cost), held)
+        else:
+            # Not a bill but a fault: take what was held (the most this call could have
+            # cost), record igny8's own count of it, keep the claim (docs/metering.md).
+            log.error("call %s: %s; settled at its hold of %d credits", request_id, doubt, held)
+            usage = replace(estimate(), raw={"claimed": claim_of(usage)})
+            cost = price(usage, choice.card)
+            due = charge(held, held)
         waived = min(self._prepaid.get(self.item, 0), due.charged)
         charged = due.charged - waived
         if waived:
@@ -358,25 +371,24 @@ class Meter:
             charged,
             due.unbilled + waived,
             "success",
-            "charged_before" if waived else None,
+            "implausible_usage" if doubt else "charged_before" if waived else None,
         )
-        with self._writing() as writer:
-            try:
-                row_id = writer.settle(
-                    self.account_id,
-                    held,
-                    charged,
-                    request_id,
-                    f"{self.operation} on {choice.model_name}",
-                    values,
-                )
-            except IntegrityError:
-                # The hold was released meanwhile (release-stale-holds): nothing is left to charge.
-                charged = 0
-                values.update(
-                    credits_used=0, credits_unbilled=due.credits, error_code="hold_released"
-                )
-                row_id = writer.log(values)
+        if doubt:
+            values["price_note"] = doubt[:200]
+        description = f"{self.operation} on {choice.model_name}"
+        try:
+            row_id, values = self._write(
+                request_id,
+                values,
+                lambda writer, row: writer.settle(
+                    self.account_id, held, charged, request_id, description, row
+                ),
+            )
+        except IntegrityError:
+            # The hold was released meanwhile (release-stale-holds): nothing is left to charge.
+            charged = 0
+            values.update(credits_used=0, credits_unbilled=due.credits, error_code="hold_released")
+            row_id, values = self._write(request_id, values, _log_only)
         self.credits_used += charged
         self.cost_usd += cost.total
         self._recorded(values, row_id)
@@ -385,16 +397,56 @@ class Meter:
     def _fail(self, choice, request_id, held, started, usage, code) -> None:
         usage = usage or Usage()
         cost = price(usage, choice.card)
+        doubt = plausibility.doubt(usage, cost, self.plausible)
+        if doubt is not None:  # a failed call's error that claims the impossible
+            usage = Usage(raw={"claimed": claim_of(usage)})
+            cost = price(usage, choice.card)
         values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)
-        with self._writing() as writer:
-            try:
-                row_id = writer.release(
-                    self.account_id, held, request_id, f"call failed: {code}", values
-                )
-            except IntegrityError:  # already released by release-stale-holds
-                row_id = writer.log(values)
+        if doubt:
+            values["price_note"] = doubt[:200]
+        try:
+            row_id, values = self._write(
+                request_id,
+                values,
+                lambda writer, row: writer.release(
+                    self.account_id, held, request_id, f"call failed: {code}", row
+                ),
+            )
+        except IntegrityError:  # already released by release-stale-holds
+            row_id, values = self._write(request_id, values, _log_only)
         self.cost_usd += cost.total
         self._recorded(values, row_id)
+
+    def _write(self, request_id: str, values: dict, step) -> tuple[int | None, dict]:
+        """``step(writer, row)`` writes the call's money together with its usage row,
+        atomically. Should the database refuse the row (a value it cannot store, a
+        constraint, a rollup sum that would overflow), the money is written with a plain
+        row (no counts, no cost, flagged settlement_error), and failing that alone: a
+        refused row never leaves a hold behind. Returns the row's id (None: no row) and
+        the values written. IntegrityError still means the call's hold was closed
+        meanwhile (the exactly-once index refused the money, not the row)."""
+        attempts = (values, plain_row(values), None)
+        for attempt, fallback in zip(attempts, attempts[1:] + (None,), strict=True):
+            try:
+                with self._writing() as writer:
+                    return step(writer, attempt), attempt
+            except StatementError as exc:
+                if attempt is None or (
+                    isinstance(exc, IntegrityError) and self._closed(request_id)
+                ):
+                    raise
+                log.error(
+                    "the database refused the usage row of call %s (%s: %s); writing %s",
+                    request_id,
+                    type(getattr(exc, "orig", None) or exc).__name__,
+                    str(getattr(exc, "orig", None) or exc).splitlines()[0][:200],
+                    "a plain row" if fallback is not None else "its money without a row",
+                )
+        raise AssertionError("unreachable")
+
+    def _closed(self, request_id: str) -> bool:
+        with db.engine.connect() as conn:
+            return ledger.closed(request_id, conn)
 
     def _usage_row(self, choice, request_id, started, usage, cost, charged, unbilled, status, code):
         return dict(
@@ -424,12 +476,64 @@ class Meter:
 
     def _recorded(self, values, row_id) -> None:
         hook = self.pm.hook.igny8_usage_recorded if self.pm is not None else None
-        if hook is None or not hook.get_hookimpls():
+        if row_id is None or hook is None or not hook.get_hookimpls():
             return
         try:
             hook(usage_log=CreditUsageLog(id=row_id, **values))
         except Exception:  # an exporter's failure never undoes a committed charge
             log.exception("an igny8_usage_recorded hook failed for %s", values["request_id"])
+
+
+def _log_only(writer, row):
+    """The usage row alone (its call's money was already written)."""
+    return writer.log(row) if row is not None else None
+
+
+def claim_of(usage: Usage) -> dict:
+    """What a usage report claimed, as JSON: its counts, its cost and the provider's words."""
+    claim = {f: getattr(usage, f) for f in (*plausibility.TOKEN_FIELDS, "images")}
+    if usage.reported_cost_usd is not None:
+        claim["reported_cost_usd"] = str(usage.reported_cost_usd)
+    if usage.raw:
+        claim["raw"] = usage.raw
+    return claim
+
+
+# A plain row keeps who and what, and the credits (so the ledger and the log agree).
+_PLAIN_KEEPS = frozenset(
+    (
+        "account_id",
+        "site_id",
+        "run_id",
+        "operation",
+        "provider",
+        "model_config_id",
+        "request_id",
+        "credits_used",
+        "credits_unbilled",
+        "latency_ms",
+        "status",
+        "created_at",
+    )
+)
+
+
+def plain_row(values: dict) -> dict:
+    """``values`` with nothing the database could refuse left but who, what and the
+    credits: counts zero, cost and prices empty, flagged settlement_error."""
+    row = {}
+    for key, value in values.items():
+        if key in _PLAIN_KEEPS:
+            row[key] = value
+        elif isinstance(value, bool):
+            row[key] = False
+        elif isinstance(value, int):
+            row[key] = 0
+        else:
+            row[key] = None
+    row["error_code"] = "settlement_error"
+    row["price_note"] = "the usage row as reported could not be stored (see the log)"
+    return row
 
 
 def with_image_request(usage: Usage, result: ImageResult) -> Usage:

@@ -33,6 +33,11 @@ _TAKE = (
 )
 _BALANCE = select(ACCOUNTS.c.credits).where(ACCOUNTS.c.id == bindparam("b_account"))
 _WRITE = insert(LEDGER)
+_CLOSED = (
+    select(LEDGER.c.id)
+    .where(LEDGER.c.reference == bindparam("b_reference"), LEDGER.c.type.in_(("release", "settle")))
+    .limit(1)
+)
 
 
 class InsufficientCredits(Exception):
@@ -167,6 +172,12 @@ def settle(
         ],
         conn,
     )
+
+
+def closed(reference: str, conn) -> bool:
+    """Whether the call's hold was already returned (at settlement, on failure, or by
+    release-stale-holds)."""
+    return conn.execute(_CLOSED, {"b_reference": reference}).first() is not None
 
 
 def release(account_id: int, held: int, reference: str, description: str | None = None, conn=None):

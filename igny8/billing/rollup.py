@@ -3,7 +3,7 @@ transaction as its usage row; a rebuild and a check against the log for the audi
 
 from datetime import date
 
-from sqlalchemy import Integer, String, bindparam, delete, event, func, select, text
+from sqlalchemy import BigInteger, Integer, String, bindparam, delete, event, func, select, text
 from sqlalchemy.types import Date
 
 from ..models import CreditUsageLog, UsageDaily
@@ -28,7 +28,7 @@ def upsert_sql(source: str) -> str:
 def _param_types():
     types = {"r_day": Date(), "r_account_id": Integer(), "r_model_config_id": Integer()}
     types.update({f"r_{c}": String() for c in ("operation", "provider", "price_tier", "status")})
-    types.update({f"r_{c}": Integer() for c in ROLLUP_COUNTS})
+    types.update({f"r_{c}": BigInteger() for c in ROLLUP_COUNTS})
     types.update({f"r_{c}": Money for c in ROLLUP_MONEY})
     return types
 

@@ -10,10 +10,12 @@ Two implementations with one contract:
   with one round trip and one durable commit per step instead of five or six.
 
 Both raise ``IntegrityError`` when the exactly-once index refuses a second release or
-settlement of a call, and ``InsufficientCredits`` when a hold cannot be had.
+settlement of a call, and ``InsufficientCredits`` when a hold cannot be had. A settlement
+or release with ``usage`` None writes the money alone (the meter's last resort when the
+database refuses a usage row: igny8.ai.meter.Meter._write).
 """
 
-from sqlalchemy import Integer, String, bindparam, insert, text
+from sqlalchemy import BigInteger, Integer, String, bindparam, insert, text
 
 from ..models import CreditUsageLog
 from ..timeutil import utcnow
@@ -32,10 +34,10 @@ class TransactionalWriter:
         with self.conn.begin():
             return ledger.hold(account_id, worst_case, minimum, reference, conn=self.conn)
 
-    def settle(self, account_id, held, charged, reference, description, usage: dict) -> int:
+    def settle(self, account_id, held, charged, reference, description, usage) -> int | None:
         with self.conn.begin():
             ledger.settle(account_id, held, charged, reference, description, conn=self.conn)
-            return self._insert_usage(usage)
+            return self._insert_usage(usage) if usage is not None else None
 
     def release(self, account_id, held, reference, description, usage: dict | None) -> int | None:
         with self.conn.begin():
@@ -70,7 +72,7 @@ _PG_HOLD = _typed(
     SELECT :account, -:need, credits, 'hold', :reference, NULL, :now FROM debit
     RETURNING balance_after
 """,
-    ("need", Integer()),
+    ("need", BigInteger()),
     ("account", Integer()),
     ("reference", String()),
 )
@@ -91,8 +93,8 @@ _PG_RETURN = f"""
         FROM balance WHERE :charged > 0)
 """
 _RETURN_PARAMS = (
-    ("held", Integer()),
-    ("charged", Integer()),
+    ("held", BigInteger()),
+    ("charged", BigInteger()),
     ("account", Integer()),
     ("reference", String()),
     ("release_note", String()),
@@ -181,7 +183,7 @@ class PostgresWriter(TransactionalWriter):
         params.update(rollup.params(usage))
         return self.conn.execute(_PG_RETURN_AND_LOG, params).scalar_one()
 
-    def settle(self, account_id, held, charged, reference, description, usage) -> int:
+    def settle(self, account_id, held, charged, reference, description, usage) -> int | None:
         if charged > held:
             raise ValueError("a call is never charged more than was held for it")
         return self._return(

@@ -1,4 +1,4 @@
-"""Low-balance and error-spike alerts, through `igny8_usage_recorded`, to a webhook and/or
+"""Low-balance, error-spike and usage-anomaly alerts, through `igny8_usage_recorded`, to a webhook and/or
 by e-mail. Shipped as a default plugin, loaded only when a channel is configured at
 start-up (so it costs a metered call nothing otherwise).
 
@@ -105,6 +105,25 @@ def error_spike(conn, usage) -> tuple[str, str] | None:
     )
 
 
+# Rows the meter flags when a provider's usage could not be billed as reported
+# (igny8.ai.meter): claimed more than a call can use, or refused by the database.
+ANOMALIES = {
+    "implausible_usage": "claimed more than one call can use, settled at its hold",
+    "settlement_error": "could not be stored as reported, settled with a plain row",
+}
+
+
+def usage_anomaly(conn, usage) -> tuple[str, str] | None:
+    what = ANOMALIES.get(usage.error_code)
+    if what is None:
+        return None
+    return (
+        f"{usage.error_code}:{usage.provider}",
+        f"provider {usage.provider}: call {usage.request_id} of account {usage.account_id} "
+        f"{what} ({usage.price_note})",
+    )
+
+
 def recently_sent(conn, key: str) -> bool:
     since = utcnow() - timedelta(minutes=int(setting("ALERT_REPEAT_MINUTES")))
     return bool(
@@ -151,7 +170,7 @@ def igny8_usage_recorded(usage_log):
     where = channels()
     if not where:
         return
-    for check in (low_balance, error_spike):
+    for check in (low_balance, error_spike, usage_anomaly):
         with _deciding, db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(_ADVISORY)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..timeutil import utcnow
@@ -12,6 +12,9 @@ from ..timeutil import utcnow
 # Numeric on PostgreSQL is exact; on SQLite SQLAlchemy rounds to the scale on read.
 Price = Numeric(20, 10, asdecimal=True)
 Money = Numeric(20, 8, asdecimal=True)
+# Tokens, images and credits, and their sums: 64-bit, so that a big call or a busy day
+# cannot overflow a settlement. SQLite's INTEGER is 64-bit already (by that name).
+Count = BigInteger().with_variant(Integer(), "sqlite")
 
 ZERO = Decimal("0")
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ZERO, Money, Price, account_fk, created_at, one_of, pk, unique_where
+from .base import ZERO, Count, Money, Price, account_fk, created_at, one_of, pk, unique_where
 from .catalog import AIModelConfig
 from .tenancy import Account
 
@@ -63,8 +63,8 @@ class CreditTransaction(db.Model):
 
     id: Mapped[int] = pk()
     account_id: Mapped[int] = account_fk(index=False, money=True)
-    amount: Mapped[int] = mapped_column(Integer)
-    balance_after: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Count)
+    balance_after: Mapped[int] = mapped_column(Count)
     type: Mapped[str] = mapped_column(String(20))
     # Looked up through the exactly-once index (calls) or per account (grants).
     reference: Mapped[str | None] = mapped_column(String(120))
@@ -105,17 +105,17 @@ class CreditUsageLog(db.Model):
         ForeignKey("ai_model_configs.id", ondelete="SET NULL")
     )
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
-    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    images: Mapped[int] = mapped_column(Integer, default=0)
+    input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Count, default=0)
+    output_tokens: Mapped[int] = mapped_column(Count, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Count, default=0)
+    images: Mapped[int] = mapped_column(Count, default=0)
     # Parts of the counts above (igny8.ai.usage.Usage says how they nest).
-    cache_write_1h_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cached_image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    image_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_1h_tokens: Mapped[int] = mapped_column(Count, default=0)
+    image_input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    cached_image_input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    image_output_tokens: Mapped[int] = mapped_column(Count, default=0)
     service_tier: Mapped[str | None] = mapped_column(String(20))  # as the provider reported it
     image_size: Mapped[str | None] = mapped_column(String(20))
     image_quality: Mapped[str | None] = mapped_column(String(20))
@@ -140,8 +140,8 @@ class CreditUsageLog(db.Model):
     cost_usd_images: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_reported: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_total: Mapped[Decimal | None] = mapped_column(Money)
-    credits_used: Mapped[int] = mapped_column(Integer, default=0)
-    credits_unbilled: Mapped[int] = mapped_column(Integer, default=0)
+    credits_used: Mapped[int] = mapped_column(Count, default=0)
+    credits_unbilled: Mapped[int] = mapped_column(Count, default=0)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="success")
     error_code: Mapped[str | None] = mapped_column(String(40))
@@ -206,17 +206,17 @@ class UsageDaily(db.Model):
     provider: Mapped[str] = mapped_column(String(40))
     price_tier: Mapped[str] = mapped_column(String(80), default="")  # "": not recorded
     status: Mapped[str] = mapped_column(String(20))
-    calls: Mapped[int] = mapped_column(Integer, default=0)
-    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    image_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    image_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    images: Mapped[int] = mapped_column(Integer, default=0)
-    credits_used: Mapped[int] = mapped_column(Integer, default=0)
-    credits_unbilled: Mapped[int] = mapped_column(Integer, default=0)
+    calls: Mapped[int] = mapped_column(Count, default=0)
+    input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Count, default=0)
+    output_tokens: Mapped[int] = mapped_column(Count, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Count, default=0)
+    image_input_tokens: Mapped[int] = mapped_column(Count, default=0)
+    image_output_tokens: Mapped[int] = mapped_column(Count, default=0)
+    images: Mapped[int] = mapped_column(Count, default=0)
+    credits_used: Mapped[int] = mapped_column(Count, default=0)
+    credits_unbilled: Mapped[int] = mapped_column(Count, default=0)
     cost_usd_total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     cost_usd_input: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     cost_usd_cached: Mapped[Decimal] = mapped_column(Money, default=ZERO)

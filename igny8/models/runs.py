@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ZERO, Money, account_fk, created_at, one_of, pk
+from .base import ZERO, Count, Money, account_fk, created_at, one_of, pk
 from .tenancy import Account
 
 RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
@@ -46,7 +46,7 @@ class OperationRun(db.Model):
     items: Mapped[int] = mapped_column(Integer, default=0)
     items_succeeded: Mapped[int] = mapped_column(Integer, default=0)
     items_failed: Mapped[int] = mapped_column(Integer, default=0)
-    credits_used: Mapped[int] = mapped_column(Integer, default=0)
+    credits_used: Mapped[int] = mapped_column(Count, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     model_name: Mapped[str | None] = mapped_column(String(120))
     resolved_by: Mapped[str | None] = mapped_column(String(40))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..crypto import EncryptedString
 from ..extensions import db
-from .base import account_fk, created_at, one_of, pk
+from .base import Count, account_fk, created_at, one_of, pk
 
 
 class Plan(db.Model):
@@ -26,7 +26,7 @@ class Plan(db.Model):
     id: Mapped[int] = pk()
     name: Mapped[str] = mapped_column(String(80))
     slug: Mapped[str] = mapped_column(String(40), unique=True)
-    monthly_credits: Mapped[int] = mapped_column(Integer, default=0)
+    monthly_credits: Mapped[int] = mapped_column(Count, default=0)
     allows_overrides: Mapped[bool] = mapped_column(Boolean, default=False)
     max_sites: Mapped[int] = mapped_column(Integer, default=1)
     max_keywords: Mapped[int] = mapped_column(Integer, default=100)
@@ -49,7 +49,7 @@ class Account(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     # Changed only through igny8.billing.ledger, so it always equals the sum of the ledger.
-    credits: Mapped[int] = mapped_column(Integer, default=0)
+    credits: Mapped[int] = mapped_column(Count, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # An account with billing history is archived (deactivated, hidden), never deleted.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)

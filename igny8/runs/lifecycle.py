@@ -23,6 +23,7 @@ from ..ai.provider import ProviderError
 from ..ai.resolve import NoModelAvailable
 from ..ai.retry import RetryPolicy
 from ..billing import audit
+from ..billing.plausibility import Plausible
 from ..database import commit_keeping_loaded
 from ..extensions import db
 from ..limits import current_limits
@@ -180,6 +181,7 @@ def execute_run(
         policy=RetryPolicy.from_config(config),
         timeout=float(config.get("PROVIDER_TIMEOUT", 120)),
         limits=current_limits(),
+        plausible=Plausible.from_config(config),
     )
     account_id, work = run.account_id, run.work or []
     try:

@@ -16,7 +16,7 @@ from .models import (
     ModuleSetting,
     Plan,
 )
-from .models.catalog import PRICE_SOURCE_KEY
+from .models.catalog import PRICE_SOURCE_KEY, unpriced_parts
 from .plugins import current_plugins
 from .registry import RegistrationError
 from .timeutil import utcnow
@@ -89,18 +89,14 @@ def seed_models(providers) -> int:
             if spec.model_name not in missing:
                 continue
             retired = spec.end_of_life is not None and spec.end_of_life <= today
-            is_default = spec.default and not retired and spec.model_type not in has_default
-            if is_default:
+            model = AIModelConfig(**spec.columns(), provider=provider, sort_order=order)
+            # Past its end of life, or with a part unpriced, a model is kept inactive.
+            usable = not retired and not unpriced_parts(model)
+            model.is_default = spec.default and usable and spec.model_type not in has_default
+            model.is_active = usable
+            if model.is_default:
                 has_default.add(spec.model_type)
-            db.session.add(
-                AIModelConfig(
-                    **spec.columns(),
-                    provider=provider,
-                    is_default=is_default,
-                    is_active=not retired,
-                    sort_order=order,
-                )
-            )
+            db.session.add(model)
         db.session.flush()
     finally:
         db.session.info.pop(PRICE_SOURCE_KEY, None)

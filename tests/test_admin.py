@@ -511,3 +511,46 @@ def test_a_switched_off_modules_admin_views_are_hidden_and_refused(app, admin, r
     assert 'href="/admin/contentidea/"' in menu  # another module's views stay
     assert runner.invoke(args=["igny8", "module", "enable", "clustering"]).exit_code == 0
     assert admin.get("/admin/cluster/").status_code == 200
+
+
+def test_a_model_without_prices_cannot_be_made_active_or_default(app, admin):
+    from metering_support import add_model, model_named
+
+    from igny8.models import AIModelConfig
+
+    with app.app_context():
+        model = model_named("o4-mini")
+        model_id, prices_before = model.id, len(model.prices)
+        unpriced = add_model(name="unpriced-1", price_in="0", price_out="0", is_active=False)
+        db.session.commit()
+        unpriced_id = unpriced.id
+    edit_url = f"/admin/aimodelconfig/edit/?id={model_id}"
+    form = {
+        "model_name": "o4-mini",
+        "provider": "openai",
+        "model_type": "text",
+        "display_name": "o4-mini",
+        "cost_per_1k_input": "0.0011",
+        "cost_per_1k_output": "0",  # forgotten
+        "cost_per_image": "0",
+        "tokens_per_credit": "1000",
+        "credits_per_image": "1",
+        "is_active": "y",
+        "sort_order": "7",
+        "pricing": "",
+        "csrf_token": csrf_from(admin.get(edit_url).get_data(as_text=True)),
+    }
+    page = admin.post(edit_url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "o4-mini has no output price, so it cannot be active or default" in page
+    with app.app_context():
+        model = db.session.get(AIModelConfig, model_id)
+        assert model.cost_per_1k_output > 0 and len(model.prices) == prices_before
+    # the bulk action says the same and changes nothing
+    run_action(admin, "/admin/aimodelconfig/", "activate", [unpriced_id])
+    page = admin.get("/admin/aimodelconfig/").get_data(as_text=True)  # the flashed message
+    assert "unpriced-1 has no input or output price" in page
+    with app.app_context():
+        assert db.session.get(AIModelConfig, unpriced_id).is_active is False
+    # free, said on purpose: then it may be active
+    free = {**form, "cost_per_1k_output": "0", "pricing": '{"free": true}'}
+    assert admin.post(edit_url, data=free).status_code == 302

@@ -228,7 +228,12 @@ class SecuredModelView(security.SecuredView, ModelView):
         rows = self._rows_by_id(ids)
         for row in rows:
             row.is_active = value
-        db.session.commit()
+        try:
+            db.session.commit()
+        except ValueError as exc:  # a row that may not be active (e.g. a model with no prices)
+            db.session.rollback()
+            flash(f"{exc}; nothing was changed", "error")
+            return
         flash(f"{len(rows)} row(s) {'activated' if value else 'deactivated'}", "success")
 
     @action("delete", "Delete", "Delete the selected rows? This cannot be undone.")

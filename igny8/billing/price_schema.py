@@ -8,7 +8,8 @@ a schema cannot say (tiers in order), and the parse into a PriceCard.
                  "rates": {"input": "6", "cached_input": "0.6", "output": "22.5"}}],
       "service_tiers": {"flex": {"rates": {"input": "0.55", "output": "2.2"}}},
       "image_prices": {"1024x1024/standard": "0.04", "1024x1792/hd": "0.12"},
-      "provider_reported_cost": true
+      "provider_reported_cost": true,
+      "free": false                                # true: costs nothing, on purpose
     }
 
 Input, cached input and output of the base rates are the model's per-1k columns, so
@@ -69,6 +70,9 @@ SCHEMA = {
             "additionalProperties": PRICE,
         },
         "provider_reported_cost": {"type": "boolean"},
+        # Said on purpose: the model costs nothing (a local or offline model). Without it a
+        # model needs a price for each part it is billed for (pricing.unpriced).
+        "free": {"type": "boolean"},
     },
     "additionalProperties": False,
 }
@@ -154,4 +158,5 @@ def parse_pricing(pricing, base_rates: dict, per_image: Decimal) -> PriceCard:
             for k, v in (pricing.get("image_prices") or {}).items()
         },
         provider_reported_cost=bool(pricing.get("provider_reported_cost")),
+        free=bool(pricing.get("free")),
     )

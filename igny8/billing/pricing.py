@@ -73,6 +73,8 @@ class PriceCard:
     image_prices: dict = field(default_factory=dict)
     # The provider's reported cost, when it reports one, is the cost of the call.
     provider_reported_cost: bool = False
+    # Declared free (``"free": true``): a zero price is meant, not missing.
+    free: bool = False
 
     @classmethod
     def of(cls, row) -> "PriceCard":
@@ -86,6 +88,20 @@ class PriceCard:
         if row.cost_per_1k_cached_input is not None:
             base["cached_input"] = Decimal(row.cost_per_1k_cached_input) * THOUSAND
         return parse_pricing(getattr(row, "pricing", None), base, Decimal(row.cost_per_image or 0))
+
+
+def unpriced(card: PriceCard, model_type: str) -> tuple[str, ...]:
+    """The parts a model is billed for that have no price: empty when it is priced, or
+    declared free. A text model needs input and output rates; an image model a price per
+    image (plain or by size and quality) or image output tokens."""
+    if card.free:
+        return ()
+    rates, _ = rates_in_force(card, "standard", 0)
+    if model_type == "text":
+        return tuple(part for part in ("input", "output") if not rates[part])
+    if card.per_image or any(card.image_prices.values()) or rates["image_output"]:
+        return ()
+    return ("per image",)
 
 
 @dataclass(frozen=True)

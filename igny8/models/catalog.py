@@ -199,14 +199,54 @@ PRICE_SOURCE_KEY = "igny8_price_source"
 PRICE_EFFECTIVE_KEY = "igny8_price_effective_from"
 
 
+class UnpricedModel(ValueError):
+    """A model made active or default without a price for a part it is billed for."""
+
+
+def unpriced_parts(model) -> tuple[str, ...]:
+    """What ``model`` (a model row) is billed for but has no price for (igny8.billing.pricing)."""
+    from ..billing.pricing import PriceCard, unpriced
+
+    return unpriced(PriceCard.of(model), model.model_type)
+
+
+def check_priced(model) -> None:
+    """UnpricedModel unless an active or default model has a price for every part it is
+    billed for: a zero price would bill its calls $0 without a word."""
+    active = model.is_active is not False  # None: not yet flushed, the column's default
+    if not (active or model.is_default):
+        return
+    missing = unpriced_parts(model)
+    if missing:
+        raise UnpricedModel(
+            f"{model.model_name} has no {' or '.join(missing)} price, so it cannot be active "
+            'or default: enter its prices, or mark it free in pricing ({"free": true})'
+        )
+
+
+# A change of these makes a model's prices checked again.
+PRICED_STATE = (
+    "is_active",
+    "is_default",
+    "model_type",
+    "cost_per_1k_input",
+    "cost_per_1k_output",
+    "cost_per_image",
+    "pricing",
+)
+
+
 @event.listens_for(Session, "before_flush")
 def _record_price_history(session, _flush_context, _instances):
     """Whoever changes a model's prices (admin, CLI, seed), a ModelPrice row records them
-    from now on, so usage can always be priced at the price effective at its time."""
+    from now on, so usage can always be priced at the price effective at its time; and no
+    model is made active or default without its prices (check_priced)."""
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, AIModelConfig):
             continue
         state = inspect(obj)
+        if obj in session.new or any(state.attrs[f].history.has_changes() for f in PRICED_STATE):
+            check_priced(obj)
         if obj in session.new or any(state.attrs[f].history.has_changes() for f in PRICE_FIELDS):
             session.add(
                 ModelPrice(

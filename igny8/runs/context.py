@@ -15,9 +15,15 @@ from .. import prompts, registry
 from ..ai.meter import CallResult, ModelChoice
 from ..ai.output import parse_json
 from ..ai.provider import ProviderError
-from ..ai.resolve import Parameters, Resolution, resolve_model, resolve_parameters
+from ..ai.resolve import (
+    NoModelAvailable,
+    Parameters,
+    Resolution,
+    resolve_model,
+    resolve_parameters,
+)
 from ..billing.credits import CreditRate
-from ..billing.pricing import PriceCard
+from ..billing.pricing import PriceCard, unpriced
 from ..database import commit_keeping_loaded, holds_writes
 from ..extensions import db
 from ..limits import ModelLimits
@@ -114,12 +120,19 @@ class OperationContext:
         )
         if provider is None:
             raise ProviderError("unavailable", f"provider plugin {model.provider!r} is not loaded")
+        card = PriceCard.of(model)
+        missing = unpriced(card, model.model_type)
+        if missing:  # refused before the provider is called: it would be billed $0
+            raise NoModelAvailable(
+                f"{model.model_name} has no {' or '.join(missing)} price: an admin must "
+                "price it (or mark it free) before it is used"
+            )
         return ModelChoice(
             model_id=model.id,
             model_name=model.model_name,
             model_type=model.model_type,
             provider=provider,
-            card=PriceCard.of(model),
+            card=card,
             rate=credit_rate(model, self._min_credits),
             max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
             resolved_by=resolution.resolved_by,

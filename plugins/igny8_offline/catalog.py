@@ -9,6 +9,7 @@ MODELS = (
         "Offline text (no network)",
         context_window=32_768,
         max_output_tokens=8_192,
+        pricing={"free": True},
     ),
-    ModelSpec("offline-image", "image", "Offline image (no network)"),
+    ModelSpec("offline-image", "image", "Offline image (no network)", pricing={"free": True}),
 )

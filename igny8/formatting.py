@@ -25,6 +25,7 @@ LABELS = {
     "cost_usd_cache_write": "Cache-write cost",
     "cost_usd_output": "Output cost",
     "cost_usd_images": "Image cost",
+    "cost_usd_tools": "Tool fees",
     "revenue_usd": "Revenue",
     "margin_usd": "Margin",
     "margin_pct": "Margin %",

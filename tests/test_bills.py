@@ -6,13 +6,14 @@ Each expected figure is the provider's list price, worked by hand in the comment
 from decimal import Decimal
 
 import pytest
-from metering_support import OperationsPlugin, model_named
+from metering_support import OperationsPlugin, add_model, model_named
 from sqlalchemy import select
 from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 
 from igny8.ai.engine import run_operation
 from igny8.extensions import db
 from igny8.models import CreditUsageLog, GlobalIntegrationSettings, ProviderCredential
+from igny8.models.billing import COST_PARTS
 
 
 def chat_completion(model, usage, service_tier="default"):
@@ -327,3 +328,184 @@ def test_usage_api_and_report_split_cost_and_name_the_tier(app, plugins, tenant,
     assert {r["key"] for r in report["by_tier"]} == set(by_tier)
     split = {r["key"]: r for r in report["cost_split_by_model"]}
     assert split["claude-sonnet-4-5"]["cost_usd_cache_write"] == "0.01500000"
+
+
+def runware_results(*costs):
+    """Runware's answer with one result per cost (None: that result carries none)."""
+    results = []
+    for i, cost in enumerate(costs):
+        result = {
+            "taskType": "imageInference",
+            "taskUUID": f"5b1d5c3c-8a47-4c0b-9d7a-0e0c3f6a1f0{i}",
+            "imageUUID": f"2f0f7f55-61a4-4a57-bf55-8d8d1fbc7d1{i}",
+            "imageURL": f"https://im.runware.ai/image/ws/2/ii/2f0f7f5{i}.jpg",
+        }
+        if cost is not None:
+            result["cost"] = cost
+        results.append(result)
+    return {"data": results}
+
+
+# What round one's table found unpriced or mispriced, each as its provider sends it:
+# (provider, model, body, total, tier, tool fees, note). Hand-worked from list prices.
+WIRE_CASES = {
+    # 1,000 x $3 + 500 x $15 (per 1M) = 0.0105; 3 searches x $10 / 1,000 = 0.03; fetches free
+    "claude web search and fetch": (
+        "anthropic",
+        "claude-sonnet-4-6",
+        claude_message(
+            "claude-sonnet-4-6",
+            {
+                "input_tokens": 1000,
+                "output_tokens": 500,
+                "server_tool_use": {"web_search_requests": 3, "web_fetch_requests": 2},
+            },
+        ),
+        "0.0405",
+        "standard",
+        "0.03",
+        None,
+    ),
+    # US-only inference: (10,000 x $3 + 1,000 x $15) x 1.1 = 0.045 x 1.1
+    "claude us inference": (
+        "anthropic",
+        "claude-sonnet-4-6",
+        claude_message(
+            "claude-sonnet-4-6",
+            {"input_tokens": 10000, "output_tokens": 1000, "inference_geo": "us"},
+        ),
+        "0.0495",
+        "standard, geo us",
+        "0",
+        None,
+    ),
+    # Opus 4.6 fast mode: 1,000 x $30 + 1,000 x $150 (per 1M)
+    "claude fast mode": (
+        "anthropic",
+        "claude-opus-4-6",
+        claude_message(
+            "claude-opus-4-6", {"input_tokens": 1000, "output_tokens": 1000, "speed": "fast"}
+        ),
+        "0.18",
+        "standard, fast",
+        "0",
+        None,
+    ),
+    # all three at once: 0.18 x 1.1 + one search 0.01
+    "claude fast, us, searching": (
+        "anthropic",
+        "claude-opus-4-6",
+        claude_message(
+            "claude-opus-4-6",
+            {
+                "input_tokens": 1000,
+                "output_tokens": 1000,
+                "speed": "fast",
+                "inference_geo": "us",
+                "server_tool_use": {"web_search_requests": 1},
+            },
+        ),
+        "0.208",
+        "standard, fast, geo us",
+        "0.01",
+        None,
+    ),
+    # OpenAI cache writes at their rate (admin-entered $1.25 per 1M): 4,000 fresh x $1
+    # + 2,000 reads x $0.10 + 4,000 writes x $1.25 + 1,000 output x $6 = 0.004 + 0.0002
+    # + 0.005 + 0.006 (billed as fresh input they were 0.0142)
+    "openai cache writes": (
+        "openai",
+        "gpt-5.6-luna",
+        chat_completion(
+            "gpt-5.6-luna",
+            {
+                "prompt_tokens": 10000,
+                "completion_tokens": 1000,
+                "total_tokens": 11000,
+                "prompt_tokens_details": {"cached_tokens": 2000, "cache_write_tokens": 4000},
+            },
+        ),
+        "0.0152",
+        "standard",
+        "0",
+        None,
+    ),
+    # one result with Runware's own figure (0.0013), one without: the catalog's $0.012
+    "runware partly reported": (
+        "runware",
+        "runware:97@1",
+        runware_results(0.0013, None),
+        "0.0133",
+        "standard",
+        "0",
+        "1 of 2 images without a reported cost: priced from the catalog",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WIRE_CASES))
+def test_every_charge_on_the_wire(app, plugins, tenant, servers, case):
+    provider, model_name, body, expected, tier, fees, note = WIRE_CASES[case]
+    server, base_url = servers[provider]
+    plugins.register(OperationsPlugin(), "bills")
+    server.script.append({"reply": body})
+    with app.app_context():
+        if model_name == "gpt-5.6-luna":  # not in the catalog yet: as an admin enters it
+            add_model(
+                name=model_name,
+                provider="openai",
+                price_in="0.001",
+                price_cached="0.0001",
+                price_out="0.006",
+                pricing={"rates": {"cache_write_5m": "1.25"}},
+            )
+        model = model_named(model_name)
+        db.session.add(ProviderCredential(provider=provider, api_key="sk-test", base_url=base_url))
+        settings = GlobalIntegrationSettings.get()
+        if model.model_type == "image":
+            settings.default_image_model = model
+        else:
+            settings.default_text_model = model
+        db.session.commit()
+        operation = "draw" if model.model_type == "image" else "say"
+        outcome = run_operation(tenant.account_id, operation, ["a lighthouse at dusk"])
+        assert outcome.run.status == "succeeded", outcome.results
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        assert row.cost_usd_total == Decimal(expected)
+        assert (row.price_tier, row.price_note) == (tier, note)
+        assert row.cost_usd_tools == Decimal(fees)
+        if row.cost_usd_reported is None:
+            assert sum(getattr(row, p) for p in COST_PARTS) == row.cost_usd_total
+        else:  # the provider's part, and the catalog's for what it did not report
+            assert row.cost_usd_reported == Decimal("0.0013") and row.unreported_images == 1
+        # what was read is on the row, to price it again by hand
+        usage = body.get("usage") or {}
+        assert row.speed == usage.get("speed") and row.inference_geo == usage.get("inference_geo")
+        if usage.get("server_tool_use"):
+            assert row.tool_requests == {
+                k.removesuffix("_requests"): v for k, v in usage["server_tool_use"].items()
+            }
+
+
+def test_a_gpt_image_answer_without_usage_is_estimated_from_its_size_and_quality(
+    app, plugins, tenant, openai_server
+):
+    plugins.register(OperationsPlugin(), "bills")
+    openai_server.script.append({"reply": images_response()})  # no usage
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
+        settings = GlobalIntegrationSettings.get()
+        settings.default_image_model = model_named("gpt-image-1")
+        settings.default_image_size, settings.default_image_quality = "1024x1024", "high"
+        db.session.commit()
+        run_operation(tenant.account_id, "draw", ["a lighthouse at dusk"])
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        # OpenAI's table: a high 1024x1024 image is 4,160 output tokens at $40 per 1M
+        assert row.usage_estimated and (row.image_output_tokens, row.images) == (4160, 1)
+        assert row.cost_usd_images == Decimal("0.1664")
+        assert row.cost_usd_total == Decimal("0.1664") + row.cost_usd_input > Decimal("0.1664")
+        assert row.credits_used >= 21  # (prompt + 4,160) / 200 per credit

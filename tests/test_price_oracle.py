@@ -2,7 +2,7 @@
 
 A differential test prices generated usages (random token mixes: cached reads, cache
 writes of both TTLs, reasoning, below and above every prompt-size tier, every service
-tier the model declares) with both, for every text model of the seeded catalog that
+tier the model declares, web searches and inference geographies) with both, for every text model of the seeded catalog that
 genai-prices knows, and requires the same cost to 1e-8 USD. `prices sync` is tested
 against the same database."""
 
@@ -27,6 +27,7 @@ TOLERANCE = Decimal("0.00000001")
 def generated_usages(rng: random.Random, card: PriceCard, n: int):
     thresholds = sorted({t.above_input_tokens for t in card.base.tiers}) or [200_000]
     tiers = ["standard", *card.service_tiers]
+    geos = sorted(card.geo_multipliers)
     for i in range(n):
         # a third near or above a tier threshold, the rest anywhere below
         if i % 3 == 0:
@@ -39,7 +40,11 @@ def generated_usages(rng: random.Random, card: PriceCard, n: int):
         one_hour = rng.randint(0, writes) if writes and rng.random() < 0.5 else 0
         output = rng.randint(0, 64_000)
         reasoning = rng.randint(0, output) if rng.random() < 0.4 else 0
+        searches = rng.randint(1, 12) if "web_search" in card.tool_fees and i % 4 == 0 else 0
+        geo = rng.choice(geos) if geos and i % 5 == 0 else None
         yield Usage(
+            tool_requests={"web_search": searches} if searches else {},
+            inference_geo=geo,
             input_tokens=total_input,
             cached_input_tokens=cached,
             cache_write_tokens=writes,
@@ -50,27 +55,37 @@ def generated_usages(rng: random.Random, card: PriceCard, n: int):
         )
 
 
-def oracle(model: AIModelConfig, usage: Usage, at: datetime) -> Decimal:
+def oracle(model: AIModelConfig, usage: Usage, at: datetime, card: PriceCard) -> Decimal:
+    """genai-prices' price; it has no inference geography, so a geography's multiplier
+    (of every token rate, not of tool fees) is applied to its token part."""
     context = GENAI_CONTEXT.get(usage.service_tier)
-    return genai_prices.calc_price(
-        genai_prices.Usage(
-            input_tokens=usage.input_tokens,
-            cache_read_tokens=usage.cached_input_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            cache_write_1h_tokens=usage.cache_write_1h_tokens,
-            output_tokens=usage.output_tokens,
-        ),
-        model.model_name,
-        provider_id=model.provider,
-        genai_request_timestamp=at,
-        price_context=context,
-    ).total_price
+    searches = usage.tool_requests.get("web_search", 0)
+
+    def calc(web_searches):
+        return genai_prices.calc_price(
+            genai_prices.Usage(
+                input_tokens=usage.input_tokens,
+                cache_read_tokens=usage.cached_input_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                cache_write_1h_tokens=usage.cache_write_1h_tokens,
+                output_tokens=usage.output_tokens,
+                web_searches=web_searches,
+            ),
+            model.model_name,
+            provider_id=model.provider,
+            genai_request_timestamp=at,
+            price_context=context,
+        ).total_price
+
+    tokens = calc(0)
+    fees = calc(searches) - tokens
+    return tokens * card.geo_multipliers.get(usage.inference_geo, Decimal(1)) + fees
 
 
 def test_every_known_text_model_prices_like_genai_prices(app):
     at = datetime.now(tz=UTC)
     rng = random.Random(20261201)
-    compared = {}
+    compared, searched, placed = {}, 0, 0
     with app.app_context():
         models = db.session.execute(
             select(AIModelConfig).where(AIModelConfig.model_type == "text")
@@ -82,9 +97,12 @@ def test_every_known_text_model_prices_like_genai_prices(app):
                 continue
             card = PriceCard.of(model)
             for usage in generated_usages(rng, card, USAGES_PER_MODEL):
-                ours, theirs = price(usage, card).total, oracle(model, usage, at)
+                ours, theirs = price(usage, card).total, oracle(model, usage, at, card)
                 assert abs(ours - theirs) <= TOLERANCE, (model.model_name, usage, ours, theirs)
             compared[model.model_name] = USAGES_PER_MODEL
+            searched += "web_search" in card.tool_fees
+            placed += bool(card.geo_multipliers)
+    assert searched >= 5 and placed >= 2  # tool fees and geographies were compared
     # Every text model a provider plugin brings is known to the oracle, the offline one aside.
     assert set(compared) == {
         "gpt-4o-mini",
@@ -96,6 +114,7 @@ def test_every_known_text_model_prices_like_genai_prices(app):
         "gpt-5-mini",
         "o4-mini",
         "claude-sonnet-4-6",
+        "claude-opus-4-6",
         "claude-sonnet-4-5",
         "claude-opus-4-5",
         "claude-haiku-4-5",

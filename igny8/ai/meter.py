@@ -29,7 +29,15 @@ from ..billing.credits import (
     worst_case_images,
     worst_case_text,
 )
-from ..billing.pricing import ZERO, Bill, PriceCard, bill_columns, price
+from ..billing.pricing import (
+    ZERO,
+    Bill,
+    PriceCard,
+    bill_columns,
+    by_image_tokens,
+    image_tokens,
+    price,
+)
 from ..billing.writer import writer_for
 from ..extensions import db
 from ..models import CreditUsageLog
@@ -243,8 +251,18 @@ class Meter:
             return choice.provider.generate_images(request, credential)
 
         def estimate(result: ImageResult) -> Usage:
+            images = len(result.images)
+            # A model priced by image tokens: the tokens such an image takes, else the most.
+            per_image = image_tokens(choice.card, size, quality) or choice.rate.max_image_tokens
+            tokens = images * (per_image or 0) if by_image_tokens(choice.card) else 0
             return Usage(
-                images=len(result.images), image_size=size, image_quality=quality, estimated=True
+                input_tokens=count_tokens(prompt),
+                output_tokens=tokens,
+                image_output_tokens=tokens,
+                images=images,
+                image_size=size,
+                image_quality=quality,
+                estimated=True,
             )
 
         worst = worst_case_images(
@@ -284,7 +302,9 @@ class Meter:
                 self.sleep,
                 pause=self._pause_for(choice),
             )
-            usage = self._usage_of(choice, result.raw) or estimate(result)
+            usage = self._usage_of(choice, result.raw)
+            if usage is None or (isinstance(result, ImageResult) and untold(usage, choice.card)):
+                usage = estimate(result)
             if isinstance(result, ImageResult):
                 usage = with_image_request(usage, result)
             output = parse(result)
@@ -482,6 +502,13 @@ class Meter:
             hook(usage_log=CreditUsageLog(id=row_id, **values))
         except Exception:  # an exporter's failure never undoes a committed charge
             log.exception("an igny8_usage_recorded hook failed for %s", values["request_id"])
+
+
+def untold(usage: Usage, card: PriceCard) -> bool:
+    """An image answer of a model billed by image tokens whose usage counts no tokens (a
+    gpt-image answer without ``usage``): it says nothing the bill depends on."""
+    told = usage.input_tokens or usage.output_tokens or usage.reported_cost_usd is not None
+    return by_image_tokens(card) and not told
 
 
 def _log_only(writer, row):

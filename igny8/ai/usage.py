@@ -28,8 +28,16 @@ class Usage:
     service_tier: str | None = None
     image_size: str | None = None  # e.g. "1024x1792", for per-image prices and credits
     image_quality: str | None = None  # e.g. "hd", "high"
-    # The cost the provider reports for the call (Runware's includeCost), in USD.
+    # The cost the provider reports for the call (Runware's includeCost), in USD; with
+    # ``unreported_images`` > 0 it covers only the other images (priced from the catalog).
     reported_cost_usd: Decimal | None = None
+    unreported_images: int = 0
+    # Server-side tools the provider ran and bills per request, e.g. {"web_search": 3}.
+    tool_requests: dict = field(default_factory=dict)
+    # Where the provider ran the call (Anthropic's inference_geo, e.g. "us") and how fast
+    # (its speed, e.g. "fast"): price dimensions when the model declares them.
+    inference_geo: str | None = None
+    speed: str | None = None
     # True when the provider reported nothing and igny8 counted the tokens itself.
     estimated: bool = False
     # What the provider said, kept for comparison.
@@ -53,6 +61,15 @@ class Usage:
             raise ValueError("cached image tokens are part of both cached and image input")
         if self.reasoning_tokens + self.image_output_tokens > self.output_tokens:
             raise ValueError("reasoning and image output tokens are part of output_tokens")
+        if self.unreported_images > self.images:
+            raise ValueError("unreported_images are part of images")
+        for tool, count in self.tool_requests.items():
+            if not isinstance(tool, str) or not tool:
+                raise ValueError(f"Usage.tool_requests keys are tool names, not {tool!r}")
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise ValueError(
+                    f"Usage.tool_requests[{tool!r}] must be a non-negative integer, not {count!r}"
+                )
         if self.reported_cost_usd is not None and (
             not isinstance(self.reported_cost_usd, Decimal)
             or not self.reported_cost_usd.is_finite()

@@ -237,6 +237,10 @@ def usage_of_row(row: CreditUsageLog) -> Usage:
         image_size=row.image_size,
         image_quality=row.image_quality,
         reported_cost_usd=row.cost_usd_reported,
+        unreported_images=row.unreported_images or 0,
+        tool_requests=row.tool_requests or {},
+        inference_geo=row.inference_geo,
+        speed=row.speed,
     )
 
 

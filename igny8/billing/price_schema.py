@@ -8,6 +8,10 @@ a schema cannot say (tiers in order), and the parse into a PriceCard.
                  "rates": {"input": "6", "cached_input": "0.6", "output": "22.5"}}],
       "service_tiers": {"flex": {"rates": {"input": "0.55", "output": "2.2"}}},
       "image_prices": {"1024x1024/standard": "0.04", "1024x1792/hd": "0.12"},
+      "speeds": {"fast": {"rates": {"input": "30", "output": "150"}}},
+      "inference_geo": {"us": "1.1"},              # x every token rate there
+      "tool_fees": {"web_search": "10"},           # USD per 1,000 requests
+      "image_tokens": {"1024x1024/high": 4160},    # output tokens per image, to estimate
       "provider_reported_cost": true,
       "free": false                                # true: costs nothing, on purpose
     }
@@ -42,6 +46,13 @@ TIERS = {
         "additionalProperties": False,
     },
 }
+# Rates (and prompt-size tiers of them) that replace the base ones: a service tier, a speed.
+RATE_SET = {
+    "type": "object",
+    "properties": {"rates": RATES, "tiers": TIERS},
+    "required": ["rates"],
+    "additionalProperties": False,
+}
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "igny8 model pricing",
@@ -57,19 +68,39 @@ SCHEMA = {
         "service_tiers": {
             "type": "object",
             "propertyNames": {"enum": [t for t in SERVICE_TIERS if t != "standard"]},
-            "additionalProperties": {
-                "type": "object",
-                "properties": {"rates": RATES, "tiers": TIERS},
-                "required": ["rates"],
-                "additionalProperties": False,
-            },
+            "additionalProperties": RATE_SET,
         },
         "image_prices": {
             "type": "object",
             "propertyNames": {"pattern": r"^[0-9]+x[0-9]+(/[a-z_-]+)?$"},
             "additionalProperties": PRICE,
         },
+        # Fees of server-side tools, USD per 1,000 requests, by tool (web_search, ...).
+        "tool_fees": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+            "additionalProperties": PRICE,
+        },
+        # Where the call ran, as a multiplier of every token rate (e.g. {"us": "1.1"}).
+        "inference_geo": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[a-z][a-z0-9_-]*$"},
+            "additionalProperties": PRICE,
+        },
+        # Speeds with their own rates (e.g. Anthropic's fast mode), like service tiers.
+        "speeds": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[a-z][a-z0-9_-]*$"},
+            "additionalProperties": RATE_SET,
+        },
         "provider_reported_cost": {"type": "boolean"},
+        # Output tokens one image takes by "SIZE/QUALITY" or "SIZE" (a token-priced image
+        # model's estimate when its answer reports no usage).
+        "image_tokens": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[0-9]+x[0-9]+(/[a-z_-]+)?$"},
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
         # Said on purpose: the model costs nothing (a local or offline model). Without it a
         # model needs a price for each part it is billed for (pricing.unpriced).
         "free": {"type": "boolean"},
@@ -119,8 +150,9 @@ def validate_pricing(pricing) -> None:
 
 def _tier_lists(pricing):
     yield "pricing/tiers", pricing.get("tiers") or []
-    for name, tier in (pricing.get("service_tiers") or {}).items():
-        yield f"pricing/service_tiers/{name}/tiers", tier.get("tiers") or []
+    for kind in ("service_tiers", "speeds"):
+        for name, tier in (pricing.get(kind) or {}).items():
+            yield f"pricing/{kind}/{name}/tiers", tier.get("tiers") or []
 
 
 def parse_pricing(pricing, base_rates: dict, per_image: Decimal) -> PriceCard:
@@ -142,16 +174,26 @@ def parse_pricing(pricing, base_rates: dict, per_image: Decimal) -> PriceCard:
         rates={**base_rates, **rates(pricing.get("rates"), "rates")},
         tiers=tiers(pricing.get("tiers"), "tiers"),
     )
-    service_tiers = {
-        name: RateSet(
-            rates(spec.get("rates"), f"service_tiers/{name}/rates"),
-            tiers(spec.get("tiers"), f"service_tiers/{name}/tiers"),
-        )
-        for name, spec in (pricing.get("service_tiers") or {}).items()
-    }
+
+    def rate_sets(kind: str) -> dict:
+        return {
+            name: RateSet(
+                rates(spec.get("rates"), f"{kind}/{name}/rates"),
+                tiers(spec.get("tiers"), f"{kind}/{name}/tiers"),
+            )
+            for name, spec in (pricing.get(kind) or {}).items()
+        }
+
+    def prices(kind: str) -> dict:
+        return {k: _decimal(v, f"{kind}/{k}") for k, v in (pricing.get(kind) or {}).items()}
+
     return PriceCard(
         base=base,
-        service_tiers=service_tiers,
+        service_tiers=rate_sets("service_tiers"),
+        speeds=rate_sets("speeds"),
+        tool_fees=prices("tool_fees"),
+        geo_multipliers=prices("inference_geo"),
+        image_tokens=dict(pricing.get("image_tokens") or {}),
         per_image=per_image,
         image_prices={
             k: _decimal(v, f"image_prices/{k}")

@@ -75,6 +75,14 @@ class PriceCard:
     provider_reported_cost: bool = False
     # Declared free (``"free": true``): a zero price is meant, not missing.
     free: bool = False
+    # Speed -> its rates, replacing the service tier's and the base ones it names.
+    speeds: dict = field(default_factory=dict)
+    # Tool -> USD per 1,000 requests of a server-side tool.
+    tool_fees: dict = field(default_factory=dict)
+    # Inference geography -> the multiplier of every token rate there.
+    geo_multipliers: dict = field(default_factory=dict)
+    # "SIZE/QUALITY" or "SIZE" -> output tokens of one image (to estimate a usage-less answer).
+    image_tokens: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, row) -> "PriceCard":
@@ -106,7 +114,7 @@ def unpriced(card: PriceCard, model_type: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Bill:
-    """A priced call: five disjoint parts of the catalog cost, which rates applied, and
+    """A priced call: six disjoint parts (tool fees the sixth) of the catalog cost, which rates applied, and
     the provider's own figure when it reports one (then that is the cost)."""
 
     input: Decimal  # fresh text input
@@ -116,6 +124,9 @@ class Bill:
     images: Decimal  # image input and output tokens (cached included), per-image prices
     catalog_total: Decimal
     reported: Decimal | None = None
+    tools: Decimal = ZERO  # server-side tool fees (a sixth part)
+    # The catalog's price of the images the provider's reported cost does not cover.
+    unreported: Decimal = ZERO
     tier: str = "standard"  # which rates applied, e.g. "flex, above 200000 input tokens"
     service_tier: str = "standard"
     rates: dict = field(default_factory=dict)  # the rates used: key -> "USD per 1M" string
@@ -124,19 +135,34 @@ class Bill:
 
     @property
     def total(self) -> Decimal:
-        return self.reported if self.reported is not None else self.catalog_total
+        if self.reported is not None:
+            return self.reported + self.unreported
+        return self.catalog_total
 
     def rate_per_1k(self, key: str) -> Decimal:
         return Decimal(self.rates[key]) / THOUSAND
 
 
-def rates_in_force(card: PriceCard, service_tier: str, input_tokens: int) -> tuple[dict, bool]:
-    """Every rate in force for this call, and whether a prompt-size tier applied."""
-    override = card.service_tiers.get(service_tier) if service_tier != "standard" else None
+def rates_in_force(
+    card: PriceCard,
+    service_tier: str,
+    input_tokens: int,
+    speed: str | None = None,
+    geo: str | None = None,
+) -> tuple[dict, bool]:
+    """Every rate in force for this call, and whether a prompt-size tier applied. A rate
+    comes from the speed's rates if they name it, else the service tier's, else the base
+    (each with its own prompt-size tiers); the geography multiplies all of them."""
+    layers = [card.base]
+    if service_tier != "standard" and service_tier in card.service_tiers:
+        layers.append(card.service_tiers[service_tier])
+    if speed in card.speeds:
+        layers.append(card.speeds[speed])
+    multiplier = card.geo_multipliers.get(geo, Decimal(1)) if geo else Decimal(1)
     rates, tiered = {}, False
     for key in RATE_KEYS:
-        source = override if override is not None and key in override.rates else card.base
-        if key not in source.rates:
+        source = next((layer for layer in reversed(layers) if key in layer.rates), None)
+        if source is None:
             continue
         value = source.rates[key]
         for tier in source.tiers:  # ascending: the highest tier passed wins
@@ -146,16 +172,22 @@ def rates_in_force(card: PriceCard, service_tier: str, input_tokens: int) -> tup
     for key in RATE_KEYS:  # unset rates take their fallback's
         if key not in rates:
             rates[key] = rates.get(FALLBACK.get(key), ZERO)
-    return rates, tiered
+    return {k: v * multiplier for k, v in rates.items()}, tiered
 
 
-def _tier_label(card: PriceCard, service_tier: str, input_tokens: int, tiered: bool) -> str:
-    if not tiered:
-        return service_tier
-    override = card.service_tiers.get(service_tier)
-    tiers = override.tiers if override is not None and override.tiers else card.base.tiers
-    passed = [t.above_input_tokens for t in tiers if input_tokens > t.above_input_tokens]
-    return f"{service_tier}, above {max(passed)} input tokens"
+def _tier_label(card: PriceCard, service_tier: str, usage: Usage, tiered: bool, speed, geo) -> str:
+    """e.g. "standard", "priority, fast", "standard, geo us, above 200000 input tokens"."""
+    label = [service_tier]
+    if speed:
+        label.append(speed)
+    if geo:
+        label.append(f"geo {geo}")
+    if tiered:
+        layers = [card.base, card.service_tiers.get(service_tier), card.speeds.get(speed)]
+        tiers = [t for layer in layers if layer is not None for t in layer.tiers]
+        passed = [t.above_input_tokens for t in tiers if usage.input_tokens > t.above_input_tokens]
+        label.append(f"above {max(passed)} input tokens")
+    return ", ".join(label)
 
 
 def image_price(card: PriceCard, size: str | None, quality: str | None) -> Decimal:
@@ -164,6 +196,21 @@ def image_price(card: PriceCard, size: str | None, quality: str | None) -> Decim
         if key in card.image_prices:
             return card.image_prices[key]
     return card.per_image
+
+
+def image_tokens(card: PriceCard, size: str | None, quality: str | None) -> int | None:
+    """The output tokens one image of this size and quality takes, if the card says."""
+    for key in (f"{size}/{quality}", f"{size}"):
+        if key in card.image_tokens:
+            return card.image_tokens[key]
+    return None
+
+
+def by_image_tokens(card: PriceCard) -> bool:
+    """Whether the card prices images by their tokens (gpt-image) rather than per image."""
+    if card.per_image or any(card.image_prices.values()):
+        return False
+    return bool(rates_in_force(card, "standard", 0)[0]["image_output"])
 
 
 def _split_rounded(parts: list[Decimal], total: Decimal) -> list[Decimal]:
@@ -177,17 +224,28 @@ def _split_rounded(parts: list[Decimal], total: Decimal) -> list[Decimal]:
     return rounded
 
 
+# An inference geography priced as the base rates, whatever the card declares.
+GLOBAL_GEOS = ("global", "")
+
+
 def price(usage: Usage, card: PriceCard) -> Bill:
     """The cost of one call, exact, rounded once to 8 places (half up)."""
-    note = None
+    notes = []
     service_tier = usage.service_tier or "standard"
     if service_tier != "standard" and service_tier not in card.service_tiers:
         if service_tier not in SERVICE_TIERS:
-            note = f"unknown service tier {service_tier!r}: priced standard"
+            notes.append(f"unknown service tier {service_tier!r}: priced standard")
         else:
-            note = f"no {service_tier} prices for this model: priced standard"
+            notes.append(f"no {service_tier} prices for this model: priced standard")
         service_tier = "standard"
-    rates, tiered = rates_in_force(card, service_tier, usage.input_tokens)
+    speed = usage.speed if usage.speed not in (None, "standard") else None
+    if speed is not None and speed not in card.speeds:
+        notes.append(f"no {speed!r} speed prices for this model: priced at its usual speed")
+        speed = None
+    geo = usage.inference_geo if usage.inference_geo not in (None, *GLOBAL_GEOS) else None
+    if geo is not None and geo not in card.geo_multipliers:
+        geo = None  # a geography the model does not price differently
+    rates, tiered = rates_in_force(card, service_tier, usage.input_tokens, speed, geo)
 
     image_fresh = usage.image_input_tokens - usage.cached_image_input_tokens
     text_cached = usage.cached_input_tokens - usage.cached_image_input_tokens
@@ -212,24 +270,41 @@ def price(usage: Usage, card: PriceCard) -> Bill:
         + tokens(usage.image_output_tokens, "image_output")
         + usage.images * one_image,
     ]
+    tool_fees = ZERO
+    for tool, count in sorted(usage.tool_requests.items()):
+        if tool in card.tool_fees:
+            tool_fees += count * card.tool_fees[tool] / THOUSAND
+        elif count:
+            notes.append(f"no price for the {tool} tool: {count} request(s) not charged")
+    parts.append(tool_fees)
     exact = sum(parts, ZERO)
-    input_, cached, cache_write, output, images = _split_rounded(parts, exact)
-    reported = None
+    input_, cached, cache_write, output, images, tools = _split_rounded(parts, exact)
+    reported, unreported = None, ZERO
     if card.provider_reported_cost and usage.reported_cost_usd is not None:
         reported = usd(usage.reported_cost_usd)
+        if usage.unreported_images:
+            unreported = usd(usage.unreported_images * one_image)
+            notes.append(
+                f"{usage.unreported_images} of {usage.images} images without a reported "
+                "cost: priced from the catalog"
+            )
+    used = {k: format(v.normalize(), "f") for k, v in rates.items()}
+    used.update({f"tool:{t}": format(fee.normalize(), "f") for t, fee in card.tool_fees.items()})
     return Bill(
         input=input_,
         cached=cached,
         cache_write=cache_write,
         output=output,
         images=images,
+        tools=tools,
         catalog_total=usd(exact),
         reported=reported,
-        tier=_tier_label(card, service_tier, usage.input_tokens, tiered),
+        unreported=unreported,
+        tier=_tier_label(card, service_tier, usage, tiered, speed, geo),
         service_tier=service_tier,
-        rates={k: format(v.normalize(), "f") for k, v in rates.items()},
+        rates=used,
         image_price=one_image,
-        note=note,
+        note="; ".join(notes) or None,
     )
 
 
@@ -256,6 +331,11 @@ def bill_columns(usage: Usage, bill: Bill) -> dict:
         cost_usd_cache_write=bill.cache_write,
         cost_usd_output=bill.output,
         cost_usd_images=bill.images,
+        cost_usd_tools=bill.tools,
         cost_usd_reported=bill.reported,
         cost_usd_total=bill.total,
+        tool_requests=usage.tool_requests or None,
+        inference_geo=usage.inference_geo,
+        speed=usage.speed,
+        unreported_images=usage.unreported_images,
     )

@@ -117,6 +117,12 @@ class CreditUsageLog(db.Model):
     cached_image_input_tokens: Mapped[int] = mapped_column(Count, default=0)
     image_output_tokens: Mapped[int] = mapped_column(Count, default=0)
     service_tier: Mapped[str | None] = mapped_column(String(20))  # as the provider reported it
+    speed: Mapped[str | None] = mapped_column(String(20))  # e.g. "fast", as reported
+    inference_geo: Mapped[str | None] = mapped_column(String(20))  # e.g. "us", as reported
+    # Server-side tools the provider billed per request, e.g. {"web_search": 3}.
+    tool_requests: Mapped[dict | None] = mapped_column(db.JSON)
+    # Images whose cost the provider did not report (priced from the catalog).
+    unreported_images: Mapped[int] = mapped_column(Count, default=0)
     image_size: Mapped[str | None] = mapped_column(String(20))
     image_quality: Mapped[str | None] = mapped_column(String(20))
     usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -131,13 +137,14 @@ class CreditUsageLog(db.Model):
     price_tier: Mapped[str | None] = mapped_column(String(80))
     # Why the call was priced otherwise than it said (e.g. an unknown service tier).
     price_note: Mapped[str | None] = mapped_column(String(200))
-    # Null until priced (see `flask igny8 backfill-costs`). Five disjoint parts of the
+    # Null until priced (see `flask igny8 backfill-costs`). Six disjoint parts of the
     # catalog cost; the total is the provider's reported cost when it reports one.
     cost_usd_input: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_cached: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_cache_write: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_output: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_images: Mapped[Decimal | None] = mapped_column(Money)
+    cost_usd_tools: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_reported: Mapped[Decimal | None] = mapped_column(Money)
     cost_usd_total: Mapped[Decimal | None] = mapped_column(Money)
     credits_used: Mapped[int] = mapped_column(Count, default=0)
@@ -172,7 +179,7 @@ TOKEN_COUNTS = (
     "image_output_tokens",
     "images",
 )
-# The five disjoint parts of the catalog cost (a provider's reported cost, where there is
+# The six disjoint parts of the catalog cost (a provider's reported cost, where there is
 # one, is the total instead: docs/metering.md).
 COST_PARTS = (
     "cost_usd_input",
@@ -180,6 +187,7 @@ COST_PARTS = (
     "cost_usd_cache_write",
     "cost_usd_output",
     "cost_usd_images",
+    "cost_usd_tools",
 )
 ROLLUP_COUNTS = ("calls", *TOKEN_COUNTS, "credits_used", "credits_unbilled")
 ROLLUP_MONEY = ("cost_usd_total", *COST_PARTS)
@@ -223,6 +231,7 @@ class UsageDaily(db.Model):
     cost_usd_cache_write: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     cost_usd_output: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     cost_usd_images: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    cost_usd_tools: Mapped[Decimal] = mapped_column(Money, default=ZERO)
 
 
 class UsageCostRevision(db.Model):

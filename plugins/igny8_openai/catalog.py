@@ -64,6 +64,18 @@ DALL_E_3 = ModelSpec(
     default=True,
 )
 
+# The output tokens of one image by size and quality (OpenAI's table): what an answer
+# without usage is estimated at.
+IMAGE_TOKENS = {
+    f"{size}/{quality}": tokens
+    for sizes, by_quality in (
+        (("1024x1024",), (272, 1056, 4160)),
+        (("1024x1536", "1536x1024"), (408, 1584, 6240)),
+    )
+    for size in sizes
+    for quality, tokens in zip(("low", "medium", "high"), by_quality, strict=True)
+}
+
 # gpt-image-1 bills tokens: text and image input, image output. Credits from tokens;
 # the most output tokens one image takes (high quality, 1024x1536) bounds the hold.
 GPT_IMAGE_1 = ModelSpec(
@@ -75,6 +87,7 @@ GPT_IMAGE_1 = ModelSpec(
     output="40",
     pricing={
         "rates": {"image_input": "10", "cached_image_input": "2.5", "image_output": "40"},
+        "image_tokens": IMAGE_TOKENS,
         "service_tiers": {
             "batch": {
                 "rates": {
@@ -92,6 +105,7 @@ GPT_IMAGE_1 = ModelSpec(
     tokens_per_credit=200,
     max_output_tokens=6240,
 )
+
 
 MODELS = (
     text(

@@ -18,9 +18,14 @@ def usage_from(response) -> Usage | None:
         if usage is None:
             return None
         prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
+        cached = min(prompt, _detail(usage.prompt_tokens_details, "cached_tokens"))
         return Usage(
             input_tokens=prompt,
-            cached_input_tokens=min(prompt, _detail(usage.prompt_tokens_details, "cached_tokens")),
+            cached_input_tokens=cached,
+            # Cache writes are billed on the models that report them (gpt-5.6, gpt-6 ...).
+            cache_write_tokens=min(
+                prompt - cached, _detail(usage.prompt_tokens_details, "cache_write_tokens")
+            ),
             output_tokens=completion,
             reasoning_tokens=min(
                 completion, _detail(usage.completion_tokens_details, "reasoning_tokens")
@@ -32,7 +37,7 @@ def usage_from(response) -> Usage | None:
         images = len(response.data or [])
         sized = dict(image_size=response.size, image_quality=response.quality)
         usage = response.usage
-        if usage is None:
+        if usage is None:  # dall-e's never do; a gpt-image one is estimated by the meter
             return Usage(images=images, **sized)
         prompt, output = usage.input_tokens or 0, usage.output_tokens or 0
         inputs = usage.input_tokens_details

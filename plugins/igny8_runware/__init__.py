@@ -16,11 +16,21 @@ def usage_of(response) -> Usage | None:
         return None
     results = response.image_results
     # Each result carries its task's cost when asked (includeCost): their sum is the bill.
-    # Decimal(str(...)) keeps the figure Runware wrote, not its binary float.
-    costs = [Decimal(str(r["cost"])) for r in results if isinstance(r.get("cost"), int | float)]
-    reported = sum(costs, Decimal(0)) if costs and len(costs) == len(results) else None
+    # Decimal(str(...)) keeps the figure Runware wrote, not its binary float. Results
+    # without one are priced from the catalog beside it (the meter notes how many).
+    costs = [
+        Decimal(str(r["cost"]))
+        for r in results
+        if isinstance(r.get("cost"), int | float) and not isinstance(r.get("cost"), bool)
+    ]
+    reported = sum(costs, Decimal(0)) if costs else None
     raw = {"reported_cost_usd": str(reported)} if reported is not None else {}
-    return Usage(images=len(results), reported_cost_usd=reported, raw=raw)
+    return Usage(
+        images=len(results),
+        reported_cost_usd=reported,
+        unreported_images=len(results) - len(costs) if costs else 0,
+        raw=raw,
+    )
 
 
 igny8_register_providers, igny8_report_usage = provider_hooks(PROVIDER, usage=usage_of)

@@ -54,6 +54,7 @@ browser:
 
 bench: install
 	$(BIN)/python bench/metering.py
+	$(BIN)/python bench/pricing.py
 	$(BIN)/python bench/phases.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/load.py

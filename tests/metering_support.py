@@ -208,3 +208,37 @@ def ledger_rows(account_id):
             .order_by(CreditTransaction.id)
         ).scalars()
     ]
+
+
+def generated_usages(rng, card, n: int):
+    """Random token mixes a model's card can meet: cached reads, cache writes of both
+    TTLs, reasoning, below and above every prompt-size tier, every service tier, web
+    searches and inference geographies the card declares."""
+    thresholds = sorted({t.above_input_tokens for t in card.base.tiers}) or [200_000]
+    tiers = ["standard", *card.service_tiers]
+    geos = sorted(card.geo_multipliers)
+    for i in range(n):
+        # a third near or above a tier threshold, the rest anywhere below
+        if i % 3 == 0:
+            edge = rng.choice(thresholds)
+            total_input = max(0, edge + rng.randint(-3, 60_000))
+        else:
+            total_input = rng.randint(0, 150_000)
+        cached = rng.randint(0, total_input) if rng.random() < 0.6 else 0
+        writes = rng.randint(0, total_input - cached) if rng.random() < 0.5 else 0
+        one_hour = rng.randint(0, writes) if writes and rng.random() < 0.5 else 0
+        output = rng.randint(0, 64_000)
+        reasoning = rng.randint(0, output) if rng.random() < 0.4 else 0
+        searches = rng.randint(1, 12) if "web_search" in card.tool_fees and i % 4 == 0 else 0
+        geo = rng.choice(geos) if geos and i % 5 == 0 else None
+        yield Usage(
+            tool_requests={"web_search": searches} if searches else {},
+            inference_geo=geo,
+            input_tokens=total_input,
+            cached_input_tokens=cached,
+            cache_write_tokens=writes,
+            cache_write_1h_tokens=one_hour,
+            output_tokens=output,
+            reasoning_tokens=reasoning,
+            service_tier=tiers[i % len(tiers)],
+        )

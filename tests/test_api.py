@@ -236,7 +236,8 @@ def test_models_carry_their_whole_price(client, tenant):
     assert dalle["pricing"]["image_prices"]["1024x1792/hd"] == "0.12"
     assert dalle["image_credits"]["1024x1792/hd"] == 15 and dalle["credit_rule"] == "images"
     gpt_image = next(m for m in items if m["model_name"] == "gpt-image-1")
-    assert gpt_image["credit_rule"] == "tokens" and gpt_image["max_output_tokens"] == 6240
+    # its credits follow its bill (docs/metering.md)
+    assert gpt_image["credit_rule"] == "cost" and gpt_image["max_output_tokens"] == 6240
 
 
 def test_field_errors_come_with_json_pointers_and_query_parameters(client, tenant):

@@ -206,8 +206,9 @@ def test_image_generation_through_openai(app, api, openai_server):
     api("post", "/api/v1/sites/{site}/content/image-prompts", {"content_ids": [content_id]}, 200)
     image_ids = [i["id"] for i in api("get", f"/api/v1/content/{content_id}")["images"]]
     run = api("post", "/api/v1/sites/{site}/images/generate", {"image_ids": image_ids[:1]}, 200)
-    # gpt-image-1 bills credits from tokens: ceil((50 + 4,160) / 200) = 22
-    assert run["run"]["model"] == "gpt-image-1" and run["run"]["credits_used"] == 22
+    # gpt-image-1's credits follow its bill: 50 x $5 + 4,160 x $40 per 1M = $0.16665, one
+    # credit being 200 tokens at the average of $5 and $40 per 1M ($0.0045): 37.03 -> 38
+    assert run["run"]["model"] == "gpt-image-1" and run["run"]["credits_used"] == 38
     assert json.loads(json.dumps(openai_server.requests[-1]["json"]))["model"] == "gpt-image-1"
     with app.app_context():
         log = db.session.execute(

@@ -99,8 +99,10 @@ def test_hold_caps_max_tokens_to_the_balance(app, make_tenant, provider):
         run_operation(tenant.account_id, "echo", ["hi"])
         request = provider.calls[0]
         prompt_tokens = 4 + 2 + 2  # "say hi": 2 tokens, 4 for the message, 2 for the prompt
-        # worst case ceil((8 + 8192) / 1000) = 9 > 5 credits: hold 5, so 5,000 - 8 tokens of output
-        assert request.max_tokens == 5000 - prompt_tokens
+        # Credits follow the bill: one credit is 1,000 tokens at the average of $2 in and $8
+        # out per 1M, $0.005. The worst case (8 in + 8,192 out = $0.0655) is 14 > 5 credits:
+        # hold 5 ($0.025), so (0.025 - 8 x $2/1M) / ($8/1M) = 3,123 tokens of output.
+        assert request.max_tokens == (25_000 - prompt_tokens * 2) // 8
         hold = next(a for t, a in ledger_rows(tenant.account_id) if t == "hold")
         assert hold == -5
         assert balance(tenant.account_id) == 3

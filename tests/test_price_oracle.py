@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import genai_prices
-from metering_support import model_named
+from metering_support import generated_usages, model_named
 from sqlalchemy import func, select
 
 from igny8.ai.usage import Usage
@@ -22,37 +22,6 @@ from igny8.models import AIModelConfig, ModelPrice
 
 USAGES_PER_MODEL = 240
 TOLERANCE = Decimal("0.00000001")
-
-
-def generated_usages(rng: random.Random, card: PriceCard, n: int):
-    thresholds = sorted({t.above_input_tokens for t in card.base.tiers}) or [200_000]
-    tiers = ["standard", *card.service_tiers]
-    geos = sorted(card.geo_multipliers)
-    for i in range(n):
-        # a third near or above a tier threshold, the rest anywhere below
-        if i % 3 == 0:
-            edge = rng.choice(thresholds)
-            total_input = max(0, edge + rng.randint(-3, 60_000))
-        else:
-            total_input = rng.randint(0, 150_000)
-        cached = rng.randint(0, total_input) if rng.random() < 0.6 else 0
-        writes = rng.randint(0, total_input - cached) if rng.random() < 0.5 else 0
-        one_hour = rng.randint(0, writes) if writes and rng.random() < 0.5 else 0
-        output = rng.randint(0, 64_000)
-        reasoning = rng.randint(0, output) if rng.random() < 0.4 else 0
-        searches = rng.randint(1, 12) if "web_search" in card.tool_fees and i % 4 == 0 else 0
-        geo = rng.choice(geos) if geos and i % 5 == 0 else None
-        yield Usage(
-            tool_requests={"web_search": searches} if searches else {},
-            inference_geo=geo,
-            input_tokens=total_input,
-            cached_input_tokens=cached,
-            cache_write_tokens=writes,
-            cache_write_1h_tokens=one_hour,
-            output_tokens=output,
-            reasoning_tokens=reasoning,
-            service_tier=tiers[i % len(tiers)],
-        )
 
 
 def oracle(model: AIModelConfig, usage: Usage, at: datetime, card: PriceCard) -> Decimal:

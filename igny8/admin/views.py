@@ -197,7 +197,8 @@ class ModelConfigView(SecuredModelView):
         "reasoning and image token rates, tiers by prompt size, service tiers, per-image "
         "prices by size and quality, provider-reported cost (docs/metering.md). "
         "Rates in it are per 1M tokens unless per_tokens says 1000.",
-        "credit_rule": "tokens, images or cost (empty: tokens for text, images for image models)",
+        "credit_rule": "cost, images or tokens (empty: cost, following the bill, for text and "
+        "token-priced image models; images for per-image models). docs/metering.md",
         "credits_per_usd": "With the cost rule: credits = ceil(cost in USD x this)",
         "image_credits": 'Credits per image by "SIZE/QUALITY" or "SIZE", e.g. {"1024x1792/hd": 15}',
         "request_options": 'What the provider needs for this model, e.g. {"max_tokens_param": '

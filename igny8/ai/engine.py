@@ -8,7 +8,7 @@ context (``context``) and waking waiters (``signals``). This module names what t
 of the core and the plugins call.
 """
 
-from ..runs.context import ItemError, OperationContext, credit_rate
+from ..runs.context import ItemError, OperationContext
 from ..runs.lifecycle import (
     IdempotencyConflict,
     OperationRefused,
@@ -29,7 +29,6 @@ __all__ = [
     "RunOutcome",
     "call_reference_prefix",
     "cancel",
-    "credit_rate",
     "execute_run",
     "run_operation",
     "stale_runs",

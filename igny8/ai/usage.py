@@ -44,13 +44,11 @@ class Usage:
     raw: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
-        for f in fields(self):
-            if f.type in (int, "int"):
-                value = getattr(self, f.name)
+        for name in _COUNTS:
+            value = getattr(self, name)
+            if value.__class__ is not int or value < 0:  # bool is not int here either
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValueError(
-                        f"Usage.{f.name} must be a non-negative integer, not {value!r}"
-                    )
+                    raise ValueError(f"Usage.{name} must be a non-negative integer, not {value!r}")
         if self.cached_input_tokens + self.cache_write_tokens > self.input_tokens:
             raise ValueError("cached and cache-write tokens are part of input_tokens")
         if self.cache_write_1h_tokens > self.cache_write_tokens:
@@ -80,6 +78,10 @@ class Usage:
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+
+# Usage's counts, checked on every Usage made (looked up once: ``fields()`` is slow).
+_COUNTS = tuple(f.name for f in fields(Usage) if f.type in (int, "int"))
 
 
 def normalise_service_tier(value) -> str | None:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from .. import media
+from ..billing.credits import model_rate
 
 
 def money(value: Decimal | None, places: int = 8) -> str | None:
@@ -92,7 +93,7 @@ def ai_model(m):
         "pricing": m.pricing,
         "tokens_per_credit": m.tokens_per_credit,
         "credits_per_image": m.credits_per_image,
-        "credit_rule": m.credit_rule or ("images" if m.model_type == "image" else "tokens"),
+        "credit_rule": model_rate(m, 1).rule,  # the rule in force (docs/metering.md)
         "credits_per_usd": m.credits_per_usd,
         "image_credits": m.image_credits,
         "context_window": m.context_window,

@@ -2,11 +2,16 @@
 
 A model bills credits by one of three rules, chosen per model:
 
-- ``tokens``: ceil(all tokens / tokens_per_credit) -- text models, and image models
-  priced by tokens (gpt-image-1), whose image tokens are tokens like any other;
+- ``cost``: credits follow the bill: ceil(cost in USD x credits_per_usd), or, without a
+  credits_per_usd of its own, ceil(cost / the price of one credit), one credit being what
+  ``tokens_per_credit`` tokens cost at the model's list input and output rates averaged
+  (``follow_the_bill``). The default for text models and for image models priced by
+  tokens (gpt-image-1): cache reads and writes, service tiers, speeds, geographies, tool
+  fees and prompt-size tiers then move credits exactly as they move the bill.
+- ``tokens``: ceil(all tokens / tokens_per_credit), whatever they cost (chosen explicitly);
 - ``images``: credits per image by size and quality (``image_credits``, else
-  ``credits_per_image``) -- dall-e-3 hd costs more credits than standard;
-- ``cost``: ceil(cost in USD x credits_per_usd) -- credits follow the bill exactly.
+  ``credits_per_image``) -- the default for per-image models (dall-e-3), whose credits
+  follow their per-image prices.
 
 Every rule is floored at the operation's ``min_credits``. A hold is the worst case of the
 rule that applies, so a call never costs more credits than were held for it.
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..ai.usage import Usage
-from .pricing import Bill, PriceCard, price
+from .pricing import MILLION, Bill, PriceCard, by_image_tokens, image_price, rates_in_force
 
 CREDIT_RULES = ("tokens", "images", "cost")
 
@@ -35,6 +40,8 @@ class CreditRate:
     image_credits: dict = field(default_factory=dict)  # "SIZE/QUALITY" or "SIZE" -> credits
     # The most output tokens one image can take (token-priced image models' worst case).
     max_image_tokens: int | None = None
+    # USD one credit is worth, for the cost rule without credits_per_usd (follow_the_bill).
+    usd_per_credit: Decimal | None = None
 
     @property
     def applied_rule(self) -> str:
@@ -54,7 +61,50 @@ def credits_per_one_image(rate: CreditRate, size: str | None, quality: str | Non
 
 
 def credits_from_cost(cost_usd: Decimal, rate: CreditRate) -> int:
+    if rate.usd_per_credit is not None:  # a division: exact when the cost is whole credits
+        return math.ceil(cost_usd / rate.usd_per_credit)
     return math.ceil(cost_usd * rate.credits_per_usd)
+
+
+def usd_per_credit(card: PriceCard, tokens_per_credit: int) -> Decimal | None:
+    """What one credit is worth for a model whose credits follow its bill: the cost of
+    ``tokens_per_credit`` tokens at its list (standard, untiered) input and output rates,
+    averaged. None when those rates are zero (a free model)."""
+    rates, _ = rates_in_force(card, "standard", 0)
+    plain = (rates["input"] + rates["output"]) / 2
+    return plain * tokens_per_credit / MILLION if plain else None
+
+
+def model_rate(model, min_credits: int, card: PriceCard | None = None) -> CreditRate:
+    """How a model (a catalog row, or anything with its columns) turns usage into credits,
+    as it is billed, floored at the operation's minimum."""
+    rate = CreditRate(
+        model.model_type,
+        model.tokens_per_credit,
+        model.credits_per_image,
+        min_credits,
+        rule=model.credit_rule,
+        credits_per_usd=model.credits_per_usd,
+        image_credits=model.image_credits or {},
+        max_image_tokens=model.max_output_tokens if model.model_type == "image" else None,
+    )
+    return follow_the_bill(rate, card if card is not None else PriceCard.of(model))
+
+
+def follow_the_bill(rate: CreditRate, card: PriceCard) -> CreditRate:
+    """``rate`` as billed: a model without a rule of its own follows its bill when it is a
+    text model or an image model priced by tokens; the cost rule without credits_per_usd
+    takes the price of a credit from tokens_per_credit. Free models keep counting tokens."""
+    rule = rate.rule
+    if rule is None:
+        follows = rate.model_type == "text" or by_image_tokens(card)
+        rule = "cost" if follows else rate.applied_rule
+    if rule != "cost" or rate.credits_per_usd is not None:
+        return replace(rate, rule=rule)
+    per_credit = usd_per_credit(card, rate.tokens_per_credit)
+    if per_credit is None:
+        return replace(rate, rule="images" if rate.model_type == "image" else "tokens")
+    return replace(rate, rule="cost", usd_per_credit=per_credit)
 
 
 def credits_for(usage: Usage, rate: CreditRate, bill: Bill | None = None) -> int:
@@ -68,27 +118,11 @@ def credits_for(usage: Usage, rate: CreditRate, bill: Bill | None = None) -> int
     return max(rate.min_credits, credits)
 
 
-def _worst_text_usage(prompt_tokens: int, max_tokens: int) -> Usage:
-    return Usage(input_tokens=prompt_tokens, output_tokens=max_tokens)
-
-
-def _dearest(usage: Usage, card: PriceCard) -> Decimal:
-    """The cost of ``usage`` at the dearest service tier the model declares."""
-    tiers = ("standard", *card.service_tiers)
-    return max(price(_with_tier(usage, t), card).total for t in tiers)
-
-
-def _with_tier(usage: Usage, tier: str) -> Usage:
-    return replace(usage, service_tier=tier)
-
-
 def worst_case_text(
     prompt_tokens: int, max_tokens: int, rate: CreditRate, card: PriceCard | None = None
 ) -> int:
     if rate.applied_rule == "cost":
-        worst = credits_from_cost(
-            _dearest(_worst_text_usage(prompt_tokens, max_tokens), card), rate
-        )
+        worst = credits_from_cost(card.dearest_cost(prompt_tokens, max_tokens), rate)
     else:
         worst = math.ceil((prompt_tokens + max_tokens) / rate.tokens_per_credit)
     return max(rate.min_credits, worst)
@@ -106,15 +140,8 @@ def worst_case_images(
     rule = rate.applied_rule
     image_tokens = n * (rate.max_image_tokens or 0)
     if rule == "cost":
-        usage = Usage(
-            input_tokens=prompt_tokens,
-            output_tokens=image_tokens,
-            image_output_tokens=image_tokens,
-            images=n,
-            image_size=size,
-            image_quality=quality,
-        )
-        worst = credits_from_cost(_dearest_image(usage, card), rate)
+        tokens = card.dearest_cost(prompt_tokens, image_tokens, image_tokens)
+        worst = credits_from_cost(tokens + n * _dearest_image_price(card, size, quality), rate)
     elif rule == "tokens":
         worst = math.ceil((prompt_tokens + image_tokens) / rate.tokens_per_credit)
     else:
@@ -122,17 +149,12 @@ def worst_case_images(
     return max(rate.min_credits, worst)
 
 
-def _dearest_image(usage: Usage, card: PriceCard) -> Decimal:
-    """With no quality named, the dearest per-image price of the size counts."""
-    if usage.image_quality:
-        return _dearest(usage, card)
-    qualities = {
-        k.split("/", 1)[1] for k in card.image_prices if k.startswith(f"{usage.image_size}/")
-    }
-    return max(
-        [_dearest(usage, card)]
-        + [_dearest(replace(usage, image_quality=q), card) for q in qualities]
-    )
+def _dearest_image_price(card: PriceCard, size: str | None, quality: str | None) -> Decimal:
+    """One image's price; with no quality named, the dearest of the size."""
+    if quality:
+        return image_price(card, size, quality)
+    of_size = [p for k, p in card.image_prices.items() if k.startswith(f"{size}/")]
+    return max([image_price(card, size, None), *of_size])
 
 
 def max_tokens_within(

@@ -8,8 +8,10 @@ and whether the provider's reported cost is the cost. docs/metering.md works an 
 of each shape.
 """
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from ..ai.usage import SERVICE_TIERS, Usage
 
@@ -40,6 +42,19 @@ FALLBACK = {
     "cached_image_input": "image_input",
     "image_output": "output",
 }
+
+
+_PLAIN: dict = {}
+
+
+def _plain(value: Decimal) -> str:
+    """A rate as the row keeps it ("0.15"): rates repeat, so each is formatted once."""
+    found = _PLAIN.get(value)
+    if found is None:
+        found = _PLAIN[value] = format(value.normalize(), "f")
+        if len(_PLAIN) > 10_000:  # rates are few; products of odd multipliers need not be kept
+            _PLAIN.clear()
+    return found
 
 
 def usd(value: Decimal) -> Decimal:
@@ -83,6 +98,39 @@ class PriceCard:
     geo_multipliers: dict = field(default_factory=dict)
     # "SIZE/QUALITY" or "SIZE" -> output tokens of one image (to estimate a usage-less answer).
     image_tokens: dict = field(default_factory=dict)
+
+    def dearest_cost(self, input_tokens: int, output_tokens: int, image_tokens: int = 0) -> Decimal:
+        """What ``input_tokens`` fresh in and ``output_tokens`` out (``image_tokens`` of them
+        image output) cost at the dearest service tier, speed and geography this card
+        declares: a hold's worst case (a provider may apply them unasked). The rates are
+        found once per prompt-size bracket: a hold is made on every call."""
+        brackets = self._brackets
+        bracket = bisect_left(brackets, input_tokens)  # thresholds below input_tokens
+        found = self._dearest_rates.get(bracket)
+        if found is None:
+            at = brackets[bracket - 1] + 1 if bracket else 0
+            found = self._dearest_rates[bracket] = {
+                (r["input"], r["output"], r["image_output"])
+                for r in (
+                    rates_in_force(self, tier, at, speed, geo)[0]
+                    for tier in ("standard", *self.service_tiers)
+                    for speed in (None, *self.speeds)
+                    for geo in (None, *self.geo_multipliers)
+                )
+            }
+        text_out = output_tokens - image_tokens
+        return (
+            max(input_tokens * i + text_out * o + image_tokens * io for i, o, io in found) / MILLION
+        )
+
+    @cached_property
+    def _brackets(self) -> list[int]:
+        sets = (self.base, *self.service_tiers.values(), *self.speeds.values())
+        return sorted({t.above_input_tokens for rate_set in sets for t in rate_set.tiers})
+
+    @cached_property
+    def _dearest_rates(self) -> dict:
+        return {}
 
     @classmethod
     def of(cls, row) -> "PriceCard":
@@ -158,21 +206,23 @@ def rates_in_force(
         layers.append(card.service_tiers[service_tier])
     if speed in card.speeds:
         layers.append(card.speeds[speed])
-    multiplier = card.geo_multipliers.get(geo, Decimal(1)) if geo else Decimal(1)
     rates, tiered = {}, False
     for key in RATE_KEYS:
-        source = next((layer for layer in reversed(layers) if key in layer.rates), None)
-        if source is None:
-            continue
-        value = source.rates[key]
-        for tier in source.tiers:  # ascending: the highest tier passed wins
-            if input_tokens > tier.above_input_tokens and key in tier.rates:
-                value, tiered = tier.rates[key], True
-        rates[key] = value
+        for layer in reversed(layers):  # the last layer that names the rate
+            if key in layer.rates:
+                value = layer.rates[key]
+                for tier in layer.tiers:  # ascending: the highest tier passed wins
+                    if input_tokens > tier.above_input_tokens and key in tier.rates:
+                        value, tiered = tier.rates[key], True
+                rates[key] = value
+                break
     for key in RATE_KEYS:  # unset rates take their fallback's
         if key not in rates:
             rates[key] = rates.get(FALLBACK.get(key), ZERO)
-    return {k: v * multiplier for k, v in rates.items()}, tiered
+    multiplier = card.geo_multipliers.get(geo) if geo else None
+    if multiplier is not None:
+        rates = {k: v * multiplier for k, v in rates.items()}
+    return rates, tiered
 
 
 def _tier_label(card: PriceCard, service_tier: str, usage: Usage, tiered: bool, speed, geo) -> str:
@@ -288,8 +338,15 @@ def price(usage: Usage, card: PriceCard) -> Bill:
                 f"{usage.unreported_images} of {usage.images} images without a reported "
                 "cost: priced from the catalog"
             )
-    used = {k: format(v.normalize(), "f") for k, v in rates.items()}
-    used.update({f"tool:{t}": format(fee.normalize(), "f") for t, fee in card.tool_fees.items()})
+    used = {k: _plain(v) for k, v in rates.items()}
+    if usage.tool_requests:  # the fees of the tools it ran, to re-price the row by hand
+        used.update(
+            {
+                f"tool:{t}": _plain(card.tool_fees[t])
+                for t in usage.tool_requests
+                if t in card.tool_fees
+            }
+        )
     return Bill(
         input=input_,
         cached=cached,

@@ -22,7 +22,7 @@ from ..ai.resolve import (
     resolve_model,
     resolve_parameters,
 )
-from ..billing.credits import CreditRate
+from ..billing.credits import model_rate
 from ..billing.pricing import PriceCard, unpriced
 from ..database import commit_keeping_loaded, holds_writes
 from ..extensions import db
@@ -133,7 +133,7 @@ class OperationContext:
             model_type=model.model_type,
             provider=provider,
             card=card,
-            rate=credit_rate(model, self._min_credits),
+            rate=model_rate(model, self._min_credits, card),
             max_output_tokens=model.max_output_tokens if model.model_type == "text" else None,
             resolved_by=resolution.resolved_by,
             request_options=model.request_options,
@@ -227,20 +227,6 @@ def _account_settings(account_id: int) -> IntegrationSettings | None:
     return db.session.execute(
         select(IntegrationSettings).where(IntegrationSettings.account_id == account_id)
     ).scalar_one_or_none()
-
-
-def credit_rate(model: AIModelConfig, min_credits: int) -> CreditRate:
-    """How ``model`` turns usage into credits, floored at the operation's minimum."""
-    return CreditRate(
-        model.model_type,
-        model.tokens_per_credit,
-        model.credits_per_image,
-        min_credits,
-        rule=model.credit_rule,
-        credits_per_usd=model.credits_per_usd,
-        image_credits=model.image_credits or {},
-        max_image_tokens=model.max_output_tokens if model.model_type == "image" else None,
-    )
 
 
 def model_limits(model: AIModelConfig) -> ModelLimits:

@@ -76,8 +76,9 @@ IMAGE_TOKENS = {
     for quality, tokens in zip(("low", "medium", "high"), by_quality, strict=True)
 }
 
-# gpt-image-1 bills tokens: text and image input, image output. Credits from tokens;
-# the most output tokens one image takes (high quality, 1024x1536) bounds the hold.
+# gpt-image-1 bills tokens: text and image input, image output. Its credits follow the
+# bill (one credit: 200 tokens at the average of its input and output rates); the most
+# output tokens one image takes (high quality, 1024x1536) bounds the hold.
 GPT_IMAGE_1 = ModelSpec(
     "gpt-image-1",
     "image",
@@ -101,7 +102,6 @@ GPT_IMAGE_1 = ModelSpec(
             }
         },
     },
-    credit_rule="tokens",
     tokens_per_credit=200,
     max_output_tokens=6240,
 )

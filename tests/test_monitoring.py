@@ -256,3 +256,21 @@ def test_home_dashboard_has_the_day_the_month_balances_and_failing_providers(
     assert lowest.index("Poor Co") < lowest.index("Rich Co")
     failing = html[html.index('id="failing-providers"') :]
     assert "openai" in failing and "33.3%" in failing
+
+
+def test_models_near_or_past_their_end_of_life_are_flagged_on_the_list_and_home(app, admin):  # noqa: F811
+    today = utcnow().date()
+    with app.app_context():
+        # claude-opus-4-5's announced end of life, as the catalog records it
+        assert model_named("claude-opus-4-5").end_of_life.isoformat() == "2027-01-22"
+        model_named("gpt-4o").end_of_life = today + timedelta(days=30)
+        model_named("gpt-4.1").end_of_life = today - timedelta(days=1)
+        model_named("o4-mini").end_of_life = today + timedelta(days=400)  # far off: no flag
+        db.session.commit()
+    listing = admin.get("/admin/aimodelconfig/?page_size=100").get_data(as_text=True)
+    assert "ends in 30 days" in listing and "past end of life since" in listing
+    home = admin.get("/admin/").get_data(as_text=True)
+    retiring = home[home.index('id="retiring-models"') :]
+    retiring = retiring[: retiring.index("</table>")]
+    assert "gpt-4.1" in retiring and "gpt-4o" in retiring and "o4-mini" not in retiring
+    assert retiring.index("gpt-4.1") < retiring.index("gpt-4o")  # soonest first

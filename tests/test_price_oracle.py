@@ -51,9 +51,10 @@ def oracle(model: AIModelConfig, usage: Usage, at: datetime, card: PriceCard) ->
     return tokens * card.geo_multipliers.get(usage.inference_geo, Decimal(1)) + fees
 
 
-def test_every_known_text_model_prices_like_genai_prices(app):
+def compare_with_oracle(app, rng) -> dict:
+    """Price every text model of the catalog that genai-prices knows, both ways; returns
+    the models compared."""
     at = datetime.now(tz=UTC)
-    rng = random.Random(20261201)
     compared, searched, placed = {}, 0, 0
     with app.app_context():
         models = db.session.execute(
@@ -72,6 +73,11 @@ def test_every_known_text_model_prices_like_genai_prices(app):
             searched += "web_search" in card.tool_fees
             placed += bool(card.geo_multipliers)
     assert searched >= 5 and placed >= 2  # tool fees and geographies were compared
+    return compared
+
+
+def test_every_known_text_model_prices_like_genai_prices(app):
+    compared = compare_with_oracle(app, random.Random(20261201))
     # Every text model a provider plugin brings is known to the oracle, the offline one aside.
     assert set(compared) == {
         "gpt-4o-mini",
@@ -143,3 +149,38 @@ def test_sync_keeps_an_admins_prices_unless_forced(app):
     assert "changed 1 model(s)" in forced.output
     with app.app_context():
         assert model_named("claude-haiku-4-5").cost_per_1k_input == Decimal("0.001")
+
+
+def test_sync_adds_the_models_genai_prices_knows_inactive_and_they_price_alike(app):
+    dry = sync(app, "--add-new", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    listed = [line for line in dry.output.splitlines() if line.startswith("would add ")]
+    # the current generation the built-in catalogs lack, with their tool fees
+    for name in (
+        "openai/gpt-6.1-sol",
+        "openai/o3",
+        "openai/gpt-image-2",
+        "anthropic/claude-opus-5-5",
+    ):
+        assert any(line.startswith(f"would add {name} (") for line in listed), name
+    assert "openai/gpt-4o-transcribe" not in dry.output  # not a kind igny8 uses
+    with app.app_context():
+        before = db.session.execute(select(func.count(AIModelConfig.id))).scalar()
+    real = sync(app, "--add-new")
+    assert real.exit_code == 0, real.output
+    with app.app_context():
+        added = (
+            db.session.execute(
+                select(AIModelConfig).where(AIModelConfig.id > 0).order_by(AIModelConfig.id)
+            )
+            .scalars()
+            .all()[before:]
+        )
+        assert len(added) == len(listed) and not any(m.is_active or m.is_default for m in added)
+        o3 = model_named("o3")
+        assert o3.pricing["tool_fees"] == {"web_search": "10"} and o3.prices[0].source == "sync"
+        assert ModelPrice.query.count() >= before + len(added)
+    # the oracle agrees with every text model now in the catalog, the new ones included
+    compared = compare_with_oracle(app, random.Random(20261204))
+    assert {"gpt-6.1-sol", "o3", "claude-opus-5-5", "claude-sonnet-5"} <= set(compared)
+    assert sync(app, "--add-new", "--dry-run").output.count("would add ") == 1  # the summary

@@ -9,7 +9,8 @@ from sqlalchemy import case, func, select
 
 from .. import analytics
 from ..extensions import db
-from ..models import Account, CreditUsageLog, UsageDaily
+from ..models import Account, AIModelConfig, CreditUsageLog, UsageDaily
+from ..retirement import WARN_DAYS, retirement
 from ..timeutil import utcnow
 from .monitoring import latency_percentiles
 
@@ -71,6 +72,20 @@ def failing_providers(hours: int = 1) -> list[dict]:
     return sorted(found, key=lambda r: r["error_rate"], reverse=True)
 
 
+def retiring_models(today) -> list[tuple[AIModelConfig, str]]:
+    """Active models past or within WARN_DAYS of their end of life, soonest first."""
+    models = db.session.execute(
+        select(AIModelConfig)
+        .where(
+            AIModelConfig.is_active,
+            AIModelConfig.end_of_life.is_not(None),
+            AIModelConfig.end_of_life <= today + timedelta(days=WARN_DAYS),
+        )
+        .order_by(AIModelConfig.end_of_life, AIModelConfig.model_name)
+    ).scalars()
+    return [(m, retirement(m.end_of_life, today)) for m in models]
+
+
 def summary() -> dict:
     now = utcnow()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -79,4 +94,5 @@ def summary() -> dict:
         "month": period(today.replace(day=1)),
         "lowest_balances": lowest_balances(),
         "failing_providers": failing_providers(),
+        "retiring_models": retiring_models(now.date()),
     }

@@ -3,6 +3,7 @@
 from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
+from markupsafe import Markup
 from sqlalchemy import func, select, update
 from wtforms import FloatField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -20,6 +21,7 @@ from ..models import (
     IntegrationSettings,
     OperationRun,
 )
+from ..retirement import retirement
 from ..timeutil import utcnow
 from . import account_page, audit_trail, security
 from .base import BulkForm, SecuredModelView
@@ -174,6 +176,15 @@ class ApiTokenView(SecuredModelView):
     column_labels = {"is_active": "Active (deactivate to revoke)"}
 
 
+def _end_of_life(day):
+    """The date, flagged when it is near or past (igny8.retirement)."""
+    status = retirement(day, utcnow().date())
+    if status is None:
+        return day.isoformat() if day else ""
+    kind = "danger" if status.startswith("past") else "warning"
+    return Markup('<span class="badge badge-{}" title="{}">{}</span>').format(kind, status, status)
+
+
 class ModelConfigView(SecuredModelView):
     column_list = (
         "model_name",
@@ -192,6 +203,9 @@ class ModelConfigView(SecuredModelView):
         "is_active",
     )
     form_excluded_columns = ("prices",)
+    column_formatters = {
+        "end_of_life": lambda view, context, model, name: _end_of_life(model.end_of_life)
+    }
     column_descriptions = {
         "pricing": "Everything beyond the per-1k prices, as JSON: cache writes by TTL, "
         "reasoning and image token rates, tiers by prompt size, service tiers, per-image "

@@ -30,8 +30,32 @@ GENAI_CONTEXT = {
     "batch": {"processing": "batch"},
 }
 COLUMN_KEYS = ("input", "cached_input", "output")
+# genai-prices per-1,000-request fee -> igny8 tool name
+GENAI_TOOLS = {"web_searches_kcount": "web_search"}
 # Parts of the structure genai-prices knows nothing of: kept as they are.
-OWN_KEYS = ("image_prices", "provider_reported_cost")
+OWN_KEYS = (
+    "image_prices",
+    "provider_reported_cost",
+    "inference_geo",
+    "speeds",
+    "image_tokens",
+    "free",
+)
+# Kinds of model igny8 has no use for (it writes text and makes images): never added.
+NOT_GENERATIVE = (
+    "audio",
+    "realtime",
+    "tts",
+    "transcribe",
+    "whisper",
+    "embed",
+    "search",
+    "computer-use",
+    "moderation",
+    "instruct",
+    "live",
+    "robotics",
+)
 
 
 class UnknownModel(LookupError):
@@ -102,6 +126,14 @@ def genai_price(model_info, at: datetime, keep: dict | None = None) -> CatalogPr
             }
     if service_tiers:
         pricing["service_tiers"] = service_tiers
+    # Tool fees: genai-prices' (web search) over the ones kept (web fetch, others).
+    fees = dict((keep or {}).get("tool_fees") or {})
+    for genai_key, tool in GENAI_TOOLS.items():
+        value = getattr(standard, genai_key, None)
+        if value is not None:
+            fees[tool] = _plain(value)
+    if fees:
+        pricing["tool_fees"] = fees
     pricing.update({k: v for k, v in (keep or {}).items() if k in OWN_KEYS})
     thousand = Decimal(1000)
     columns = {
@@ -114,6 +146,62 @@ def genai_price(model_info, at: datetime, keep: dict | None = None) -> CatalogPr
     return CatalogPrice(columns, pricing or None)
 
 
+def _fee(value) -> str:
+    return "none" if value is None else _plain(value)
+
+
+@dataclass(frozen=True)
+class NewModel:
+    provider: str
+    model_type: str
+    columns: dict  # every AIModelConfig column the model is added with
+
+
+def new_models(providers, known: set[tuple[str, str]], at: datetime) -> list[NewModel]:
+    """The models genai-prices knows for the installed ``providers`` (names) that the
+    catalog lacks (``known``: (provider, genai model id) pairs the catalog's models match),
+    with their full price, to be added inactive. Deprecated ones, kinds igny8 does not use
+    (audio, embeddings, search ...) and ones without current text prices are left out."""
+    from genai_prices import data_snapshot
+
+    found = []
+    for entry in data_snapshot.get_snapshot().providers:
+        if entry.id not in providers:
+            continue
+        for info in entry.models:
+            name = info.id
+            if (entry.id, name) in known or info.deprecated or _not_for_igny8(name):
+                continue
+            try:
+                standard = info.get_prices(at)
+            except Exception:  # noqa: BLE001 - no price in force at ``at``
+                continue
+            if getattr(standard, "input_mtok", None) is None:
+                continue
+            image = getattr(standard, "output_image_mtok", None) is not None or "image" in name
+            if getattr(standard, "output_mtok", None) is None and not image:
+                continue
+            price = genai_price(info, at)
+            found.append(
+                NewModel(
+                    entry.id,
+                    "image" if image else "text",
+                    {
+                        "model_name": name,
+                        "display_name": info.name or name,
+                        "context_window": info.context_window,
+                        **price.columns,
+                        "pricing": price.pricing,
+                    },
+                )
+            )
+    return found
+
+
+def _not_for_igny8(name: str) -> bool:
+    return any(kind in name for kind in NOT_GENERATIVE) or ":" in name or name.endswith("-")
+
+
 def _thresholds(card: PriceCard) -> set[int]:
     found = {t.above_input_tokens for t in card.base.tiers}
     for rate_set in card.service_tiers.values():
@@ -123,8 +211,13 @@ def _thresholds(card: PriceCard) -> set[int]:
 
 def differences(current: PriceCard, proposed: PriceCard) -> list[str]:
     """Where two prices bill differently: every rate, for every service tier, below and
-    above every prompt-size threshold either one has. Empty when they bill alike."""
+    above every prompt-size threshold either one has, and every tool fee. Empty when they
+    bill alike."""
     found = []
+    for tool in sorted(set(current.tool_fees) | set(proposed.tool_fees)):
+        ours, theirs = current.tool_fees.get(tool), proposed.tool_fees.get(tool)
+        if ours != theirs:
+            found.append(f"tool {tool}: {_fee(ours)} -> {_fee(theirs)} per 1,000 requests")
     points = [0] + sorted(t + 1 for t in _thresholds(current) | _thresholds(proposed))
     for tier in SERVICE_TIERS:
         for tokens in points:

@@ -92,6 +92,7 @@ MODELS = (
         "25",
         context_window=200_000,
         tokens_per_credit=500,
+        end_of_life=date(2027, 1, 22),  # announced by Anthropic
     ),
     claude(
         "claude-haiku-4-5",

@@ -18,7 +18,8 @@ def tiers(flex=None, priority=None, batch=None) -> dict:
         if triple:
             rates = dict(zip(("input", "cached_input", "output"), triple, strict=True))
             found[name] = {"rates": {k: v for k, v in rates.items() if v is not None}}
-    return {"service_tiers": found}
+    # The web search tool: $10 per 1,000 calls on these models (the fee beside its tokens).
+    return {"service_tiers": found, "tool_fees": {"web_search": "10"}}
 
 
 def text(name, title, prices, *, context, max_output, reasoning=False, **extra) -> ModelSpec:

@@ -464,6 +464,15 @@ def anthropic_server():
 
 
 @pytest.fixture
+def gemini_server():
+    from servers.gemini_server import GeminiServer
+
+    server = GeminiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def runware_server():
     from servers.runware_server import RunwareServer
 

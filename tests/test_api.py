@@ -11,7 +11,7 @@ from igny8.extensions import db
 from igny8.models import Account, ApiToken, Site, User
 
 # The models the loaded provider plugins declare, less the one past its end of life.
-CATALOG_ACTIVE = 17
+CATALOG_ACTIVE = 39
 
 
 def error_of(response, status, code):
@@ -174,12 +174,33 @@ def test_models_filtered_by_type_with_prices_as_strings(client, tenant):
         "claude-opus-4-6",
         "claude-opus-4-5",
         "claude-haiku-4-5",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-2.5-pro",
+        "gemini-3.5-flash",
+        "gpt-4.1-nano",
+        "o3",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.5",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
         "offline-text",
     }  # claude-sonnet-4-5 is past its end of life
     mini = next(m for m in body["items"] if m["model_name"] == "gpt-4o-mini")
     assert mini["cost_per_1k_input"] == "0.0001500000" and mini["tokens_per_credit"] == 10000
     images = client.get("/api/v1/models?type=image&per_page=100", headers=tenant.headers).json
-    assert {m["model_type"] for m in images["items"]} == {"image"} and images["total"] == 4
+    assert {m["model_type"] for m in images["items"]} == {"image"} and images["total"] == 5
     error_of(
         client.get("/api/v1/models?type=video", headers=tenant.headers), 422, "validation_error"
     )

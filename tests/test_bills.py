@@ -183,8 +183,9 @@ CASES = {
 
 
 @pytest.fixture
-def servers(openai_server, anthropic_server, runware_server):
+def servers(openai_server, anthropic_server, runware_server, gemini_server):
     return {
+        "gemini": (gemini_server, gemini_server.url),
         "openai": (openai_server, openai_server.url + "/v1"),
         "anthropic": (anthropic_server, anthropic_server.url),
         "runware": (runware_server, runware_server.url + "/v1"),
@@ -441,6 +442,85 @@ WIRE_CASES = {
         "1 of 2 images without a reported cost: priced from the catalog",
     ),
 }
+
+
+def gemini_answer(model, usage, parts=None):
+    return {
+        "candidates": [
+            {
+                "content": {"parts": parts or [{"text": "ok"}], "role": "model"},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": usage,
+        "modelVersion": model,
+        "responseId": "recorded",
+    }
+
+
+WIRE_CASES.update(
+    {
+        # 1,200 prompt of which 1,000 from a context cache, 300 answer + 200 thinking:
+        # 200 x $0.30 + 1,000 x $0.03 + 500 x $2.50 (per 1M) = 0.00006 + 0.00003 + 0.00125
+        "gemini cached and thinking": (
+            "gemini",
+            "gemini-2.5-flash",
+            gemini_answer(
+                "gemini-2.5-flash",
+                {
+                    "promptTokenCount": 1200,
+                    "cachedContentTokenCount": 1000,
+                    "candidatesTokenCount": 300,
+                    "thoughtsTokenCount": 200,
+                    "totalTokenCount": 1700,
+                },
+            ),
+            "0.00134",
+            "standard",
+            "0",
+            None,
+        ),
+        # above 200k prompt tokens every Gemini 2.5 Pro rate switches: 250,000 x $2.50
+        # + 1,000 x $15 (per 1M); a grounding tool's prompt counts as input
+        "gemini pro long prompt": (
+            "gemini",
+            "gemini-2.5-pro",
+            gemini_answer(
+                "gemini-2.5-pro",
+                {
+                    "promptTokenCount": 249000,
+                    "toolUsePromptTokenCount": 1000,
+                    "candidatesTokenCount": 1000,
+                    "totalTokenCount": 251000,
+                },
+            ),
+            "0.64",
+            "standard, above 200000 input tokens",
+            "0",
+            None,
+        ),
+        # an image: 12 prompt x $0.30 + 1,290 image output tokens x $30 (per 1M)
+        "gemini image": (
+            "gemini",
+            "gemini-2.5-flash-image",
+            gemini_answer(
+                "gemini-2.5-flash-image",
+                {
+                    "promptTokenCount": 12,
+                    "candidatesTokenCount": 1290,
+                    "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1290}],
+                    "totalTokenCount": 1302,
+                },
+                parts=[{"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}],
+            ),
+            "0.0387036",
+            "standard",
+            "0",
+            None,
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("case", list(WIRE_CASES))

@@ -46,7 +46,7 @@ def test_init_seeds_the_catalog(fresh):
     result = invoke(fresh, "init")
     assert result.exit_code == 0, result.output
     assert (
-        "seeded: 4 plans, 18 models, 7 operation costs, 1 global settings, 7 module settings"
+        "seeded: 4 plans, 40 models, 7 operation costs, 1 global settings, 7 module settings"
         in result.output
     )
     with fresh.app_context():
@@ -87,7 +87,7 @@ def test_init_seeds_the_catalog(fresh):
             and models["offline-image"].credits_per_image == 1
         )
         # every model starts with its price history, written as the plugin's
-        assert db.session.execute(select(func.count(ModelPrice.id))).scalar() == 18
+        assert db.session.execute(select(func.count(ModelPrice.id))).scalar() == 40
         assert set(db.session.execute(select(ModelPrice.source)).scalars()) == {"plugin"}
         # past its end of life: kept for history, priced, not offered
         retired = models["claude-sonnet-4-5"]

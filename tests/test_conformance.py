@@ -1,6 +1,7 @@
-"""The four built-in providers pass the conformance kit third-party authors use."""
+"""The five built-in providers pass the conformance kit third-party authors use."""
 
 import igny8_anthropic
+import igny8_gemini
 import igny8_offline
 import igny8_openai
 import igny8_runware
@@ -48,6 +49,31 @@ def test_anthropic_conforms(anthropic_server):
         kit.check_error(
             code, lambda: kit.call_text("claude-haiku-4-5", base_url=anthropic_server.url)
         )
+
+
+def test_gemini_conforms(gemini_server):
+    kit = ProviderConformance(igny8_gemini)
+    kit.check_registration()
+    result = kit.call_text("gemini-2.5-flash", base_url=gemini_server.url)
+    kit.check_usage("gemini-2.5-flash", result.raw, Usage(input_tokens=1200, output_tokens=300))
+    images = kit.call_images("gemini-2.5-flash-image", base_url=gemini_server.url, n=2)
+    assert kit.check_usage("gemini-2.5-flash-image", images.raw).images == 2
+    for behaviour, code in [
+        ("auth", "auth_failed"),
+        ("forbidden", "auth_failed"),
+        ("rate_limit", "rate_limited"),
+        ("server_error", "unavailable"),
+        ("malformed", "bad_response"),
+        ("bad_request", "invalid_request"),
+    ]:
+        gemini_server.script.append(behaviour)
+        kit.check_error(code, lambda: kit.call_text("gemini-2.5-flash", base_url=gemini_server.url))
+    gemini_server.slow_seconds = 0.5
+    gemini_server.script.append("slow")
+    kit.check_error(
+        "timeout",
+        lambda: kit.call_text("gemini-2.5-flash", base_url=gemini_server.url, timeout=0.1),
+    )
 
 
 def test_runware_conforms(runware_server):

@@ -8,7 +8,7 @@ from igny8 import create_app
 from igny8.plugins import Plugins
 
 BUILTIN_MODULES = {"clustering", "ideas", "writer", "images", "optimizer", "linker", "publisher"}
-BUILTIN_PROVIDERS = {"openai", "anthropic", "runware", "offline"}
+BUILTIN_PROVIDERS = {"openai", "anthropic", "gemini", "runware", "offline"}
 BUILTINS = BUILTIN_MODULES | BUILTIN_PROVIDERS
 
 

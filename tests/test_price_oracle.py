@@ -93,6 +93,27 @@ def test_every_known_text_model_prices_like_genai_prices(app):
         "claude-sonnet-4-5",
         "claude-opus-4-5",
         "claude-haiku-4-5",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-2.5-pro",
+        "gemini-3.5-flash",
+        "gpt-4.1-nano",
+        "o3",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.5",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
     }
 
 
@@ -155,15 +176,16 @@ def test_sync_adds_the_models_genai_prices_knows_inactive_and_they_price_alike(a
     dry = sync(app, "--add-new", "--dry-run")
     assert dry.exit_code == 0, dry.output
     listed = [line for line in dry.output.splitlines() if line.startswith("would add ")]
-    # the current generation the built-in catalogs lack, with their tool fees
+    # what the built-in catalogs lack (theirs is the current generation), with tool fees
     for name in (
-        "openai/gpt-6.1-sol",
-        "openai/o3",
+        "openai/gpt-5.3",
+        "openai/gpt-6-astra",
         "openai/gpt-image-2",
-        "anthropic/claude-opus-5-5",
+        "gemini/gemini-3.8-flash",
     ):
         assert any(line.startswith(f"would add {name} (") for line in listed), name
     assert "openai/gpt-4o-transcribe" not in dry.output  # not a kind igny8 uses
+    assert "gemini/claude" not in dry.output  # Google's Claude models are Anthropic's
     with app.app_context():
         before = db.session.execute(select(func.count(AIModelConfig.id))).scalar()
     real = sync(app, "--add-new")
@@ -177,10 +199,12 @@ def test_sync_adds_the_models_genai_prices_knows_inactive_and_they_price_alike(a
             .all()[before:]
         )
         assert len(added) == len(listed) and not any(m.is_active or m.is_default for m in added)
-        o3 = model_named("o3")
-        assert o3.pricing["tool_fees"] == {"web_search": "10"} and o3.prices[0].source == "sync"
+        astra = model_named("gpt-6-astra")
+        assert astra.pricing["tool_fees"] == {"web_search": "10"}
+        assert astra.prices[0].source == "sync" and astra.provider == "openai"
+        assert model_named("gemini-3.8-flash").provider == "gemini"  # genai-prices' "google"
         assert ModelPrice.query.count() >= before + len(added)
     # the oracle agrees with every text model now in the catalog, the new ones included
     compared = compare_with_oracle(app, random.Random(20261204))
-    assert {"gpt-6.1-sol", "o3", "claude-opus-5-5", "claude-sonnet-5"} <= set(compared)
+    assert {"gpt-5.3", "gpt-6-astra", "gemini-3.8-flash", "claude-sonnet-5"} <= set(compared)
     assert sync(app, "--add-new", "--dry-run").output.count("would add ") == 1  # the summary

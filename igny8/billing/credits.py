@@ -69,9 +69,12 @@ def credits_from_cost(cost_usd: Decimal, rate: CreditRate) -> int:
 def usd_per_credit(card: PriceCard, tokens_per_credit: int) -> Decimal | None:
     """What one credit is worth for a model whose credits follow its bill: the cost of
     ``tokens_per_credit`` tokens at its list (standard, untiered) input and output rates,
-    averaged. None when those rates are zero (a free model)."""
+    averaged (image output, for an image model priced by tokens). None when those rates
+    are zero (a free model)."""
     rates, _ = rates_in_force(card, "standard", 0)
-    plain = (rates["input"] + rates["output"]) / 2
+    # an image model priced by tokens bills its images' tokens: those are its output
+    output = rates["image_output"] if by_image_tokens(card) else rates["output"]
+    plain = (rates["input"] + output) / 2
     return plain * tokens_per_credit / MILLION if plain else None
 
 

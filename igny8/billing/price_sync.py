@@ -41,6 +41,8 @@ OWN_KEYS = (
     "image_tokens",
     "free",
 )
+# What a provider's own models are called (genai-prices lists Google's Claude models too).
+PROVIDER_PREFIXES = {"gemini": "gemini"}
 # Kinds of model igny8 has no use for (it writes text and makes images): never added.
 NOT_GENERATIVE = (
     "audio",
@@ -58,6 +60,10 @@ NOT_GENERATIVE = (
 )
 
 
+# igny8 provider name -> genai-prices provider id, where they differ.
+GENAI_PROVIDERS = {"gemini": "google"}
+
+
 class UnknownModel(LookupError):
     pass
 
@@ -68,7 +74,7 @@ def find_genai_model(provider: str, model_name: str):
 
     snapshot = data_snapshot.get_snapshot()
     for entry in snapshot.providers:
-        if entry.id == provider:
+        if entry.id == GENAI_PROVIDERS.get(provider, provider):
             found = entry.find_model(model_name)
             if found is not None:
                 return found
@@ -165,13 +171,17 @@ def new_models(providers, known: set[tuple[str, str]], at: datetime) -> list[New
     from genai_prices import data_snapshot
 
     found = []
+    by_genai_id = {GENAI_PROVIDERS.get(p, p): p for p in providers}
     for entry in data_snapshot.get_snapshot().providers:
-        if entry.id not in providers:
+        provider = by_genai_id.get(entry.id)
+        if provider is None:
             continue
         for info in entry.models:
             name = info.id
-            if (entry.id, name) in known or info.deprecated or _not_for_igny8(name):
+            if (provider, name) in known or info.deprecated or _not_for_igny8(name):
                 continue
+            if not name.startswith(PROVIDER_PREFIXES.get(provider, "")):
+                continue  # e.g. the Claude models Google also serves
             try:
                 standard = info.get_prices(at)
             except Exception:  # noqa: BLE001 - no price in force at ``at``
@@ -184,7 +194,7 @@ def new_models(providers, known: set[tuple[str, str]], at: datetime) -> list[New
             price = genai_price(info, at)
             found.append(
                 NewModel(
-                    entry.id,
+                    provider,
                     "image" if image else "text",
                     {
                         "model_name": name,

@@ -103,3 +103,215 @@ MODELS = (
         tokens_per_credit=5_000,
     ),
 )
+
+# The current generation, at the list prices genai-prices 0.2.3 records (the
+# differential test keeps them in step); each is seeded active, none the default.
+CURRENT = (
+    ModelSpec(
+        "claude-opus-4-7",
+        "text",
+        "Claude Opus 4.7",
+        input="5",
+        cached_input="0.5",
+        output="25",
+        pricing={
+            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "2.5",
+                        "cached_input": "0.25",
+                        "cache_write_5m": "3.125",
+                        "cache_write_1h": "5",
+                        "output": "12.5",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=500,
+    ),
+    ModelSpec(
+        "claude-opus-4-8",
+        "text",
+        "Claude Opus 4.8",
+        input="5",
+        cached_input="0.5",
+        output="25",
+        pricing={
+            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "2.5",
+                        "cached_input": "0.25",
+                        "cache_write_5m": "3.125",
+                        "cache_write_1h": "5",
+                        "output": "12.5",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=500,
+    ),
+    ModelSpec(
+        "claude-opus-5",
+        "text",
+        "Claude Opus 5",
+        input="5",
+        cached_input="0.5",
+        output="25",
+        pricing={
+            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "2.5",
+                        "cached_input": "0.25",
+                        "cache_write_5m": "3.125",
+                        "cache_write_1h": "5",
+                        "output": "12.5",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=500,
+    ),
+    ModelSpec(
+        "claude-opus-5-5",
+        "text",
+        "Claude Opus 5.5",
+        input="4",
+        cached_input="0.2",
+        output="20",
+        pricing={
+            "rates": {"cache_write_5m": "5", "cache_write_1h": "8"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "2",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "2.5",
+                        "cache_write_1h": "4",
+                        "output": "10",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=500,
+    ),
+    ModelSpec(
+        "claude-sonnet-5",
+        "text",
+        "Claude Sonnet 5",
+        input="2",
+        cached_input="0.2",
+        output="10",
+        pricing={
+            "rates": {"cache_write_5m": "2.5", "cache_write_1h": "4"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "1.25",
+                        "cache_write_1h": "2",
+                        "output": "5",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=1000,
+    ),
+    ModelSpec(
+        "claude-sonnet-5-5",
+        "text",
+        "Claude Sonnet 5.5",
+        input="2",
+        cached_input="0.1",
+        output="10",
+        pricing={
+            "rates": {"cache_write_5m": "2.5", "cache_write_1h": "4"},
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.05",
+                        "cache_write_5m": "1.25",
+                        "cache_write_1h": "2",
+                        "output": "5",
+                    }
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=1000,
+    ),
+    ModelSpec(
+        "claude-haiku-5-5",
+        "text",
+        "Claude Haiku 5.5",
+        input="0.1",
+        cached_input="0.01",
+        output="0.5",
+        pricing={
+            "rates": {"cache_write_5m": "0.125", "cache_write_1h": "0.2"},
+            "tiers": [
+                {
+                    "above_input_tokens": 100000,
+                    "rates": {
+                        "input": "0.5",
+                        "cached_input": "0.05",
+                        "cache_write_5m": "0.625",
+                        "cache_write_1h": "1",
+                        "output": "2.5",
+                    },
+                }
+            ],
+            "service_tiers": {
+                "batch": {
+                    "rates": {
+                        "input": "0.05",
+                        "cached_input": "0.005",
+                        "cache_write_5m": "0.0625",
+                        "cache_write_1h": "0.1",
+                        "output": "0.25",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 100000,
+                            "rates": {
+                                "input": "0.25",
+                                "cached_input": "0.025",
+                                "cache_write_5m": "0.3125",
+                                "cache_write_1h": "0.5",
+                                "output": "1.25",
+                            },
+                        }
+                    ],
+                }
+            },
+            "tool_fees": {"web_search": "10", "web_fetch": "0"},
+            "inference_geo": {"us": "1.1"},
+        },
+        context_window=1000000,
+        tokens_per_credit=20000,
+    ),
+)
+MODELS = (*MODELS, *CURRENT)

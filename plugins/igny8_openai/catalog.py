@@ -200,3 +200,503 @@ MODELS = (
     DALL_E_3,
     GPT_IMAGE_1,
 )
+
+# The current generation, at the list prices genai-prices 0.2.3 records (the
+# differential test keeps them in step); each is seeded active, none the default.
+CURRENT = (
+    ModelSpec(
+        "gpt-4.1-nano",
+        "text",
+        "GPT-4.1 nano",
+        input="0.1",
+        cached_input="0.025",
+        output="0.4",
+        pricing={
+            "service_tiers": {
+                "priority": {"rates": {"input": "0.2", "cached_input": "0.05", "output": "0.8"}},
+                "batch": {"rates": {"input": "0.05", "output": "0.2"}},
+            }
+        },
+        context_window=1000000,
+        tokens_per_credit=20000,
+    ),
+    ModelSpec(
+        "o3",
+        "text",
+        "o3",
+        input="2",
+        cached_input="0.5",
+        output="8",
+        pricing={
+            "service_tiers": {
+                "flex": {"rates": {"input": "1", "cached_input": "0.25", "output": "4"}},
+                "priority": {"rates": {"input": "3.5", "cached_input": "0.875", "output": "14"}},
+                "batch": {"rates": {"input": "1", "output": "4"}},
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=200000,
+        tokens_per_credit=1000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-5.4",
+        "text",
+        "GPT-5.4",
+        input="2.5",
+        cached_input="0.25",
+        output="15",
+        pricing={
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {"input": "5", "cached_input": "0.5", "output": "22.5"},
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {"input": "1.25", "cached_input": "0.13", "output": "7.5"},
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {"input": "2.5", "cached_input": "0.25", "output": "11.25"},
+                        }
+                    ],
+                },
+                "priority": {"rates": {"input": "5", "cached_input": "0.5", "output": "30"}},
+                "batch": {
+                    "rates": {"input": "1.25", "cached_input": "0.13", "output": "7.5"},
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {"input": "2.5", "cached_input": "0.25", "output": "11.25"},
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1050000,
+        tokens_per_credit=500,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-5.4-mini",
+        "text",
+        "GPT-5.4 mini",
+        input="0.75",
+        cached_input="0.075",
+        output="4.5",
+        pricing={
+            "service_tiers": {
+                "flex": {"rates": {"input": "0.375", "cached_input": "0.0375", "output": "2.25"}},
+                "priority": {"rates": {"input": "1.5", "cached_input": "0.15", "output": "9"}},
+                "batch": {"rates": {"input": "0.375", "cached_input": "0.0375", "output": "2.25"}},
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=400000,
+        tokens_per_credit=2000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-5.4-nano",
+        "text",
+        "GPT-5.4 nano",
+        input="0.2",
+        cached_input="0.02",
+        output="1.25",
+        pricing={
+            "service_tiers": {
+                "flex": {"rates": {"input": "0.1", "cached_input": "0.01", "output": "0.625"}},
+                "batch": {"rates": {"input": "0.1", "cached_input": "0.01", "output": "0.625"}},
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=400000,
+        tokens_per_credit=5000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-5.5",
+        "text",
+        "GPT-5.5",
+        input="5",
+        cached_input="0.5",
+        output="30",
+        pricing={
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {"input": "10", "cached_input": "1", "output": "45"},
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {"input": "2.5", "cached_input": "0.25", "output": "15"},
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {"input": "5", "cached_input": "0.5", "output": "22.5"},
+                        }
+                    ],
+                },
+                "priority": {"rates": {"input": "12.5", "cached_input": "1.25", "output": "75"}},
+                "batch": {
+                    "rates": {"input": "2.5", "cached_input": "0.25", "output": "15"},
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {"input": "5", "cached_input": "0.5", "output": "22.5"},
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1000000,
+        tokens_per_credit=500,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-6-sol",
+        "text",
+        "GPT-6 Sol",
+        input="2",
+        cached_input="0.2",
+        output="10",
+        pricing={
+            "rates": {"cache_write_5m": "2.5"},
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {
+                        "input": "4",
+                        "cached_input": "0.4",
+                        "cache_write_5m": "5",
+                        "output": "15",
+                    },
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "1.25",
+                        "output": "5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "2",
+                                "cached_input": "0.2",
+                                "cache_write_5m": "2.5",
+                                "output": "7.5",
+                            },
+                        }
+                    ],
+                },
+                "priority": {
+                    "rates": {
+                        "input": "4",
+                        "cached_input": "0.4",
+                        "cache_write_5m": "5",
+                        "output": "20",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "8",
+                                "cached_input": "0.8",
+                                "cache_write_5m": "10",
+                                "output": "30",
+                            },
+                        }
+                    ],
+                },
+                "batch": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "1.25",
+                        "output": "5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "2",
+                                "cached_input": "0.2",
+                                "cache_write_5m": "2.5",
+                                "output": "7.5",
+                            },
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1050000,
+        tokens_per_credit=1000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-6-luna",
+        "text",
+        "GPT-6 Luna",
+        input="0.1",
+        cached_input="0.01",
+        output="0.5",
+        pricing={
+            "rates": {"cache_write_5m": "0.125"},
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {
+                        "input": "0.2",
+                        "cached_input": "0.02",
+                        "cache_write_5m": "0.25",
+                        "output": "0.75",
+                    },
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {
+                        "input": "0.05",
+                        "cached_input": "0.005",
+                        "cache_write_5m": "0.0625",
+                        "output": "0.25",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "0.1",
+                                "cached_input": "0.01",
+                                "cache_write_5m": "0.125",
+                                "output": "0.375",
+                            },
+                        }
+                    ],
+                },
+                "priority": {
+                    "rates": {
+                        "input": "0.2",
+                        "cached_input": "0.02",
+                        "cache_write_5m": "0.25",
+                        "output": "1",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "0.4",
+                                "cached_input": "0.04",
+                                "cache_write_5m": "0.5",
+                                "output": "1.5",
+                            },
+                        }
+                    ],
+                },
+                "batch": {
+                    "rates": {
+                        "input": "0.05",
+                        "cached_input": "0.005",
+                        "cache_write_5m": "0.0625",
+                        "output": "0.25",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "0.1",
+                                "cached_input": "0.01",
+                                "cache_write_5m": "0.125",
+                                "output": "0.375",
+                            },
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1050000,
+        tokens_per_credit=20000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-6.1-sol",
+        "text",
+        "GPT-6.1 Sol",
+        input="2",
+        cached_input="0.1",
+        output="10",
+        pricing={
+            "rates": {"cache_write_5m": "2.5"},
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {
+                        "input": "4",
+                        "cached_input": "0.2",
+                        "cache_write_5m": "5",
+                        "output": "15",
+                    },
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.05",
+                        "cache_write_5m": "1.25",
+                        "output": "5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "2",
+                                "cached_input": "0.1",
+                                "cache_write_5m": "2.5",
+                                "output": "7.5",
+                            },
+                        }
+                    ],
+                },
+                "priority": {
+                    "rates": {
+                        "input": "4",
+                        "cached_input": "0.2",
+                        "cache_write_5m": "5",
+                        "output": "20",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "8",
+                                "cached_input": "0.4",
+                                "cache_write_5m": "10",
+                                "output": "30",
+                            },
+                        }
+                    ],
+                },
+                "batch": {
+                    "rates": {
+                        "input": "1",
+                        "cached_input": "0.05",
+                        "cache_write_5m": "1.25",
+                        "output": "5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "2",
+                                "cached_input": "0.1",
+                                "cache_write_5m": "2.5",
+                                "output": "7.5",
+                            },
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1050000,
+        tokens_per_credit=1000,
+        request_options=REASONING,
+    ),
+    ModelSpec(
+        "gpt-6.1-terra",
+        "text",
+        "GPT-6.1 Terra",
+        input="1",
+        cached_input="0.05",
+        output="5",
+        pricing={
+            "rates": {"cache_write_5m": "1.25"},
+            "tiers": [
+                {
+                    "above_input_tokens": 272000,
+                    "rates": {
+                        "input": "2",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "2.5",
+                        "output": "7.5",
+                    },
+                }
+            ],
+            "service_tiers": {
+                "flex": {
+                    "rates": {
+                        "input": "0.5",
+                        "cached_input": "0.025",
+                        "cache_write_5m": "0.625",
+                        "output": "2.5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "1",
+                                "cached_input": "0.05",
+                                "cache_write_5m": "1.25",
+                                "output": "3.75",
+                            },
+                        }
+                    ],
+                },
+                "priority": {
+                    "rates": {
+                        "input": "2",
+                        "cached_input": "0.1",
+                        "cache_write_5m": "2.5",
+                        "output": "10",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "4",
+                                "cached_input": "0.2",
+                                "cache_write_5m": "5",
+                                "output": "15",
+                            },
+                        }
+                    ],
+                },
+                "batch": {
+                    "rates": {
+                        "input": "0.5",
+                        "cached_input": "0.025",
+                        "cache_write_5m": "0.625",
+                        "output": "2.5",
+                    },
+                    "tiers": [
+                        {
+                            "above_input_tokens": 272000,
+                            "rates": {
+                                "input": "1",
+                                "cached_input": "0.05",
+                                "cache_write_5m": "1.25",
+                                "output": "3.75",
+                            },
+                        }
+                    ],
+                },
+            },
+            "tool_fees": {"web_search": "10"},
+        },
+        context_window=1050000,
+        tokens_per_credit=2000,
+        request_options=REASONING,
+    ),
+)
+MODELS = (*MODELS, *CURRENT)

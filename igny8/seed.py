@@ -4,6 +4,8 @@ declare (with their prices), the minimum credits the loaded operations declare.
 Seeding only adds what is missing; it never changes a row an admin may have edited.
 """
 
+import logging
+
 from sqlalchemy import select
 
 from . import registry
@@ -20,6 +22,8 @@ from .models.catalog import PRICE_SOURCE_KEY, unpriced_parts
 from .plugins import current_plugins
 from .registry import RegistrationError
 from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 PLANS = [
     # slug, name, monthly credits, allows overrides, max sites, max keywords
@@ -91,7 +95,16 @@ def seed_models(providers) -> int:
             retired = spec.end_of_life is not None and spec.end_of_life <= today
             model = AIModelConfig(**spec.columns(), provider=provider, sort_order=order)
             # Past its end of life, or with a part unpriced, a model is kept inactive.
-            usable = not retired and not unpriced_parts(model)
+            unpriced = unpriced_parts(model)
+            if unpriced:
+                log.warning(
+                    "%s/%s has no %s price: added inactive (price it, or mark it free, "
+                    "in admin to use it)",
+                    provider,
+                    spec.model_name,
+                    " or ".join(unpriced),
+                )
+            usable = not retired and not unpriced
             model.is_default = spec.default and usable and spec.model_type not in has_default
             model.is_active = usable
             if model.is_default:

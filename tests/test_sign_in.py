@@ -109,7 +109,8 @@ def test_wrong_passwords_are_401_then_429_and_a_session_expires(app, tenant):
         assert wrong.json["error"]["code"] == "invalid_credentials"
     assert sign_in(client, "nobody@example.test").status_code == 401  # same answer
     blocked = sign_in(client, email)  # the right password, past the limit
-    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    # the minute's window, less what has passed of it on a busy machine
+    assert blocked.status_code == 429 and 55 <= int(blocked.headers["Retry-After"]) <= 60
 
     app.config["LOGIN_RATE_LIMIT"] = "100 per minute"
     assert sign_in(client, email).status_code == 200

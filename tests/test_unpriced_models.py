@@ -57,9 +57,10 @@ class UnpricedProvider(ScriptedProvider):
     )
 
 
-def test_a_plugins_unpriced_model_is_seeded_inactive(app):
+def test_a_plugins_unpriced_model_is_seeded_inactive(app, caplog):
     with app.app_context():
         assert seed_models({"unpriced": UnpricedProvider()}) == 2
+        assert "unpriced/unpriced-text has no input or output price: added inactive" in caplog.text
         unpriced_model, priced = model_named("unpriced-text"), model_named("priced-text")
         assert (unpriced_model.is_active, unpriced_model.is_default) == (False, False)
         assert priced.is_active is True
@@ -88,3 +89,26 @@ def test_a_model_reached_without_prices_is_refused_before_its_provider_is_called
         assert provider.calls == []  # refused before the provider was called
         assert db.session.query(CreditUsageLog).count() == 0
         assert db.session.get(Account, tenant.account_id).credits == 1000
+
+
+def test_prices_sync_says_which_model_it_would_leave_unpriced_and_changes_nothing(app, monkeypatch):
+    from igny8.billing import price_sync
+    from igny8.cli import prices
+
+    real = price_sync.genai_price
+
+    def no_output_price(info, at, keep=None):  # as if genai-prices lost a model's output price
+        found = real(info, at, keep)
+        if info.id == "gpt-4o":
+            found.columns["cost_per_1k_output"] = Decimal(0)
+        return found
+
+    monkeypatch.setattr(prices, "genai_price", no_output_price)
+    with app.app_context():
+        before = model_named("gpt-4o").cost_per_1k_output
+    result = app.test_cli_runner().invoke(args=["igny8", "prices", "sync"])
+    assert result.exit_code == 1
+    assert "gpt-4o has no output price, so it cannot be active or default" in result.output
+    assert "nothing was changed" in result.output
+    with app.app_context():
+        assert model_named("gpt-4o").cost_per_1k_output == before

@@ -18,7 +18,7 @@ from ..billing.price_sync import (
 from ..billing.pricing import PriceCard
 from ..extensions import db
 from ..models import AIModelConfig, ModelPrice
-from ..models.catalog import PRICE_EFFECTIVE_KEY, PRICE_SOURCE_KEY
+from ..models.catalog import PRICE_EFFECTIVE_KEY, PRICE_SOURCE_KEY, UnpricedModel
 from ..timeutil import utcnow
 
 prices = AppGroup("prices", help="Model prices.")
@@ -104,7 +104,11 @@ def sync_command(dry_run, force, effective_from, add_new):
         if dry_run:
             db.session.rollback()
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except UnpricedModel as exc:  # genai-prices left a part of an active model unpriced
+                db.session.rollback()
+                raise click.ClickException(f"{exc}; nothing was changed") from None
     finally:
         db.session.info.pop(PRICE_SOURCE_KEY, None)
         db.session.info.pop(PRICE_EFFECTIVE_KEY, None)

@@ -14,10 +14,10 @@ PYTEST_WORKERS ?= auto
 # One gunicorn process (its threads serve requests; the embedded runner's threads run
 # the queued runs), SQLite in instance/, no Redis.
 run: install
-	$(FLASK) igny8 init --demo
+	IGNY8_PUBLIC_URL=http://$(HOST):$(PORT) $(FLASK) igny8 init --demo
 	$(FLASK) igny8 pipeline --demo
 	IGNY8_SESSION_COOKIE_SECURE=false IGNY8_OUTBOUND_ALLOW_HOSTS=127.0.0.1 \
-	  $(BIN)/gunicorn --config deploy/gunicorn.conf.py --workers 1 --threads 32 --bind $(HOST):$(PORT) --access-logfile - 'wsgi:app'
+	  IGNY8_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py --workers 1 --threads 32 --bind $(HOST):$(PORT) --access-logfile - 'wsgi:app'
 
 # Production-shaped (docs/deploy.md): gunicorn, a Celery worker and beat, on the
 # PostgreSQL and Redis given by IGNY8_DATABASE_URL and IGNY8_CELERY_BROKER_URL.

@@ -93,12 +93,18 @@ def _use_callable_models() -> None:
         setattr(settings, f"default_{model_type}_model", keyless)
 
 
+def public_url(app) -> str:
+    """Where the app is served: IGNY8_PUBLIC_URL (`make run` sets it from its PORT), else
+    the development default."""
+    return (app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
 def ensure_demo(app) -> tuple[dict | None, bool]:
     """Create the demo once. Returns (credentials, created_now); the caller commits, then saves them."""
     if accounts.find_account(ACCOUNT_NAME) is not None:
         return read_credentials(app), False
     account = accounts.create_account(ACCOUNT_NAME, accounts.find_plan(PLAN), CREDITS)
-    credentials = {"api_url": "http://127.0.0.1:5000/api/v1", "account": ACCOUNT_NAME}
+    credentials = {"api_url": f"{public_url(app)}/api/v1", "account": ACCOUNT_NAME}
     user = accounts.find_user(USER_EMAIL)
     if user is None:
         credentials["user_password"] = secrets.token_urlsafe(12)

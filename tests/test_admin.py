@@ -1,6 +1,7 @@
 """Admin: only active superusers, CSRF everywhere, bulk actions on exactly the selected rows,
 API keys never shown."""
 
+import json
 import re
 
 import pytest
@@ -210,7 +211,7 @@ def test_export_selected_as_csv_and_json(app, admin, make_tenant):
     csv_response = run_action(admin, "/admin/account/", "export_csv", [b.account_id])
     lines = csv_response.get_data(as_text=True).strip().splitlines()
     assert (
-        lines[0].startswith("id,name")
+        lines[0].startswith("Id,Name")
         and len(lines) == 2
         and lines[1].startswith(f"{b.account_id},")
     )
@@ -219,7 +220,33 @@ def test_export_selected_as_csv_and_json(app, admin, make_tenant):
     ).json
     assert sorted(r["id"] for r in json_rows) == sorted([a.account_id, b.account_id])
     whole = admin.get("/admin/account/export/csv/")
-    assert whole.status_code == 200 and len(whole.get_data(as_text=True).strip().splitlines()) == 3
+    whole_lines = whole.get_data(as_text=True).strip().splitlines()
+    # one path: the whole list has the selection's columns, id first
+    assert whole.status_code == 200 and len(whole_lines) == 3 and whole_lines[0] == lines[0]
+
+
+def test_exports_open_in_a_spreadsheet_json_as_json_and_no_formulas(app, admin):
+    import csv
+    import io
+
+    from metering_support import add_model
+
+    with app.app_context():
+        model = add_model(
+            name='=HYPERLINK("http://evil.test","x")',
+            pricing={"tool_fees": {"web_search": "10"}},
+        )
+        db.session.commit()
+        model_id = model.id
+    for body in (
+        admin.get("/admin/aimodelconfig/export/csv/").get_data(as_text=True),
+        run_action(admin, "/admin/aimodelconfig/", "export_csv", [model_id]).get_data(as_text=True),
+    ):
+        rows = list(csv.DictReader(io.StringIO(body)))
+        row = next(r for r in rows if r["Id"] == str(model_id))
+        assert row["Model Name"].startswith("'=HYPERLINK(")  # neutralised, still readable
+        assert json.loads(row["Pricing"]) == {"tool_fees": {"web_search": "10"}}  # not repr
+        assert row["Cost Per 1K Input"] == "0.0020000000"  # a number stays a number
 
 
 def test_delete_removes_exactly_the_selected_rows(app, admin, tenant):

@@ -397,3 +397,13 @@ def test_module_enable_disable(app, tenant, client):
     bad = invoke(app, "module", "disable", "teleporter")
     assert bad.exit_code == 2 and "no module 'teleporter'" in bad.output
     assert invoke(app, "module", "toggle", "writer").exit_code == 2
+
+
+def test_init_demo_prints_the_address_the_app_is_served_on(make_app):
+    # `make run` sets IGNY8_PUBLIC_URL from its HOST and PORT (PORT=5077 make run)
+    app = make_app(seeded=False, PUBLIC_URL="http://127.0.0.1:5077")
+    result = invoke(app, "init", "--demo")
+    assert result.exit_code == 0, result.output
+    assert "(http://127.0.0.1:5077/admin/)" in result.output and ":5000" not in result.output
+    creds = json.load(open(os.path.join(app.instance_path, "demo-credentials.json")))
+    assert creds["api_url"] == "http://127.0.0.1:5077/api/v1"

@@ -36,6 +36,23 @@ def _jsonable(value):
     return value
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """One CSV cell as a spreadsheet should read it: JSON as JSON (not Python's repr),
+    money and dates as written, and text that would start a formula quoted with a leading
+    apostrophe (numbers, negative ones included, stay numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str, sort_keys=True)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return _jsonable(value)
+
+
 class BulkForm(SecureForm):
     """A form for an action that needs input; the selected ids travel with it."""
 
@@ -135,11 +152,20 @@ class SecuredModelView(security.SecuredView, ModelView):
     # Rows fetched from the database at a time while a whole list is exported.
     export_batch = 1000
 
-    def _streamed_rows(self):
-        """The list's rows as its filters, search and sort select them, as plain value
-        tuples in export-column order, read in batches: never all in memory, and the first
-        byte goes out before the last row is read. (The account is its name.) Batches
-        follow the id (keyset) in the default newest-first order, else an offset."""
+    def get_export_columns(self):
+        """The list's columns, ``id`` first: the whole list and a selection export the
+        same ones."""
+        columns = [c for c in super().get_export_columns() if c[0] != "id"]
+        if "id" in self.model.__table__.c:
+            columns.insert(0, ("id", "Id"))
+        return columns
+
+    def _streamed_rows(self, ids=None):
+        """The list's rows as its filters, search and sort select them (only ``ids``, when
+        a selection is exported), as plain value tuples in export-column order, read in
+        batches: never all in memory, and the first byte goes out before the last row is
+        read. (The account is its name.) Batches follow the id (keyset) in the default
+        newest-first order, else an offset."""
         args = self._get_list_extra_args()
         sort = self._get_column_by_idx(args.sort)
         _count, query = self.get_list(
@@ -151,6 +177,8 @@ class SecuredModelView(security.SecuredView, ModelView):
             execute=False,
             page_size=False,
         )
+        if ids is not None:
+            query = query.filter(self.model.id.in_([int(i) for i in ids]))
         table = self.model.__table__.c
         entities = []
         for column, _label in self._export_columns:
@@ -176,14 +204,17 @@ class SecuredModelView(security.SecuredView, ModelView):
     def export(self, export_type):
         if not self.can_export or export_type not in self.export_types:
             return super().export(export_type)  # refused there, with its message
-        rows = self._streamed_rows()
+        return self._download(export_type, secure_filename(self.get_export_name(export_type)))
+
+    def _download(self, export_type: str, name: str, ids=None):
+        """The one export path: the whole list, or the selected ``ids``, streamed."""
+        rows = self._streamed_rows(ids)
         if export_type == "json":
             body = _json_lines([c for c, _ in self._export_columns], rows)
             mimetype = "application/json"
         else:
             body = _csv_lines([label for _, label in self._export_columns], rows)
             mimetype = "text/csv"
-        name = secure_filename(self.get_export_name(export_type))
 
         def streamed():
             try:
@@ -312,35 +343,11 @@ class SecuredModelView(security.SecuredView, ModelView):
 
     @action("export_csv", "Export selected (CSV)")
     def action_export_csv(self, ids):
-        rows, columns = self._export_rows(ids)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows([[_jsonable(r[c]) for c in columns] for r in rows])
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.csv"
-            },
-        )
+        return self._download("csv", f"{self.model.__tablename__}-selected.csv", ids)
 
     @action("export_json", "Export selected (JSON)")
     def action_export_json(self, ids):
-        rows, _ = self._export_rows(ids)
-        body = json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=2)
-        return Response(
-            body,
-            mimetype="application/json",
-            headers={
-                "Content-Disposition": f"attachment; filename={self.model.__tablename__}-selected.json"
-            },
-        )
-
-    def _export_rows(self, ids):
-        excluded = set(self.column_export_exclude_list)
-        columns = [c.key for c in inspect(self.model).columns if c.key not in excluded]
-        return [{c: getattr(row, c) for c in columns} for row in self._rows_by_id(ids)], columns
+        return self._download("json", f"{self.model.__tablename__}-selected.json", ids)
 
 
 class ReadOnlyModelView(SecuredModelView):
@@ -422,7 +429,7 @@ def _csv_lines(titles, rows):
     writer.writerow(titles)
     yield flush()
     for n, row in enumerate(rows, 1):
-        writer.writerow(["" if v is None else _jsonable(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
         if n % CHUNK_ROWS == 0:
             yield flush()
     yield flush()

@@ -51,7 +51,7 @@ def _print_demo(app, credentials, created):
     if credentials.get("admin_email"):
         click.echo(
             f"admin login: {credentials['admin_email']} / {credentials['admin_password']}"
-            "  (http://127.0.0.1:5000/admin/)"
+            f"  ({demo.public_url(app)}/admin/)"
         )
     click.echo(
         f"demo user:   {credentials['user_email']} / {credentials.get('user_password', '-')}"

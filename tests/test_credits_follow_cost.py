@@ -61,7 +61,10 @@ def test_every_catalog_model_charges_credits_in_proportion_to_cost(app):
     rng = random.Random(20261204)
     checked = {}
     with app.app_context():
-        for model in db.session.execute(select(AIModelConfig)).scalars():
+        models = select(AIModelConfig).order_by(
+            AIModelConfig.model_name
+        )  # the same usages each run
+        for model in db.session.execute(models).scalars():
             card, rate = rate_of(model)
             if card.free:
                 continue
@@ -75,7 +78,13 @@ def test_every_catalog_model_charges_credits_in_proportion_to_cost(app):
             for usage in usages:
                 bill = price(usage, card)
                 credits = credits_for(usage, rate, bill)
-                worth = bill.total * own
+                # what the call is worth in credits, unrounded (a division where the rule
+                # divides: 1/usd_per_credit would carry its own rounding)
+                worth = (
+                    bill.total / rate.usd_per_credit
+                    if rate.usd_per_credit is not None
+                    else bill.total * own
+                )
                 if credits > rate.min_credits:  # whole credits: never a credit over
                     assert worth <= credits < worth + 1, (model.model_name, usage, credits)
                 if worth >= 100:  # where whole credits are under 1 %

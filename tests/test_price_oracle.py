@@ -58,7 +58,9 @@ def compare_with_oracle(app, rng) -> dict:
     compared, searched, placed = {}, 0, 0
     with app.app_context():
         models = db.session.execute(
-            select(AIModelConfig).where(AIModelConfig.model_type == "text")
+            select(AIModelConfig)
+            .where(AIModelConfig.model_type == "text")
+            .order_by(AIModelConfig.model_name)
         ).scalars()
         for model in models:
             try:

@@ -67,6 +67,17 @@ def money(value) -> str:
     return f"{sign}${format(size.quantize(places).normalize(), 'f')}"
 
 
+def unit_price(value) -> str:
+    """A unit price as the catalog keeps it, exactly: $0.00015, $0.04, $0 (never 0E-10,
+    never rounded: a price is not an amount)."""
+    if value is None:
+        return "—"
+    value = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not value.is_finite():
+        return "—"
+    return f"${format(value.normalize(), 'f')}" if value else "$0"
+
+
 def cell(value, column: str) -> str:
     """A table cell as people read it."""
     if value is None:

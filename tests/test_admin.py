@@ -581,3 +581,12 @@ def test_a_model_without_prices_cannot_be_made_active_or_default(app, admin):
     # free, said on purpose: then it may be active
     free = {**form, "cost_per_1k_output": "0", "pricing": '{"free": true}'}
     assert admin.post(edit_url, data=free).status_code == 302
+
+
+def test_the_model_list_shows_prices_exactly_never_as_0e_10(app, admin):
+    listing = admin.get("/admin/aimodelconfig/?page_size=100").get_data(as_text=True)
+    assert "0E-10" not in listing and "0.0001500000" not in listing
+    assert "$0.00015" in listing  # gpt-4o-mini's input per 1k, as entered
+    assert "$0.000275" in listing  # o4-mini's cached input, exact (money's 2 digits: $0.00028)
+    assert "$0.04" in listing  # dall-e-3 per image
+    assert re.search(r">\s*\$0\s*<", listing)  # a free model's zero, as $0

@@ -13,6 +13,7 @@ from ..ai.resolve import PARAMETERS
 from ..api.schemas import IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES, IntegrationSettingsIn
 from ..billing import ledger
 from ..extensions import db
+from ..formatting import unit_price
 from ..models import (
     Account,
     AIModelConfig,
@@ -176,6 +177,15 @@ class ApiTokenView(SecuredModelView):
     column_labels = {"is_active": "Active (deactivate to revoke)"}
 
 
+# Unit prices per 1k tokens and per image: shown exactly, never as 0E-10 (issue 23).
+PRICE_COLUMNS = (
+    "cost_per_1k_input",
+    "cost_per_1k_cached_input",
+    "cost_per_1k_output",
+    "cost_per_image",
+)
+
+
 def _end_of_life(day):
     """The date, flagged when it is near or past (igny8.retirement)."""
     status = retirement(day, utcnow().date())
@@ -204,7 +214,11 @@ class ModelConfigView(SecuredModelView):
     )
     form_excluded_columns = ("prices",)
     column_formatters = {
-        "end_of_life": lambda view, context, model, name: _end_of_life(model.end_of_life)
+        "end_of_life": lambda view, context, model, name: _end_of_life(model.end_of_life),
+        **{
+            column: lambda view, context, model, name: unit_price(getattr(model, name))
+            for column in PRICE_COLUMNS
+        },
     }
     column_descriptions = {
         "pricing": "Everything beyond the per-1k prices, as JSON: cache writes by TTL, "

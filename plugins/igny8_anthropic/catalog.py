@@ -13,11 +13,12 @@ from igny8.plugin import ModelSpec
 RATIOS = {"cached_input": "0.1", "cache_write_5m": "1.25", "cache_write_1h": "2"}
 
 
-def rates(input_, output, scale="1") -> dict:
-    """Every rate of a Claude price from its input and output prices."""
+def rates(input_, output, scale="1", cache_read="0.1") -> dict:
+    """Every rate of a Claude price from its input and output prices (cache reads at
+    ``cache_read`` x input: 0.1, or 0.05 on the 5.5 models)."""
     base = Decimal(input_) * Decimal(scale)
     found = {"input": base, "output": Decimal(output) * Decimal(scale)}
-    found.update({k: base * Decimal(r) for k, r in RATIOS.items()})
+    found.update({k: base * Decimal(r) for k, r in {**RATIOS, "cached_input": cache_read}.items()})
     return {k: format(v.normalize(), "f") for k, v in found.items()}
 
 
@@ -26,12 +27,23 @@ TOOL_FEES = {"web_search": "10", "web_fetch": "0"}
 
 
 def claude(
-    name, title, input_, output, *, long_context=None, us_geo=False, fast=None, **extra
+    name,
+    title,
+    input_,
+    output,
+    *,
+    long_context=None,
+    long_context_above=200_000,
+    cache_read="0.1",
+    us_geo=False,
+    fast=None,
+    **extra,
 ) -> ModelSpec:
-    """``long_context``: (input, output) above 200k input tokens, where every rate switches;
-    ``us_geo``: US-only inference costs 1.1x; ``fast``: (input, output) in fast mode."""
-    standard = rates(input_, output)
-    batch = {"rates": rates(input_, output, "0.5")}
+    """``long_context``: (input, output) above ``long_context_above`` input tokens, where
+    every rate switches; ``us_geo``: US-only inference costs 1.1x; ``fast``: (input,
+    output) in fast mode."""
+    standard = rates(input_, output, cache_read=cache_read)
+    batch = {"rates": rates(input_, output, "0.5", cache_read)}
     pricing = {
         "rates": {k: standard[k] for k in ("cache_write_5m", "cache_write_1h")},
         "service_tiers": {"batch": batch},
@@ -42,8 +54,13 @@ def claude(
     if fast:
         pricing["speeds"] = {"fast": {"rates": rates(*fast)}}
     if long_context:
-        pricing["tiers"] = [{"above_input_tokens": 200_000, "rates": rates(*long_context)}]
-        batch["tiers"] = [{"above_input_tokens": 200_000, "rates": rates(*long_context, "0.5")}]
+        above = long_context_above
+        pricing["tiers"] = [
+            {"above_input_tokens": above, "rates": rates(*long_context, "1", cache_read)}
+        ]
+        batch["tiers"] = [
+            {"above_input_tokens": above, "rates": rates(*long_context, "0.5", cache_read)}
+        ]
     return ModelSpec(
         name,
         "text",
@@ -52,10 +69,18 @@ def claude(
         cached_input=standard["cached_input"],
         output=standard["output"],
         pricing=pricing,
-        max_output_tokens=64_000,
-        **extra,
+        **{"max_output_tokens": 64_000, **extra},
     )
 
+
+# What the current generation shares: US-only inference at 1.1x, a 1M-token window, and
+# no output cap of igny8's own (the request's max_tokens is the cap).
+NEW = {
+    "us_geo": True,
+    "context_window": 1_000_000,
+    "max_output_tokens": None,
+    "tokens_per_credit": 1000,
+}
 
 MODELS = (
     claude(
@@ -104,214 +129,31 @@ MODELS = (
     ),
 )
 
+
 # The current generation, at the list prices genai-prices 0.2.3 records (the
 # differential test keeps them in step); each is seeded active, none the default.
 CURRENT = (
-    ModelSpec(
-        "claude-opus-4-7",
-        "text",
-        "Claude Opus 4.7",
-        input="5",
-        cached_input="0.5",
-        output="25",
-        pricing={
-            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "2.5",
-                        "cached_input": "0.25",
-                        "cache_write_5m": "3.125",
-                        "cache_write_1h": "5",
-                        "output": "12.5",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=500,
-    ),
-    ModelSpec(
-        "claude-opus-4-8",
-        "text",
-        "Claude Opus 4.8",
-        input="5",
-        cached_input="0.5",
-        output="25",
-        pricing={
-            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "2.5",
-                        "cached_input": "0.25",
-                        "cache_write_5m": "3.125",
-                        "cache_write_1h": "5",
-                        "output": "12.5",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=500,
-    ),
-    ModelSpec(
-        "claude-opus-5",
-        "text",
-        "Claude Opus 5",
-        input="5",
-        cached_input="0.5",
-        output="25",
-        pricing={
-            "rates": {"cache_write_5m": "6.25", "cache_write_1h": "10"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "2.5",
-                        "cached_input": "0.25",
-                        "cache_write_5m": "3.125",
-                        "cache_write_1h": "5",
-                        "output": "12.5",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=500,
-    ),
-    ModelSpec(
+    claude("claude-opus-4-7", "Claude Opus 4.7", "5", "25", **{**NEW, "tokens_per_credit": 500}),
+    claude("claude-opus-4-8", "Claude Opus 4.8", "5", "25", **{**NEW, "tokens_per_credit": 500}),
+    claude("claude-opus-5", "Claude Opus 5", "5", "25", **{**NEW, "tokens_per_credit": 500}),
+    claude(
         "claude-opus-5-5",
-        "text",
         "Claude Opus 5.5",
-        input="4",
-        cached_input="0.2",
-        output="20",
-        pricing={
-            "rates": {"cache_write_5m": "5", "cache_write_1h": "8"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "2",
-                        "cached_input": "0.1",
-                        "cache_write_5m": "2.5",
-                        "cache_write_1h": "4",
-                        "output": "10",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=500,
+        "4",
+        "20",
+        cache_read="0.05",
+        **{**NEW, "tokens_per_credit": 500},
     ),
-    ModelSpec(
-        "claude-sonnet-5",
-        "text",
-        "Claude Sonnet 5",
-        input="2",
-        cached_input="0.2",
-        output="10",
-        pricing={
-            "rates": {"cache_write_5m": "2.5", "cache_write_1h": "4"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "1",
-                        "cached_input": "0.1",
-                        "cache_write_5m": "1.25",
-                        "cache_write_1h": "2",
-                        "output": "5",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=1000,
-    ),
-    ModelSpec(
-        "claude-sonnet-5-5",
-        "text",
-        "Claude Sonnet 5.5",
-        input="2",
-        cached_input="0.1",
-        output="10",
-        pricing={
-            "rates": {"cache_write_5m": "2.5", "cache_write_1h": "4"},
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "1",
-                        "cached_input": "0.05",
-                        "cache_write_5m": "1.25",
-                        "cache_write_1h": "2",
-                        "output": "5",
-                    }
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=1000,
-    ),
-    ModelSpec(
+    claude("claude-sonnet-5", "Claude Sonnet 5", "2", "10", **NEW),
+    claude("claude-sonnet-5-5", "Claude Sonnet 5.5", "2", "10", cache_read="0.05", **NEW),
+    claude(
         "claude-haiku-5-5",
-        "text",
         "Claude Haiku 5.5",
-        input="0.1",
-        cached_input="0.01",
-        output="0.5",
-        pricing={
-            "rates": {"cache_write_5m": "0.125", "cache_write_1h": "0.2"},
-            "tiers": [
-                {
-                    "above_input_tokens": 100000,
-                    "rates": {
-                        "input": "0.5",
-                        "cached_input": "0.05",
-                        "cache_write_5m": "0.625",
-                        "cache_write_1h": "1",
-                        "output": "2.5",
-                    },
-                }
-            ],
-            "service_tiers": {
-                "batch": {
-                    "rates": {
-                        "input": "0.05",
-                        "cached_input": "0.005",
-                        "cache_write_5m": "0.0625",
-                        "cache_write_1h": "0.1",
-                        "output": "0.25",
-                    },
-                    "tiers": [
-                        {
-                            "above_input_tokens": 100000,
-                            "rates": {
-                                "input": "0.25",
-                                "cached_input": "0.025",
-                                "cache_write_5m": "0.3125",
-                                "cache_write_1h": "0.5",
-                                "output": "1.25",
-                            },
-                        }
-                    ],
-                }
-            },
-            "tool_fees": {"web_search": "10", "web_fetch": "0"},
-            "inference_geo": {"us": "1.1"},
-        },
-        context_window=1000000,
-        tokens_per_credit=20000,
+        "0.1",
+        "0.5",
+        long_context=("0.5", "2.5"),
+        long_context_above=100_000,
+        **{**NEW, "tokens_per_credit": 20_000},
     ),
 )
 MODELS = (*MODELS, *CURRENT)

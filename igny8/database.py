@@ -2,10 +2,12 @@
 session's transaction has written anything yet; a commit that keeps what is loaded;
 whether an error means the database went away."""
 
+import select
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import String, event, inspect
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -61,12 +63,60 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+# A pooled connection that lay idle this long is pinged before it is used again.
+PING_IDLE_SECONDS = 10.0
+_RETURNED = "igny8_returned_at"
+
+
+def _has_spoken(dbapi_connection) -> bool:
+    """Whether the server sent anything to an idle connection: a pooled connection is
+    sent nothing while idle except its end (a terminated backend's FATAL message, the
+    socket closed by a restart or a crash). No round trip: a look at the socket."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return True  # cannot tell: ping
+    poller = select.poll()  # not select(): a busy worker's descriptors pass 1,024
+    poller.register(fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def ping_when_needed(engine) -> None:
+    """Ping a connection taken from the pool only when the server spoke to it while it
+    was idle (its end, see _has_spoken) or it lay idle PING_IDLE_SECONDS: a connection
+    the server dropped (a restart, a crash, pg_terminate_backend) is replaced before the
+    request uses it, as pool_pre_ping would, while connections in steady use (a busy
+    worker's, many times a second) cost no extra round trip."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        returned = record.info.get(_RETURNED)
+        if returned is None:
+            return  # just opened
+        idle = time.monotonic() - returned
+        if idle < PING_IDLE_SECONDS and not _has_spoken(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError() from exc  # the pool opens a fresh one
+            raise
+        if not alive:
+            raise DisconnectionError()
+
+
 def init_app(app) -> None:
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                ping_when_needed(engine)
 
 
 def clip(text: str, length: int) -> str:

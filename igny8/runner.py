@@ -99,9 +99,9 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
     deadline = time.monotonic() + seconds
     signals = current_signals()
     commit_keeping_loaded()  # the session keeps no connection while it waits
-    with signals.watching(run_id) as changed:
-        # Each change wakes it (twice on PostgreSQL: here and by NOTIFY); only the
-        # status is read until the run has finished, then the run once.
+    with signals.watching(run_id, ends_only=True) as changed:
+        # Woken by the run's end (twice on PostgreSQL: here and by NOTIFY), not by each
+        # of its items; only the status is read until it has finished, then the run once.
         while run_status(run_id) not in FINISHED and time.monotonic() < deadline:
             signals.wait(changed, deadline - time.monotonic())
     return read_run(run_id)

@@ -8,6 +8,7 @@ plain values, safe to share between those threads.
 
 import copy
 import threading
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -33,8 +34,19 @@ from ..models import (
     AIModelConfig,
     GlobalIntegrationSettings,
     IntegrationSettings,
+    Site,
 )
 from ..plugins import current_plugins
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """The run's site as a handler's prompt needs it, read once per run (plain values,
+    shared by the run's item threads)."""
+
+    id: int
+    name: str
+    url: str
 
 
 class ItemError(Exception):
@@ -65,6 +77,7 @@ class OperationContext:
         self._read_here = (threading.get_ident(), account_settings, settings)
         self._choices: dict = {}
         self._templates: dict = {}
+        self._site: list = []  # [SiteInfo] once read, shared with the items' copies
         self._lock = threading.Lock()
 
     def for_item(self, meter) -> "OperationContext":
@@ -141,6 +154,21 @@ class OperationContext:
             limits=call_limits(model, self.account_id),
         )
 
+    @property
+    def site(self) -> SiteInfo | None:
+        """The run's site (its id, name and url), read once per run; None for a run
+        without a site."""
+        if self.site_id is None:
+            return None
+        if not self._site:
+            with self._lock:  # the run's first items wait for one read, not one each
+                if not self._site:
+                    row = db.session.execute(
+                        select(Site.id, Site.name, Site.url).where(Site.id == self.site_id)
+                    ).one()
+                    self._site.append(SiteInfo(*row))
+        return self._site[0]
+
     def owned(self, model, object_id: int):
         """The account's row of ``model`` with that id on this run's site, or ItemError not_found."""
         row = db.session.execute(
@@ -159,7 +187,10 @@ class OperationContext:
         looked up once per run."""
         found = self._templates.get(key)
         if found is None:
-            found = self._templates.setdefault(key, prompts.template_for(key, self.account_id))
+            with self._lock:  # the run's first items wait for one look-up, not one each
+                found = self._templates.get(key)
+                if found is None:
+                    found = self._templates[key] = prompts.template_for(key, self.account_id)
         return prompts.render(key, self.account_id, found=found, **variables)
 
     def _before_call(self) -> None:

@@ -307,9 +307,9 @@ def cancel(run: OperationRun) -> bool:
         .where(OperationRun.id == run.id, OperationRun.status == "queued")
         .values(status="cancelled", finished_at=utcnow(), error="cancelled before it started")
     )
-    announce(db.session, run.id)
+    announce(db.session, run.id, ended=True)  # a queued run ends at once
     db.session.commit()
-    current_signals().changed(run.id)
+    current_signals().changed(run.id, ended=True)
     return True
 
 
@@ -332,9 +332,9 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     run.finished_at = utcnow()
     run.heartbeat_at = utcnow()
     notifications.after_run(run)
-    announce(db.session, run_id)
+    announce(db.session, run_id, ended=True)
     db.session.commit()
-    current_signals().changed(run_id)
+    current_signals().changed(run_id, ended=True)
     return RunOutcome(run, run_results(run_id))
 
 

@@ -21,11 +21,13 @@ from ..wakeups import Wakeups
 log = logging.getLogger(__name__)
 
 CHANNEL = "igny8_runs"
+# A notification's payload: the run's id, and this word after it when the run ended.
+ENDED = "end"
 # How often a waiter looks at the run anyway: often without a listener, rarely with one
 # (a notification lost while the listener reconnected).
 FALLBACK_SECONDS = 1.0
 LISTENING_FALLBACK_SECONDS = 10.0
-_NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', CAST(:run AS text))")
+_NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', :payload)")
 
 
 class RunSignals:
@@ -36,16 +38,20 @@ class RunSignals:
         self._listener: threading.Thread | None = None
         self.listening = False
 
-    def changed(self, run_id: int) -> None:
-        """Wake this process's waiters of the run."""
+    def changed(self, run_id: int, ended: bool = False) -> None:
+        """Wake this process's waiters of the run (those waiting for its end only when
+        ``ended``)."""
         self._wakeups.wake(run_id)
+        if ended:
+            self._wakeups.wake((run_id, ENDED))
 
     @contextmanager
-    def watching(self, run_id: int, event=None):
+    def watching(self, run_id: int, event=None, ends_only: bool = False):
         """An event (``event``: anything with ``set()``, else a new threading.Event) set
-        whenever the run changes, while the block runs."""
+        whenever the run changes, or (``ends_only``) when it ends, while the block runs.
+        A request waiting for the run's end is not woken by each of its items."""
         self._listen()
-        with self._wakeups.watching(run_id, event) as event:
+        with self._wakeups.watching((run_id, ENDED) if ends_only else run_id, event) as event:
             yield event
 
     def fallback_seconds(self) -> float:
@@ -88,8 +94,9 @@ class RunSignals:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.listening, delay = True, 0.5
                     for notice in conn.notifies():
+                        run, _, ended = notice.payload.partition(" ")
                         try:
-                            self.changed(int(notice.payload))
+                            self.changed(int(run), ended=ended == ENDED)
                         except ValueError:
                             continue
             except Exception as exc:  # the database went away: waiters fall back to looking
@@ -100,11 +107,12 @@ class RunSignals:
                 delay = min(delay * 2, 10.0)
 
 
-def announce(session, run_id: int) -> None:
-    """Tell other processes' waiters the run changed, when the session's transaction
-    commits (PostgreSQL); this process's are woken by ``changed`` after the commit."""
+def announce(session, run_id: int, ended: bool = False) -> None:
+    """Tell other processes' waiters the run changed (or ended), when the session's
+    transaction commits (PostgreSQL); this process's are woken by ``changed`` after the
+    commit."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_NOTIFY, {"run": run_id})
+        session.execute(_NOTIFY, {"payload": f"{run_id} {ENDED}" if ended else str(run_id)})
 
 
 def init_app(app) -> None:

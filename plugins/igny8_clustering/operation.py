@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from igny8.plugin import Cluster, ItemError, Keyword, Site, db
+from igny8.plugin import Cluster, ItemError, Keyword, db
 
 BATCH_SIZE = 60
 MIN_KEYWORDS, MAX_KEYWORDS = 3, 10
@@ -75,7 +75,7 @@ def cluster_batch(ctx, item) -> dict:
         raise ItemError(
             "nothing_to_do", f"fewer than {MIN_KEYWORDS} unclustered keywords in this batch"
         )
-    site = db.session.get(Site, ctx.site_id)
+    site = ctx.site
     prompt = ctx.prompt("clustering", site_name=site.name, keywords=[k.keyword for k in keywords])
     answer = ctx.ask_json(prompt, SCHEMA)
     unclustered = {k.keyword.lower(): k for k in keywords}

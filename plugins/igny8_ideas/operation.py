@@ -2,7 +2,7 @@
 
 from sqlalchemy import exists, select
 
-from igny8.plugin import Cluster, ContentIdea, Keyword, OutputError, Site, db
+from igny8.plugin import Cluster, ContentIdea, Keyword, OutputError, db
 
 MIN_IDEAS, MAX_IDEAS = 3, 7
 STRUCTURES = ("article", "guide", "how_to", "comparison", "review", "listicle")
@@ -83,7 +83,7 @@ def ideas_for_cluster(ctx, cluster_id) -> dict:
             select(Keyword).where(Keyword.cluster_id == cluster.id).order_by(Keyword.id)
         ).scalars()
     ]
-    site = db.session.get(Site, ctx.site_id)
+    site = ctx.site
     prompt = ctx.prompt(
         "idea_generation",
         site_name=site.name,

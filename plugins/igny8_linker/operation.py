@@ -9,7 +9,6 @@ from igny8.plugin import (
     ContentLink,
     ItemError,
     Publication,
-    Site,
     db,
     keep_revision,
     plain_text,
@@ -54,7 +53,7 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
-def _url(site: Site, content: Content) -> str:
+def _url(site, content: Content) -> str:
     published = (
         db.session.execute(
             select(Publication.remote_url).where(
@@ -91,7 +90,7 @@ def link_content(ctx, content_id) -> dict:
         "linking", title=content.title, text=plain_text(content.html)[:3000], candidates=candidates
     )
     answer = ctx.ask_json(prompt, SCHEMA)
-    site = db.session.get(Site, ctx.site_id)
+    site = ctx.site
     wanted, targets = [], {}
     for link in answer["links"][:MAX_LINKS]:
         match = re.search(r"\[(\d+)\]", link.get("target", ""))

@@ -6,7 +6,6 @@ from igny8.plugin import (
     Content,
     ContentIdea,
     OutputError,
-    Site,
     Task,
     clean_html,
     db,
@@ -50,7 +49,7 @@ def write_task(ctx, task_id) -> dict:
     task = ctx.owned(Task, task_id)
     idea = task.idea
     target = (idea.target_word_count if idea else None) or 1200
-    site = db.session.get(Site, ctx.site_id)
+    site = ctx.site
     prompt = ctx.prompt(
         "content_generation",
         site_name=site.name,

@@ -44,6 +44,40 @@ def postgres_only(shared):
     return shared
 
 
+def test_a_pooled_connection_is_pinged_only_when_the_server_dropped_it_or_it_lay_idle(
+    postgres_only, app, monkeypatch
+):
+    from igny8 import database
+
+    pings = []
+    with app.app_context():
+        dialect = db.engine.dialect
+        original = dialect.do_ping
+
+        def counted(dbapi_connection):
+            pings.append(1)
+            return original(dbapi_connection)
+
+        monkeypatch.setattr(dialect, "do_ping", counted)
+
+        def use():
+            with db.engine.connect() as conn:
+                return conn.exec_driver_sql("SELECT 1").scalar()
+
+        use()
+        for _ in range(20):  # in steady use: no round trip of its own
+            assert use() == 1
+        assert pings == []
+        assert kill_connections(postgres_only.database.url) >= 1
+        time.sleep(0.2)  # the terminated backend's goodbye reaches the socket
+        assert use() == 1  # the server spoke to the idle connection: pinged, replaced
+        assert len(pings) == 1
+        monkeypatch.setattr(database, "PING_IDLE_SECONDS", 0.05)
+        time.sleep(0.1)
+        assert use() == 1  # idle past PING_IDLE_SECONDS: pinged
+        assert len(pings) == 2
+
+
 def test_requests_after_the_connections_were_killed_answer_as_usual(postgres_only, app, tenant):
     client = app.test_client()
     threads = []

@@ -62,6 +62,19 @@ class Forecast:
     rest_of_month: float
     month_total: float
     next_30_days: float
+    fitted_from: date | None = None  # the first day fitted (the first with usage, or later)
+    # The 95% prediction interval of each (None: too few days to say, under 3).
+    month_total_range: tuple[float, float] | None = None
+    next_30_days_range: tuple[float, float] | None = None
+
+
+# Two-sided 95% quantiles of Student's t by degrees of freedom, 1 to 30 (a fit of at most
+# FORECAST_WINDOW_DAYS days has at most 26).
+T_975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
 
 
 def forecast_window(today: date) -> tuple[date, date]:
@@ -69,11 +82,40 @@ def forecast_window(today: date) -> tuple[date, date]:
     return today - timedelta(days=FORECAST_WINDOW_DAYS - 1), today
 
 
-def forecast(trailing: list[tuple[date, float]], today: date, month_to_date: float) -> Forecast:
+def sum_interval(values: list[float], days: int) -> tuple[float, float] | None:
+    """The 95% prediction interval of the sum of the next ``days`` values of the
+    least-squares line through ``values`` (x = 0, 1, ...): the predicted sum (each day's
+    never below 0, as ``forecast`` sums it) plus or minus
+    t(n−2) · s · sqrt(k + k²/n + (Σ(x_h − x̄))² / Sxx), where s² = SSE / (n − 2) and the
+    x_h are the k days ahead (the variance of k new days' sum about the fitted line's).
+    Its low end is never below 0. None under 3 values (no spread to judge)."""
+    n = len(values)
+    if n < 3 or days < 1:
+        return None
+    trend = least_squares(values)
+    mean_x = (n - 1) / 2
+    sxx = sum((x - mean_x) ** 2 for x in range(n))
+    sse = sum((y - trend.at(x)) ** 2 for x, y in enumerate(values))
+    s = (sse / (n - 2)) ** 0.5
+    ahead = range(n, n + days)
+    predicted = sum(max(0.0, trend.at(x)) for x in ahead)
+    spread = sum(x - mean_x for x in ahead)
+    half = T_975[min(n - 2, len(T_975)) - 1] * s * (days + days**2 / n + spread**2 / sxx) ** 0.5
+    return max(0.0, predicted - half), max(0.0, predicted + half)
+
+
+def forecast(
+    trailing: list[tuple[date, float]], today: date, month_to_date: float, since=None
+) -> Forecast:
     """Fit a least-squares line to the daily costs of the trailing window ending today
-    (``forecast_window``) and sum it over the days ahead (negative days count as 0): the
-    rest of this calendar month, and the next 30 days. ``month_to_date`` is the calendar
-    month's cost so far; neither depends on the range a report shows."""
+    (``forecast_window``), from ``since`` on when given (the first day with usage: the
+    days before it are not days of zero cost, there was nobody to spend), and sum it over
+    the days ahead (negative days count as 0): the rest of this calendar month, and the
+    next 30 days, each with its 95% prediction interval (``sum_interval``).
+    ``month_to_date`` is the calendar month's cost so far; neither depends on the range
+    a report shows."""
+    if since is not None:
+        trailing = [(d, v) for d, v in trailing if d >= since]
     values = [v for _, v in trailing]
     trend = least_squares(values)
     last_x = len(values) - 1
@@ -83,12 +125,23 @@ def forecast(trailing: list[tuple[date, float]], today: date, month_to_date: flo
         return sum(max(0.0, trend.at(last_x + i)) for i in range(1, days + 1))
 
     rest = ahead(days_left)
+    month_range = None
+    if days_left == 0:  # the month is over but for today: nothing left to predict
+        month_range = (month_to_date, month_to_date)
+    elif (rest_range := sum_interval(values, days_left)) is not None:
+        month_range = (month_to_date + rest_range[0], month_to_date + rest_range[1])
+    method = f"least-squares linear trend of the last {len(values)} days' cost"
+    if since is not None and trailing and since > forecast_window(today)[0]:
+        method += f", since the first usage on {trailing[0][0].isoformat()}"
     return Forecast(
-        f"least-squares linear trend of the last {len(values)} days' cost",
+        method,
         month_to_date,
         rest,
         month_to_date + rest,
         ahead(30),
+        trailing[0][0] if trailing else None,
+        month_range,
+        sum_interval(values, 30),
     )
 
 

@@ -43,16 +43,38 @@ def _in_range(start: date, end: date):
     return (R.day >= start, R.day <= end)
 
 
-SUMS = ("calls", *TOKEN_SUMS, "credits", "credits_unbilled", "cost_usd", *COST_PARTS, "succeeded")
+# "billed_credits": the credits of tenants' accounts, what revenue counts (an internal
+# account's, e.g. the admin's test calls, cost money and bring none).
+SUMS = (
+    "calls",
+    *TOKEN_SUMS,
+    "credits",
+    "billed_credits",
+    "credits_unbilled",
+    "cost_usd",
+    *COST_PARTS,
+    "succeeded",
+)
 MONEY_SUMS = ("cost_usd", *COST_PARTS)
 # What each rollup column is summed as (the rollup's own names where they differ).
 _SOURCE = {"credits": "credits_used", "cost_usd": "cost_usd_total"}
 
 
 def _rollup_sums():
-    sums = [func.sum(getattr(R, _SOURCE.get(c, c))).label(c) for c in SUMS if c != "succeeded"]
-    sums.append(func.sum(case((R.status == "success", R.calls), else_=0)).label("succeeded"))
-    return sums
+    """The sums of the rollup's rows; the query joins Account (``_with_accounts``)."""
+    derived = {
+        "succeeded": case((R.status == "success", R.calls), else_=0),
+        "billed_credits": case((Account.is_internal, 0), else_=R.credits_used),
+    }
+    # In SUMS order: the parts of breakdown's UNION ALL line up by position.
+    return [
+        func.sum(derived[c] if c in derived else getattr(R, _SOURCE.get(c, c))).label(c)
+        for c in SUMS
+    ]
+
+
+def _with_accounts(query):
+    return query.select_from(R).outerjoin(Account, Account.id == R.account_id)
 
 
 def _resummed(table):
@@ -94,11 +116,13 @@ def breakdown(
         # Model names are looked up afterwards: grouped by id, the range is read once.
         parts.append(
             _filtered(
-                select(
-                    literal("day_model").label("grouping"),
-                    cast(R.day, String).label("key"),
-                    cast(R.model_config_id, String).label("sub"),
-                    *_rollup_sums(),
+                _with_accounts(
+                    select(
+                        literal("day_model").label("grouping"),
+                        cast(R.day, String).label("key"),
+                        cast(R.model_config_id, String).label("sub"),
+                        *_rollup_sums(),
+                    )
                 )
                 .where(*_in_range(start, end))
                 .group_by(R.day, R.model_config_id),
@@ -109,7 +133,9 @@ def breakdown(
         dims = (R.model_config_id, R.account_id, R.operation, R.provider, R.price_tier)
         keyed = (
             _filtered(
-                select(*dims, *_rollup_sums()).where(*_in_range(start, end)).group_by(*dims),
+                _with_accounts(select(*dims, *_rollup_sums()))
+                .where(*_in_range(start, end))
+                .group_by(*dims),
                 filters,
             )
             .cte("keyed")
@@ -122,7 +148,12 @@ def breakdown(
                     select(
                         literal(group_by).label("grouping"),
                         cast(key, String).label("key"),
-                        literal("").label("sub"),
+                        # An account grouping says which accounts are internal.
+                        (
+                            cast(func.max(case((Account.is_internal, 1), else_=0)), String)
+                            if group_by == "account"
+                            else literal("")
+                        ).label("sub"),
                         *_resummed(keyed),
                     ),
                     keyed,
@@ -142,6 +173,8 @@ def breakdown(
     for row in db.session.execute(statement).mappings():
         item = _sums(row)
         if row["grouping"] != "day_model":
+            if row["grouping"] == "account":
+                item["internal"] = row["sub"] == "1"
             found[row["grouping"]].append({"key": str(row["key"]), **item})
             continue
         day = date.fromisoformat(row["key"])
@@ -181,7 +214,7 @@ def grouped(
 
 
 def totals(rows: list[dict]) -> dict:
-    keys = ("calls", *TOKEN_SUMS, "credits", "credits_unbilled", "succeeded")
+    keys = ("calls", *TOKEN_SUMS, "credits", "billed_credits", "credits_unbilled", "succeeded")
     total = {k: sum(r[k] for r in rows) for k in keys}
     total["cost_usd"] = sum((r["cost_usd"] for r in rows), Decimal(0))
     for part in COST_PARTS:
@@ -241,6 +274,12 @@ def cost_between(start: date, end: date, filters: dict | None = None) -> Decimal
     return Decimal(total).quantize(CENTS)
 
 
+def first_usage_day(filters: dict | None = None) -> date | None:
+    """The first day with any usage (of the filtered account, model...), or None."""
+    first = db.session.execute(_filtered(select(func.min(R.day)), filters)).scalar()
+    return first if first is None or isinstance(first, date) else date.fromisoformat(str(first))
+
+
 def top(rows: list[dict], n: int = 10, by: str = "cost_usd") -> list[dict]:
     return sorted(rows, key=lambda r: r[by], reverse=True)[:n]
 
@@ -270,6 +309,8 @@ def expensive_calls(
                 select(
                     LOG.id,
                     LOG.created_at,
+                    LOG.account_id,
+                    LOG.model_config_id,
                     LOG.operation,
                     LOG.provider,
                     LOG.request_id,
@@ -289,10 +330,15 @@ def expensive_calls(
             )
         ).all()
     found = sorted(found, key=lambda r: (r.cost_usd_total, r.id), reverse=True)[:limit]
+    # Names for the few rows shown, looked up once (the read above stays on its index).
+    accounts = _names_of(Account, {r.account_id for r in found})
+    models = _names_of(AIModelConfig, {r.model_config_id for r in found}, AIModelConfig.model_name)
     return [
         {
             "id": r.id,
             "created_at": r.created_at.isoformat(),
+            "account": accounts.get(r.account_id, "(deleted account)"),
+            "model": models.get(r.model_config_id, "—"),
             "operation": r.operation,
             "provider": r.provider,
             "request_id": r.request_id,
@@ -300,4 +346,51 @@ def expensive_calls(
             "operation_mean_usd": means[r.operation].quantize(CENTS),
         }
         for r in found
+    ]
+
+
+def _names_of(model, ids: set, column=None) -> dict:
+    """{id: name} of the given rows of ``model`` (its ``name`` column unless told)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    column = column if column is not None else model.name
+    return dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all())
+
+
+# A provider whose calls take this many attempts each (retries included) is amber in API
+# Monitor and System Health, given enough calls to judge by.
+ATTEMPTS_AMBER, ATTEMPTS_MIN_CALLS = 1.5, 5
+
+
+def retrying(stats: dict) -> bool:
+    """Whether a provider's calls (one of provider_calls) need retries too often."""
+    return stats["calls"] >= ATTEMPTS_MIN_CALLS and stats["attempts_per_call"] >= ATTEMPTS_AMBER
+
+
+def provider_calls(since) -> list[dict]:
+    """Per provider since ``since``, from the usage log: calls, failed calls, and the
+    provider attempts they made (retries included), in provider order. What API Monitor,
+    System Health and Home count."""
+    rows = db.session.execute(
+        select(
+            LOG.provider,
+            func.count(LOG.id),
+            func.sum(case((LOG.status == "failed", 1), else_=0)),
+            func.sum(LOG.attempts),
+        )
+        .where(LOG.created_at >= since)
+        .group_by(LOG.provider)
+        .order_by(LOG.provider)
+    ).all()
+    return [
+        {
+            "provider": provider,
+            "calls": calls,
+            "failed": int(failed or 0),
+            "error_rate": int(failed or 0) / calls,
+            "attempts": int(attempts or 0),
+            "attempts_per_call": int(attempts or 0) / calls,
+        }
+        for provider, calls, failed, attempts in rows
     ]

@@ -590,3 +590,35 @@ def test_the_model_list_shows_prices_exactly_never_as_0e_10(app, admin):
     assert "$0.000275" in listing  # o4-mini's cached input, exact (money's 2 digits: $0.00028)
     assert "$0.04" in listing  # dall-e-3 per image
     assert re.search(r">\s*\$0\s*<", listing)  # a free model's zero, as $0
+
+
+def test_a_models_provider_and_type_are_chosen_from_what_is_registered(app, admin):
+    from metering_support import model_named
+
+    page = admin.get("/admin/aimodelconfig/new/").get_data(as_text=True)
+    provider = page[
+        page.index('id="provider"') : page.index("</select>", page.index('id="provider"'))
+    ]
+    offered = re.findall(r'<option[^>]*value="([^"]+)"', provider)
+    assert {"offline", "openai", "anthropic"} <= set(offered) and offered == sorted(offered)
+    kind = page[
+        page.index('id="model_type"') : page.index("</select>", page.index('id="model_type"'))
+    ]
+    assert re.findall(r'<option[^>]*value="([^"]+)"', kind) == ["text", "image"]
+    with app.app_context():
+        model_id = model_named("gpt-4o-mini").id
+    edit_url = f"/admin/aimodelconfig/edit/?id={model_id}"
+    page = admin.get(edit_url).get_data(as_text=True)
+    assert '<option selected value="openai">' in page
+    response = admin.post(
+        edit_url,
+        data={
+            "model_name": "gpt-4o-mini",
+            "provider": "opnai",
+            "model_type": "text",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert model_named("gpt-4o-mini").provider == "openai"

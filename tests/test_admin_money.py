@@ -378,3 +378,47 @@ def test_a_streamed_export_leaves_no_transaction_open(app, admin, history):  # n
         else:  # SQLite: a write goes through at once, so no reader holds the database
             db.session.execute(text("UPDATE accounts SET name = name"))
             db.session.commit()
+
+
+def test_overrides_for_an_account_whose_plan_forbids_them_are_refused(app, admin, make_tenant):  # noqa: F811
+    from igny8.admin.views import readable_errors
+    from igny8.models import IntegrationSettings
+
+    free = make_tenant(plan="free")
+    page = admin.get("/admin/integrationsettings/new/").get_data(as_text=True)
+    response = admin.post(
+        "/admin/integrationsettings/new/",
+        data={
+            "account": str(free.account_id),
+            "config": '{"temperature": 0.4}',
+            "csrf_token": csrf_from(page),
+        },
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "is on the Free plan, which does not allow overrides: they would be ignored" in html
+    with app.app_context():
+        assert db.session.execute(select(func.count(IntegrationSettings.id))).scalar() == 0
+    # Field names as a person reads them; an error of the whole value names no field.
+    assert readable_errors({"max_tokens": ["Too big."], "_schema": ["Not an object."]}) == (
+        "Not an object.; max tokens: Too big."
+    )
+
+
+def test_prompts_offer_no_clone_that_no_operation_would_read(app, admin):  # noqa: F811
+    from igny8 import prompts
+    from igny8.models import Prompt
+
+    with app.app_context():
+        prompts.populate()
+        db.session.commit()
+        first = db.session.execute(select(Prompt).order_by(Prompt.id)).scalars().first().id
+        before = db.session.execute(select(func.count(Prompt.id))).scalar()
+    listing = admin.get("/admin/prompt/").get_data(as_text=True)
+    assert "Export selected (CSV)" in listing and ">Clone<" not in listing
+    run_action(admin, "/admin/prompt/", "clone", [first])
+    with app.app_context():
+        assert db.session.execute(select(func.count(Prompt.id))).scalar() == before
+        assert not db.session.execute(select(Prompt).where(Prompt.key.like("%(copy%"))).first()
+    # Other lists still clone (the plan list, for one).
+    assert ">Clone<" in admin.get("/admin/plan/").get_data(as_text=True)

@@ -192,3 +192,28 @@ def test_an_answer_claiming_10_15_tokens_is_settled_at_its_hold_and_flagged(
         balance = db.session.get(Account, tenant.account_id).credits
         assert balance == 1000 + hold.amount
         assert audit.audit(grace=timedelta(0)) == []
+
+
+def test_every_provider_attempt_is_recorded_on_the_call(openai_app, tenant, openai_server):
+    """500, 500, 200: one call, charged once, that made three attempts, the two failed
+    ones kept with their code, HTTP status and time; a call that never got an answer
+    keeps all three."""
+    openai_server.script += ["server_error", "server_error", "ok"]
+    with openai_app.app_context():
+        assert run_operation(tenant.account_id, "echo", ["x"]).run.status == "succeeded"
+        row = db.session.execute(select(CreditUsageLog)).scalar_one()
+        assert (row.status, row.attempts, row.credits_used) == ("success", 3, 1)
+        assert [(a["code"], a["status"]) for a in row.failed_attempts] == [
+            ("unavailable", 500),
+            ("unavailable", 500),
+        ]
+        assert all(isinstance(a["ms"], int) and a["ms"] >= 0 for a in row.failed_attempts)
+        assert len(openai_server.requests) == 3
+    openai_server.script += ["server_error"] * 3
+    with openai_app.app_context():
+        assert run_operation(tenant.account_id, "echo", ["y"]).run.status == "failed"
+        failed = db.session.execute(
+            select(CreditUsageLog).where(CreditUsageLog.status == "failed")
+        ).scalar_one()
+        assert (failed.attempts, len(failed.failed_attempts), failed.credits_used) == (3, 3, 0)
+        assert audit.audit() == []

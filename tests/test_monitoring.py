@@ -80,7 +80,9 @@ def test_api_monitor_error_rate_and_latency(app, admin, tenant):  # noqa: F811
     hour = html[html.index('id="stats-1"') : html.index('id="stats-2"')]
     # last hour: 5 calls, 1 failed (20%), p50 300 ms, p95 = 400 + 0.8 x 600 = 880 ms
     assert re.search(
-        r"<td>openai</td><td>5</td><td>1</td><td>20.0%</td>\s*<td>300 ms</td><td>880 ms</td>", hour
+        r"<td>openai</td><td>5</td><td>1</td><td>20.0%</td>\s*<td>5</td><td>1.00</td>\s*"
+        r"<td>300 ms</td><td>880 ms</td>",
+        hour,
     )
     day = html[html.index('id="stats-2"') : html.index('id="recent"')]
     assert "<td>openai</td><td>6</td><td>1</td>" in day
@@ -119,6 +121,13 @@ def test_debug_console_explains_and_makes_a_test_call(app, admin, make_tenant, o
     ]
     assert "<td>temperature</td><td>0.2</td><td>account</td>" in html
     assert "&lt;site_name&gt;" in html and "- &lt;keywords 1&gt;" in html
+    # Before the call, the button says which model, provider and account it will use.
+    with app.app_context():
+        tenant_name = db.session.get(Account, tenant.account_id).name
+    assert (
+        f"Test call on gpt-4o through openai, with {tenant_name}'s settings, billed to "
+        f"igny8 admin tests (internal) (not to {tenant_name})" in html
+    ), html[html.index('id="test-call"') - 300 : html.index('id="test-call"') + 300]
     done = admin.post(
         url,
         data={
@@ -274,3 +283,53 @@ def test_models_near_or_past_their_end_of_life_are_flagged_on_the_list_and_home(
     retiring = retiring[: retiring.index("</table>")]
     assert "gpt-4.1" in retiring and "gpt-4o" in retiring and "o4-mini" not in retiring
     assert retiring.index("gpt-4.1") < retiring.index("gpt-4o")  # soonest first
+
+
+def test_a_provider_that_answers_after_two_500s_shows_its_retries_and_turns_amber(
+    app,
+    admin,  # noqa: F811
+    client,
+    plugins,
+    openai_server,
+    make_tenant,
+):
+    """The local OpenAI server answers each call 500, 500, 200: no call fails, so the
+    error rate says nothing, but API Monitor counts three attempts a call (the row
+    amber) and System Health turns amber; the model's latency has a row of its own."""
+    from test_metering_openai import EchoPlugin
+
+    from igny8.ai.engine import run_operation
+    from igny8.models import GlobalIntegrationSettings
+
+    plugins.register(EchoPlugin(), "echo")
+    app.config.update(PROVIDER_RETRY_BASE_DELAY=0.001)
+    tenant = make_tenant()
+    with app.app_context():
+        db.session.add(
+            ProviderCredential(
+                provider="openai", api_key="sk-test", base_url=openai_server.url + "/v1"
+            )
+        )
+        GlobalIntegrationSettings.get().default_text_model = model_named("gpt-4o-mini")
+        db.session.commit()
+        for n in range(5):
+            openai_server.script += ["server_error", "server_error", "ok"]
+            assert run_operation(tenant.account_id, "echo", [n]).run.status == "succeeded"
+    html = admin.get("/admin/monitoring/api/").get_data(as_text=True)
+    hour = html[html.index('id="stats-1"') : html.index('id="stats-2"')]
+    assert re.search(
+        r'<tr class="table-warning"><td>openai</td><td>5</td><td>0</td><td>0.0%</td>\s*'
+        r"<td>15</td><td>3.00</td>",
+        hour,
+    ), hour
+    models = html[html.index('id="models"') : html.index('id="recent"')]
+    assert re.search(r"<td>gpt-4o-mini</td><td>5</td>\s*<td>\d+ ms</td><td>\d+ ms</td>", models), (
+        models
+    )
+    assert "unavailable 500 after" in html  # each failed attempt, on the call's row
+    body = client.get("/api/v1/health")
+    checks = {c["name"]: c for c in body.json["checks"]}
+    assert (body.status_code, checks["provider_errors"]["level"]) == (200, "amber")
+    assert (
+        "openai: 0% of 5 call(s) failed, 3.0 attempts a call" in checks["provider_errors"]["detail"]
+    )

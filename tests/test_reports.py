@@ -9,7 +9,7 @@ from test_admin import admin, admin_user  # noqa: F401  (fixtures)
 
 from igny8 import analytics
 from igny8.extensions import db
-from igny8.models import CreditUsageLog
+from igny8.models import Account, CreditUsageLog
 from igny8.timeutil import utcnow
 
 
@@ -33,6 +33,44 @@ def test_least_squares_and_forecast():
     assert analytics.forecast(falling, date(2026, 11, 10), 55.0).next_30_days == 0  # never < 0
     # The window is fixed: the 28 days ending today.
     assert analytics.forecast_window(date(2026, 12, 1)) == (date(2026, 11, 4), date(2026, 12, 1))
+
+
+def test_the_forecast_fits_only_days_since_the_first_usage_and_gives_a_range_by_hand():
+    """Five days of usage, 2, 4, 3, 5, 6 USD, ending on 28 November (a 30-day month: two
+    days left), by a tenant who began on the 24th. By hand: x = 0..4, x̄ = 2, Sxx = 10,
+    ȳ = 4, Sxy = 9, so slope 0.9 and intercept 2.2; fitted 2.2, 3.1, 4.0, 4.9, 5.8;
+    SSE = 0.04 + 0.81 + 1.00 + 0.01 + 0.04 = 1.9, s = sqrt(1.9 / 3). The two days ahead
+    (x = 5, 6) are 6.7 + 7.6 = 14.3; the interval's half width is
+    t(3) · s · sqrt(k + k²/n + (Σ(x_h − x̄))²/Sxx) = 3.182 · s · sqrt(2 + 4/5 + 49/10)."""
+    today = date(2026, 11, 28)
+    window_start, _ = analytics.forecast_window(today)
+    costs = {date(2026, 11, 24) + timedelta(days=i): v for i, v in enumerate([2, 4, 3, 5, 6])}
+    trailing = analytics.daily_series(costs, window_start, today)  # 23 zero days, then 5
+    f = analytics.forecast(trailing, today, month_to_date=20.0, since=date(2026, 11, 24))
+    assert f.fitted_from == date(2026, 11, 24)
+    assert f.method == (
+        "least-squares linear trend of the last 5 days' cost, since the first usage on 2026-11-24"
+    )
+    assert round(f.rest_of_month, 9) == 14.3 and round(f.month_total, 9) == 34.3
+    half = 3.182 * (1.9 / 3) ** 0.5 * (2 + 4 / 5 + 49 / 10) ** 0.5
+    assert round(half, 4) == 7.0269
+    low, high = f.month_total_range
+    assert (round(low, 9), round(high, 9)) == (round(34.3 - half, 9), round(34.3 + half, 9))
+    # The next 30 days, x = 5..34: 30 · 2.2 + 0.9 · 585 = 592.5; Σ(x_h − x̄) = 585 − 60 = 525.
+    assert round(f.next_30_days, 9) == 592.5
+    half_30 = 3.182 * (1.9 / 3) ** 0.5 * (30 + 30**2 / 5 + 525**2 / 10) ** 0.5
+    assert [round(v, 6) for v in f.next_30_days_range] == [
+        round(592.5 - half_30, 6),
+        round(592.5 + half_30, 6),
+    ]
+    # Counted from the window's start, the 23 days before the tenant existed pull the line
+    # down: what the admin saw before (a month running at ~$4.60 a day forecast lower).
+    naive = analytics.forecast(trailing, today, month_to_date=20.0)
+    assert naive.method == "least-squares linear trend of the last 28 days' cost"
+    assert naive.rest_of_month < f.rest_of_month
+    # Under three days of usage there is no spread to judge: no range.
+    short = analytics.forecast(trailing, today, 11.0, since=date(2026, 11, 27))
+    assert short.month_total_range is None and short.next_30_days_range is None
 
 
 def test_robust_outliers():
@@ -318,7 +356,7 @@ def test_report_pages_read_as_people_read(admin, usage):  # noqa: F811
             assert bad not in html, (url, bad)
         assert "$0.65" in html and "Every account" in html
     cost = admin.get("/admin/reports/ai-cost-analysis/?days=30").get_data(as_text=True)
-    assert "Credit revenue" in cost and "title: {display: true, text: 'USD'}" in cost
+    assert "Credit revenue" in cost and "text: 'Provider cost (USD, bars)'" in cost
     assert "No anomalous day in this range." in cost  # usage, but no anomaly
 
 
@@ -359,6 +397,9 @@ def test_expensive_calls_cost_over_3x_their_operation_mean(admin, app, make_tena
         (r["request_id"], r["cost_usd"], r["operation_mean_usd"]) for r in data["expensive_calls"]
     ]
     assert found == [("x9", "1.00000000", "0.10900000")]
+    with app.app_context():
+        name = db.session.get(Account, t.account_id).name
+    assert [(r["account"], r["model"]) for r in data["expensive_calls"]] == [(name, "gpt-4o-mini")]
     mine = admin.get(
         f"/admin/reports/ai-cost-analysis/?days=30&account={t.account_id}&format=json"
     ).json["expensive_calls"]
@@ -367,3 +408,56 @@ def test_expensive_calls_cost_over_3x_their_operation_mean(admin, app, make_tena
         f"/admin/reports/ai-cost-analysis/?days=30&account={other.account_id}&format=json"
     ).json["expensive_calls"]
     assert [r["request_id"] for r in mine] == ["x9"] and theirs == []
+
+
+def test_cost_analysis_shows_margin_per_account_and_keeps_internal_accounts_out_of_revenue(
+    app,
+    admin,  # noqa: F811
+    usage,
+):
+    """By hand, over 30 days at $0.10 a credit: Alpha 7 credits ($0.70) against $0.40 of
+    cost, Beta 1 credit ($0.10) against $0.25. The admin's internal test account spends
+    $1.00 for 50 credits: its cost counts, its credits are no revenue."""
+    from igny8 import accounts
+
+    with app.app_context():
+        internal = accounts.admin_tests_account()
+        db.session.add(
+            CreditUsageLog(
+                account_id=internal.id,
+                operation="clustering",
+                provider="openai",
+                model_config_id=model_named("gpt-4o").id,
+                request_id="internal-test",
+                credits_used=50,
+                cost_usd_input=Decimal("1.00"),
+                cost_usd_total=Decimal("1.00"),
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        internal_name = internal.name
+    data = admin.get("/admin/reports/ai-cost-analysis/?days=30&format=json").json
+    tenants = {r["key"]: r for r in data["by_account"]}
+    assert set(tenants) == {"Alpha", "Beta"}
+    assert (tenants["Alpha"]["revenue_usd"], tenants["Alpha"]["margin_usd"]) == (
+        "0.70000000",
+        "0.30000000",
+    )
+    assert (tenants["Beta"]["revenue_usd"], tenants["Beta"]["margin_usd"]) == (
+        "0.10000000",
+        "-0.15000000",
+    )
+    assert round(tenants["Alpha"]["margin_pct"], 6) == round(0.30 / 0.70 * 100, 6)
+    assert [(r["key"], r["cost_usd"], r["credits"]) for r in data["internal_accounts"]] == [
+        (internal_name, "1.00000000", 50)
+    ]
+    # Totals: revenue is the tenants' 8 credits ($0.80), the cost everyone's ($1.65).
+    t = data["totals"]
+    assert (t["revenue_usd"], t["cost_usd"], t["margin_usd"]) == (
+        "0.80000000",
+        "1.65000000",
+        "-0.85000000",
+    )
+    html = admin.get("/admin/reports/ai-cost-analysis/?days=30").get_data(as_text=True)
+    assert "yAxisID: 'revenue'" in html and "Revenue and margin (USD, lines)" in html

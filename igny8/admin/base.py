@@ -68,6 +68,8 @@ class SecuredModelView(security.SecuredView, ModelView):
     status_values: tuple[str, ...] = ()
     # Values a clone takes instead of the original's (e.g. an account's balance: 0).
     clone_resets: dict = {}
+    # Whether a copy of a row can be of use (False where a copy could only sit unused).
+    can_clone = True
     column_default_sort = ("id", True)  # newest first
 
     def refuse_delete(self, row) -> str | None:
@@ -243,7 +245,7 @@ class SecuredModelView(security.SecuredView, ModelView):
             return False
         if name == "set_status" and not self.status_values:
             return False
-        if name == "clone" and not self.can_create:
+        if name == "clone" and not (self.can_create and self.can_clone):
             return False
         return super().is_action_allowed(name)
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
-from .. import analytics
+from .. import analytics, reports
 from ..extensions import db
-from ..models import Account, AIModelConfig, CreditUsageLog, UsageDaily
+from ..models import Account, AIModelConfig, CreditUsageLog
 from ..retirement import WARN_DAYS, retirement
 from ..timeutil import utcnow
 from .monitoring import latency_percentiles
@@ -20,22 +20,15 @@ LOWEST = 8
 
 def period(since) -> dict:
     """Cost, revenue, margin, calls, error rate and p95 latency since the start of the
-    day ``since`` (from the daily rollup; the latency from the calls themselves)."""
+    day ``since`` (from the daily rollup, as Cost Analysis sums it: revenue from tenants'
+    credits only; the latency from the calls themselves)."""
     usd_per_credit = Decimal(str(current_app.config.get("REPORT_USD_PER_CREDIT", "0.10")))
-    R = UsageDaily
-    calls, failed, credits, cost = db.session.execute(
-        select(
-            func.coalesce(func.sum(R.calls), 0),
-            func.coalesce(func.sum(case((R.status == "failed", R.calls), else_=0)), 0),
-            func.coalesce(func.sum(R.credits_used), 0),
-            func.coalesce(func.sum(R.cost_usd_total), 0),
-        ).where(R.day >= since.date())
-    ).one()
-    figures = analytics.margin(int(credits), Decimal(cost), usd_per_credit)
+    total = reports.totals(reports.breakdown(since.date(), utcnow().date(), ("day",))["day"])
+    calls = total["calls"]
     return {
-        **figures,
-        "calls": int(calls),
-        "error_rate": int(failed) / calls if calls else None,
+        **analytics.margin(total["billed_credits"], total["cost_usd"], usd_per_credit),
+        "calls": calls,
+        "error_rate": (calls - total["succeeded"]) / calls if calls else None,
         "p95_ms": latency_percentiles(since, quantiles=(95,))[95],
     }
 
@@ -55,20 +48,7 @@ def lowest_balances(n: int = LOWEST) -> list[Account]:
 
 def failing_providers(hours: int = 1) -> list[dict]:
     """Providers with failed calls in the last hours, worst first."""
-    rows = db.session.execute(
-        select(
-            LOG.provider,
-            func.count(LOG.id),
-            func.sum(case((LOG.status == "failed", 1), else_=0)),
-        )
-        .where(LOG.created_at >= utcnow() - timedelta(hours=hours))
-        .group_by(LOG.provider)
-    ).all()
-    found = [
-        {"provider": p, "calls": c, "failed": int(f or 0), "error_rate": int(f or 0) / c}
-        for p, c, f in rows
-        if f
-    ]
+    found = [p for p in reports.provider_calls(utcnow() - timedelta(hours=hours)) if p["failed"]]
     return sorted(found, key=lambda r: r["error_rate"], reverse=True)
 
 

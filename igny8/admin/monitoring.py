@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from flask import current_app, flash, redirect, request
 from flask_admin import BaseView, expose
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 
-from .. import accounts, analytics, prompts, registry
+from .. import accounts, analytics, prompts, registry, reports
 from ..ai.engine import OperationContext
 from ..ai.meter import Meter
 from ..ai.provider import ProviderError
@@ -42,24 +42,29 @@ def latency_by_provider(since, quantiles=(50, 95)) -> dict[str, dict[int, float 
     return _ranked(since, quantiles, by_provider=True)
 
 
-def _ranked(since, quantiles, provider=None, by_provider=False) -> dict:
-    """{provider (None when not grouped): {q: ms}}: ranked by the database on PostgreSQL,
-    the sorted sample ranked by ``analytics.percentile`` on SQLite."""
+def _ranked(since, quantiles, provider=None, by_provider=False, by_model=False) -> dict:
+    """{provider, or model id (None when not grouped): {q: ms}}: ranked by the database on
+    PostgreSQL, the sorted sample ranked by ``analytics.percentile`` on SQLite."""
     log = CreditUsageLog
     window = [log.created_at >= since, log.latency_ms.is_not(None)]
     if provider is not None:
         window.append(log.provider == provider)
     sample = (
-        select(log.provider.label("provider"), log.latency_ms.label("ms"))
+        select(
+            log.provider.label("provider"),
+            log.model_config_id.label("model"),
+            log.latency_ms.label("ms"),
+        )
         .where(*window)
         .order_by(log.created_at.desc())
         .limit(SAMPLE)
     ).subquery()
-    key = sample.c.provider if by_provider else literal(provider)
+    grouped = by_provider or by_model
+    key = sample.c.model if by_model else sample.c.provider if by_provider else literal(provider)
     if db.engine.dialect.name == "postgresql":
         ranks = [func.percentile_cont(q / 100).within_group(sample.c.ms.asc()) for q in quantiles]
         query = select(key, *ranks).having(func.count() > 0)
-        rows = db.session.execute(query.group_by(key) if by_provider else query)
+        rows = db.session.execute(query.group_by(key) if grouped else query)
         return {
             name: {q: float(v) for q, v in zip(quantiles, values, strict=True)}
             for name, *values in rows
@@ -74,30 +79,39 @@ def _ranked(since, quantiles, provider=None, by_provider=False) -> dict:
 
 
 def provider_stats(since) -> list[dict]:
-    log = CreditUsageLog
-    counts = db.session.execute(
-        select(
-            log.provider, func.count(log.id), func.sum(case((log.status == "failed", 1), else_=0))
-        )
-        .where(log.created_at >= since)
-        .group_by(log.provider)
-        .order_by(log.provider)
-    ).all()
     latency = latency_by_provider(since)
     stats = []
-    for provider, calls, failed in counts:
-        p = latency.get(provider) or {50: None, 95: None}
+    for found in reports.provider_calls(since):
+        p = latency.get(found["provider"]) or {50: None, 95: None}
         stats.append(
-            {
-                "provider": provider,
-                "calls": calls,
-                "failed": int(failed or 0),
-                "error_rate": (failed or 0) / calls if calls else 0,
-                "p50_ms": p[50],
-                "p95_ms": p[95],
-            }
+            {**found, "p50_ms": p[50], "p95_ms": p[95], "retrying": reports.retrying(found)}
         )
     return stats
+
+
+def latency_by_model(since, quantiles=(50, 95)) -> list[dict]:
+    """Calls and latency percentiles per model over the window's newest SAMPLE calls,
+    busiest model first."""
+    ranked = _ranked(since, quantiles, by_model=True)
+    names = dict(
+        db.session.execute(
+            select(AIModelConfig.id, AIModelConfig.model_name).where(
+                AIModelConfig.id.in_([k for k in ranked if k is not None])
+            )
+        ).all()
+    )
+    calls = dict(
+        db.session.execute(
+            select(CreditUsageLog.model_config_id, func.count(CreditUsageLog.id))
+            .where(CreditUsageLog.created_at >= since)
+            .group_by(CreditUsageLog.model_config_id)
+        ).all()
+    )
+    rows = [
+        {"model": names.get(k, "—"), "calls": calls.get(k, 0), **{f"p{q}_ms": v[q] for q in v}}
+        for k, v in ranked.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["calls"], r["model"]))
 
 
 class ApiMonitorView(security.SecuredView, BaseView):
@@ -118,6 +132,8 @@ class ApiMonitorView(security.SecuredView, BaseView):
                 "last hour": provider_stats(now - timedelta(hours=1)),
                 "last 24 hours": provider_stats(now - timedelta(hours=24)),
             },
+            models=latency_by_model(now - timedelta(hours=24)),
+            attempts_amber=reports.ATTEMPTS_AMBER,
         )
 
 
@@ -181,7 +197,15 @@ class DebugConsoleView(security.SecuredView, BaseView):
         )
 
     def _explain(self, account, operation):
-        report = {"steps": [], "model": None, "error": None, "parameters": [], "prompt": None}
+        report = {
+            "steps": [],
+            "model": None,
+            "provider": None,
+            "error": None,
+            "parameters": [],
+            "prompt": None,
+            "billed_to": accounts.ADMIN_TESTS_ACCOUNT,  # a test call never costs the tenant
+        }
         if operation.model_type is None:
             report["error"] = "this operation calls no model"
             return report
@@ -189,6 +213,7 @@ class DebugConsoleView(security.SecuredView, BaseView):
         try:
             choice = ctx.choice()
             report["model"], report["resolved_by"] = choice.model_name, choice.resolved_by
+            report["provider"] = choice.provider.name
             report["steps"] = ctx.resolution().steps
         except (NoModelAvailable, ProviderError) as exc:
             report["error"] = str(exc)

@@ -179,19 +179,25 @@ class CostAnalysisView(security.SecuredView, BaseView):
             costs = {date.fromisoformat(r["key"]): float(r["cost_usd"]) for r in trailing_days}
         trailing = analytics.daily_series(costs, window_start, today)
         month_to_date = float(reports.cost_between(today.replace(day=1), today, filters))
-        prediction = analytics.forecast(trailing, today, month_to_date)
+        prediction = analytics.forecast(
+            trailing, today, month_to_date, since=reports.first_usage_day(filters)
+        )
         outliers = analytics.robust_outliers(series)
 
         def with_margin(rows):
+            # Revenue from tenants' credits only: an internal account's calls are cost.
             return [
-                {**r, **analytics.margin(r["credits"], r["cost_usd"], usd_per_credit)} for r in rows
+                {**r, **analytics.margin(r["billed_credits"], r["cost_usd"], usd_per_credit)}
+                for r in rows
             ]
+
+        accounts = with_margin(reports.top(by["account"], len(by["account"])))
 
         tables = {
             "totals": {
                 **reports.totals(by["day"]),
                 **analytics.margin(
-                    sum(r["credits"] for r in by["day"]),
+                    sum(r["billed_credits"] for r in by["day"]),
                     sum((r["cost_usd"] for r in by["day"]), Decimal(0)),
                     usd_per_credit,
                 ),
@@ -202,7 +208,8 @@ class CostAnalysisView(security.SecuredView, BaseView):
             ],
             "by_model": with_margin(reports.top(by["model"], 20)),
             "by_operation": with_margin(reports.top(by["operation"], 20)),
-            "by_account": reports.top(by["account"], 20),
+            "by_account": [r for r in accounts if not r["internal"]][:20],
+            "internal_accounts": [r for r in accounts if r["internal"]],
             "by_provider": reports.top(by["provider"], 20),
             "cost_split_by_model": reports.top(by["model"], 20),
             "by_tier": reports.top(by["tier"], 20),
@@ -212,7 +219,14 @@ class CostAnalysisView(security.SecuredView, BaseView):
                     "month_to_date_usd": prediction.month_to_date,
                     "rest_of_month_usd": prediction.rest_of_month,
                     "month_total_usd": prediction.month_total,
+                    "month_total_low_usd": _end(prediction.month_total_range, 0),
+                    "month_total_high_usd": _end(prediction.month_total_range, 1),
                     "next_30_days_usd": prediction.next_30_days,
+                    "next_30_days_low_usd": _end(prediction.next_30_days_range, 0),
+                    "next_30_days_high_usd": _end(prediction.next_30_days_range, 1),
+                    "fitted_from": prediction.fitted_from.isoformat()
+                    if prediction.fitted_from
+                    else None,
                 }
             ],
             "anomalous_days": [
@@ -237,6 +251,11 @@ class CostAnalysisView(security.SecuredView, BaseView):
         )
 
 
+def _end(interval, which: int):
+    """One end of a prediction interval, or None when there is none."""
+    return None if interval is None else interval[which]
+
+
 def cost_chart(day_model, start, end, grouping, usd_per_credit) -> dict:
     """Cost per model per day (week, month), stacked, with revenue and margin lines, from
     the rows of ``reports.breakdown``'s "day_model" grouping."""
@@ -249,7 +268,7 @@ def cost_chart(day_model, start, end, grouping, usd_per_credit) -> dict:
     for row in day_model:
         i = index[analytics.bucket_start(row["day"], grouping)]
         per_model.setdefault(row["model"], [0.0] * len(buckets))[i] += float(row["cost_usd"])
-        credits[i] += row["credits"]
+        credits[i] += row["billed_credits"]
     revenue = [float(c * usd_per_credit) for c in credits]
     cost = [sum(series[i] for series in per_model.values()) for i in range(len(buckets))]
     return {

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from wtforms import FloatField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from .. import accounts, modules, prompts
+from .. import accounts, modules, prompts, registry
 from ..ai.resolve import PARAMETERS
 from ..api.schemas import IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES, IntegrationSettingsIn
 from ..billing import ledger
@@ -22,6 +22,8 @@ from ..models import (
     IntegrationSettings,
     OperationRun,
 )
+from ..models.catalog import MODEL_TYPES
+from ..plugins import current_plugins
 from ..retirement import retirement
 from ..timeutil import utcnow
 from . import account_page, audit_trail, security
@@ -213,6 +215,13 @@ class ModelConfigView(SecuredModelView):
         "is_active",
     )
     form_excluded_columns = ("prices",)
+    # Chosen from what is registered, never typed: a misspelt provider would be a model
+    # no call can reach. The choices are filled per request (create_form, edit_form).
+    form_overrides = {"provider": SelectField, "model_type": SelectField}
+    form_args = {
+        "provider": {"choices": [], "validators": [DataRequired()]},
+        "model_type": {"choices": [(t, t) for t in MODEL_TYPES]},
+    }
     column_formatters = {
         "end_of_life": lambda view, context, model, name: _end_of_life(model.end_of_life),
         **{
@@ -234,6 +243,22 @@ class ModelConfigView(SecuredModelView):
         "max_output_tokens": "For an image model priced by tokens: the most one image takes",
         "end_of_life": "The provider's end of life; past it the model stays for history",
     }
+
+    def create_form(self, obj=None):
+        return self._with_providers(super().create_form(obj), None)
+
+    def edit_form(self, obj=None):
+        return self._with_providers(super().edit_form(obj), obj)
+
+    def _with_providers(self, form, model):
+        """The registered providers; the model's own stays a choice when its plugin is
+        not loaded now, so editing the model does not change it (what was submitted is
+        never added: that is what is being checked)."""
+        names = sorted(registry.providers(current_plugins().pm))
+        if model is not None and model.provider and model.provider not in names:
+            names.append(model.provider)
+        form.provider.choices = [(n, n) for n in names]
+        return form
 
     def on_model_change(self, form, model, is_created):
         # One default per type: choosing a new default clears the previous one, before the
@@ -325,6 +350,16 @@ def image_sizes_of(model) -> tuple[str, ...]:
     return tuple(s for s in IMAGE_SIZES if s in named) or IMAGE_SIZES
 
 
+def readable_errors(errors: dict) -> str:
+    """A form's validation errors as a person reads them: "max tokens: ...", and errors
+    of the whole value (marshmallow's ``_schema``) with no field name."""
+    parts = []
+    for field, messages in sorted(errors.items()):
+        text = " ".join(messages) if isinstance(messages, list) else str(messages)
+        parts.append(text if field == "_schema" else f"{field.replace('_', ' ')}: {text}")
+    return "; ".join(parts)
+
+
 class IntegrationSettingsView(SecuredModelView):
     """An account's overrides: the account chosen, models of the right type, parameters
     checked as the API checks them (image sizes from the image model's own list)."""
@@ -353,6 +388,14 @@ class IntegrationSettingsView(SecuredModelView):
                 f"account {model.account.name!r} already has override settings (#{taken}): "
                 "edit those"
             )
+        plan = model.account.plan
+        if plan is not None and not plan.allows_overrides:
+            # Saved, they would be ignored by every call (the plan decides), silently.
+            raise ValueError(
+                f"account {model.account.name!r} is on the {plan.name} plan, which does not "
+                "allow overrides: they would be ignored. Move the account to a plan that "
+                "allows them first"
+            )
         config = model.config or {}
         unknown = sorted(set(config) - set(PARAMETERS))
         if unknown:
@@ -361,9 +404,7 @@ class IntegrationSettingsView(SecuredModelView):
             {k: v for k, v in config.items() if v is not None}
         )
         if errors:
-            raise ValueError(
-                "config: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
-            )
+            raise ValueError("config: " + readable_errors(errors))
         size = config.get("image_size")
         image_model = model.image_model
         if size and image_model is not None and size not in image_sizes_of(image_model):
@@ -377,6 +418,10 @@ class PromptView(SecuredModelView):
     """Prompt templates, global and per account: checked as the API checks a tenant's."""
 
     column_list = ("key", "account_id", "template", "updated_at")
+    # A prompt's key names the operation that uses it: a copy needs another key (or the
+    # same key for another account), so a clone would be a row no operation ever reads.
+    # An account's own prompt is made with Create (that account, the operation's key).
+    can_clone = False
     column_descriptions = {
         "template": "Jinja; only the variables the prompt declares (Debug Console shows them)",
         "account_id": "Empty: the global template every account without its own uses",

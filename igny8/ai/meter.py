@@ -292,11 +292,14 @@ class Meter:
 
         started = time.perf_counter()
         credential, usage = None, None
+        tries = Attempts()
         try:
             credential = self.credential(choice.provider)
-            result, _attempts = call_with_retries(
+            result, _ = call_with_retries(
                 self._admitted(
-                    choice, tokens(held) if tokens else 0, lambda: invoke(credential, held)
+                    choice,
+                    tokens(held) if tokens else 0,
+                    tries.timed(lambda: invoke(credential, held)),
                 ),
                 self.policy,
                 self.sleep,
@@ -310,14 +313,14 @@ class Meter:
             output = parse(result)
         except OutputError as exc:
             error = ProviderError("bad_response", f"unusable model output: {exc}")
-            self._fail(choice, request_id, held, started, usage, error.code)
+            self._fail(choice, request_id, held, started, usage, error.code, tries)
             raise error from None
         except ProviderError as exc:
             if usage is None and exc.response is not None:
                 usage = self._usage_of(choice, exc.response)
             exc.message = redact(exc.message, credential)
             exc.args = (exc.message,)
-            self._fail(choice, request_id, held, started, usage, exc.code)
+            self._fail(choice, request_id, held, started, usage, exc.code, tries)
             raise
         except Exception as exc:  # a provider plugin bug must not leave the hold behind
             error = ProviderError(
@@ -325,10 +328,10 @@ class Meter:
                 f"provider {choice.provider.name} failed: "
                 f"{redact(type(exc).__name__ + ': ' + str(exc), credential)}",
             )
-            self._fail(choice, request_id, held, started, usage, error.code)
+            self._fail(choice, request_id, held, started, usage, error.code, tries)
             raise error from None
         return self._settle(
-            choice, request_id, held, started, usage, output, lambda: estimate(result)
+            choice, request_id, held, started, usage, output, lambda: estimate(result), tries
         )
 
     def _admitted(self, choice: ModelChoice, tokens: int, attempt):
@@ -366,7 +369,9 @@ class Meter:
             return None
         return usage
 
-    def _settle(self, choice, request_id, held, started, usage, output, estimate) -> CallResult:
+    def _settle(
+        self, choice, request_id, held, started, usage, output, estimate, tries
+    ) -> CallResult:
         cost = price(usage, choice.card)
         doubt = plausibility.doubt(usage, cost, self.plausible)
         if doubt is None:
@@ -392,6 +397,7 @@ class Meter:
             due.unbilled + waived,
             "success",
             "implausible_usage" if doubt else "charged_before" if waived else None,
+            tries,
         )
         if doubt:
             values["price_note"] = doubt[:200]
@@ -414,14 +420,16 @@ class Meter:
         self._recorded(values, row_id)
         return CallResult(output, usage, charged, cost, request_id, row_id)
 
-    def _fail(self, choice, request_id, held, started, usage, code) -> None:
+    def _fail(self, choice, request_id, held, started, usage, code, tries) -> None:
         usage = usage or Usage()
         cost = price(usage, choice.card)
         doubt = plausibility.doubt(usage, cost, self.plausible)
         if doubt is not None:  # a failed call's error that claims the impossible
             usage = Usage(raw={"claimed": claim_of(usage)})
             cost = price(usage, choice.card)
-        values = self._usage_row(choice, request_id, started, usage, cost, 0, 0, "failed", code)
+        values = self._usage_row(
+            choice, request_id, started, usage, cost, 0, 0, "failed", code, tries
+        )
         if doubt:
             values["price_note"] = doubt[:200]
         try:
@@ -468,7 +476,9 @@ class Meter:
         with db.engine.connect() as conn:
             return ledger.closed(request_id, conn)
 
-    def _usage_row(self, choice, request_id, started, usage, cost, charged, unbilled, status, code):
+    def _usage_row(
+        self, choice, request_id, started, usage, cost, charged, unbilled, status, code, tries
+    ):
         return dict(
             account_id=self.account_id,
             site_id=self.site_id,
@@ -491,6 +501,8 @@ class Meter:
             status=status,
             error_code=code,
             raw_usage=usage.raw or None,
+            attempts=tries.count,
+            failed_attempts=tries.failed or None,
             created_at=utcnow(),
         )
 
@@ -502,6 +514,30 @@ class Meter:
             hook(usage_log=CreditUsageLog(id=row_id, **values))
         except Exception:  # an exporter's failure never undoes a committed charge
             log.exception("an igny8_usage_recorded hook failed for %s", values["request_id"])
+
+
+class Attempts:
+    """The provider attempts of one call, as the retry policy made them: how many, and
+    each failed one's error code, HTTP status and milliseconds. Recorded on the call's
+    usage row and counted by API Monitor and System Health, so that a provider that
+    answers only after retries is seen (docs/admin.md)."""
+
+    def __init__(self):
+        self.count = 0  # 0: none was made (e.g. the wait for a limit ran out)
+        self.failed: list[dict] = []
+
+    def timed(self, attempt):
+        def timed_attempt():
+            self.count += 1
+            started = time.perf_counter()
+            try:
+                return attempt()
+            except ProviderError as exc:
+                ms = round((time.perf_counter() - started) * 1000)
+                self.failed.append({"code": exc.code, "status": exc.status, "ms": ms})
+                raise
+
+        return timed_attempt
 
 
 def untold(usage: Usage, card: PriceCard) -> bool:
@@ -529,6 +565,7 @@ def claim_of(usage: Usage) -> dict:
 # A plain row keeps who and what, and the credits (so the ledger and the log agree).
 _PLAIN_KEEPS = frozenset(
     (
+        "attempts",
         "account_id",
         "site_id",
         "run_id",

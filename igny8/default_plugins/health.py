@@ -100,27 +100,24 @@ ERROR_RATE_AMBER, ERROR_RATE_RED, ERROR_RATE_MIN_CALLS = 0.10, 0.50, 5
 
 
 def provider_errors() -> HealthResult:
-    """Each provider's failed share of calls in the last hour."""
+    """Each provider's failed share of calls in the last hour, and the attempts its calls
+    took (amber when they need retries too often: reports.retrying)."""
     from datetime import timedelta
 
-    from sqlalchemy import case, func, select
-
-    from ..models import CreditUsageLog as log
+    from .. import reports
     from ..timeutil import utcnow
 
-    rows = db.session.execute(
-        select(log.provider, func.count(), func.sum(case((log.status == "failed", 1), else_=0)))
-        .where(log.created_at >= utcnow() - timedelta(hours=1))
-        .group_by(log.provider)
-        .order_by(log.provider)
-    ).all()
+    rows = reports.provider_calls(utcnow() - timedelta(hours=1))
     if not rows:
         return HealthResult(True, "no calls in the last hour")
-    rates = [(p, calls, int(failed or 0) / calls) for p, calls, failed in rows]
-    judged = [(p, c, r) for p, c, r in rates if c >= ERROR_RATE_MIN_CALLS]
-    detail = "; ".join(f"{p}: {r:.0%} of {c} call(s) failed" for p, c, r in rates)
-    red = [p for p, _, r in judged if r >= ERROR_RATE_RED]
-    amber = [p for p, _, r in judged if r >= ERROR_RATE_AMBER]
+    detail = "; ".join(
+        f"{p['provider']}: {p['error_rate']:.0%} of {p['calls']} call(s) failed"
+        + (f", {p['attempts_per_call']:.1f} attempts a call" if p["attempts"] > p["calls"] else "")
+        for p in rows
+    )
+    judged = [p for p in rows if p["calls"] >= ERROR_RATE_MIN_CALLS]
+    red = [p["provider"] for p in judged if p["error_rate"] >= ERROR_RATE_RED]
+    amber = [p for p in judged if p["error_rate"] >= ERROR_RATE_AMBER or reports.retrying(p)]
     if red:
         return HealthResult(False, f"failing: {', '.join(red)} — {detail}")
     return HealthResult(True, detail, warn=bool(amber))

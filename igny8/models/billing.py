@@ -152,6 +152,10 @@ class CreditUsageLog(db.Model):
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="success")
     error_code: Mapped[str | None] = mapped_column(String(40))
+    # The provider attempts the call made (the retry policy's), and each failed one's
+    # {"code", "status", "ms"}: a provider that answers only after retries shows.
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    failed_attempts: Mapped[list | None] = mapped_column(db.JSON)
     raw_usage: Mapped[dict | None] = mapped_column(db.JSON)
     created_at: Mapped[datetime] = created_at()
 

@@ -48,6 +48,7 @@ from .api.serialize import money, timestamp
 from .api.shapes import ContentOut, ImageOut, KeywordOut, RunBodyOut, page_of
 from .api.validation import documented
 from .extensions import db
+from .media import image_url
 from .models import (
     Account,
     Cluster,
@@ -90,6 +91,7 @@ __all__ = [
     "Stage",
     "AdminView",
     "SecuredModelView",
+    "image_url",
     "DefaultPrompt",
     "HealthCheck",
     "HealthResult",

@@ -84,6 +84,17 @@ def browser(chromium):
     return chromium
 
 
+def sign_in(browser, live_server):
+    browser.get(f"{live_server}/admin/")
+    assert "/admin/login" in browser.current_url
+    browser.find_element(By.ID, "email").send_keys("browser@igny8.test")
+    browser.find_element(By.ID, "password").send_keys("browser-password-1")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The click returns before the redirect lands: wait for the admin page itself.
+    WebDriverWait(browser, 30).until(lambda b: "/admin/login" not in b.current_url)
+    assert browser.current_url.rstrip("/").endswith("/admin"), browser.page_source[:500]
+
+
 DRAWN_PIXELS = """
 const canvas = document.querySelector(arguments[0]);
 if (!canvas || !window.Chart) return -1;
@@ -112,14 +123,7 @@ COST_AXES = {
 
 def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser, app, tenant):
     os.makedirs(ARTIFACTS, exist_ok=True)
-    browser.get(f"{live_server}/admin/")
-    assert "/admin/login" in browser.current_url
-    browser.find_element(By.ID, "email").send_keys("browser@igny8.test")
-    browser.find_element(By.ID, "password").send_keys("browser-password-1")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    # The click returns before the redirect lands: wait for the admin page itself.
-    WebDriverWait(browser, 30).until(lambda b: "/admin/login" not in b.current_url)
-    assert browser.current_url.rstrip("/").endswith("/admin"), browser.page_source[:500]
+    sign_in(browser, live_server)
     assert "browser@igny8.test" in browser.page_source
     browser.save_screenshot(os.path.join(ARTIFACTS, "home.png"))
     home = browser.find_element(By.ID, "dashboard-today").text
@@ -167,3 +171,58 @@ def test_admin_signs_in_and_both_reports_draw_their_charts(live_server, browser,
     browser.get(f"{live_server}/admin/monitoring/health/")
     browser.save_screenshot(os.path.join(ARTIFACTS, "system-health.png"))
     assert "all green" in browser.find_element(By.ID, "overall").text
+
+
+# How much wider than the window a page or any of its tables is (0: it fits). Flask-Admin
+# wraps its list in a scrolling box, so the page itself never overflows: the table does.
+OVERFLOW = """
+let over = document.documentElement.scrollWidth - window.innerWidth;
+for (const table of document.querySelectorAll('table')) {
+  const box = table.parentElement.getBoundingClientRect();
+  over = Math.max(over, table.getBoundingClientRect().right - Math.min(box.right, window.innerWidth));
+}
+return Math.round(over);
+"""
+
+
+# Each chart's text alternative: its label, and the table that holds its figures.
+CHART_ALTERNATIVES = """
+return Array.from(document.querySelectorAll('canvas')).map(c => {
+  const table = document.getElementById(c.getAttribute('aria-describedby') || '');
+  return [c.id, c.getAttribute('role'), (c.getAttribute('aria-label') || '').length > 20,
+          !!table && table.querySelectorAll('tbody tr').length > 0];
+});
+"""
+
+
+def test_at_1440_px_no_admin_list_is_wider_than_the_window(live_server, browser, tenant):
+    """Every list of the admin fits a 1440 px window (the usage log was 4,605 px wide),
+    every page says its language, and every chart has a text alternative: a label and a
+    table of its figures. Screenshots at 1440 px go to test-artifacts/ (docs/admin.md
+    shows them)."""
+    from test_admin import ADMIN_URLS
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    browser.set_window_size(1440, 1000)
+    sign_in(browser, live_server)
+    wide, unnamed = {}, []
+    for url in ADMIN_URLS:
+        browser.get(live_server + url)
+        over = browser.execute_script(OVERFLOW)
+        if over > 0:
+            wide[url] = over
+        if browser.execute_script("return document.documentElement.lang") != "en":
+            unnamed.append(url)
+    assert wide == {}, f"wider than 1440 px by (px): {wide}"
+    assert unnamed == [], f"no lang: {unnamed}"
+    for name, path in (
+        ("home-1440", "/admin/"),
+        ("usage-log-1440", "/admin/creditusagelog/"),
+        ("ai-cost-analysis-1440", "/admin/reports/ai-cost-analysis/?days=7"),
+        ("token-usage-1440", "/admin/reports/token-usage/?days=7"),
+        ("account-1440", f"/admin/account/details/?id={tenant.account_id}"),
+    ):
+        browser.get(live_server + path)
+        browser.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+        for canvas, role, labelled, table in browser.execute_script(CHART_ALTERNATIVES):
+            assert (role, labelled, table) == ("img", True, True), (path, canvas)

@@ -1,5 +1,6 @@
 """Flask-Admin, built per app inside create_app: every model, grouped, behind one gate."""
 
+from flask import request
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
@@ -32,7 +33,7 @@ def _register_core_views(admin) -> None:
     add(admin, m.Plan, "Accounts")
     add(admin, m.Site, "Accounts")
     add(admin, m.AIModelConfig, "AI & Billing", views.ModelConfigView, name="AI Models")
-    add(admin, m.ModelPrice, "AI & Billing", ReadOnlyModelView, name="Price History")
+    add(admin, m.ModelPrice, "AI & Billing", views.PriceHistoryView, name="Price History")
     add(
         admin,
         m.ProviderCredential,
@@ -123,17 +124,35 @@ def _register_module_views(admin, pm) -> None:
             add(admin, view.model, view.category, gated, **kwargs)
 
 
+def _with_language(response):
+    """Admin pages say they are in English (Flask-Admin's base template writes a bare
+    ``<html>``, with no block to change it): screen readers and translators need it."""
+    if (
+        request.path.startswith("/admin")
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and not response.is_streamed
+    ):
+        body = response.get_data()
+        head = body[:200]
+        if b"<html>" in head:
+            response.set_data(head.replace(b"<html>", b'<html lang="en">', 1) + body[200:])
+    return response
+
+
 def init_app(app) -> Admin:
     app.register_blueprint(auth.blueprint(app.extensions["igny8_limiter"]))
     admin = Admin(
         app,
         name="igny8",
-        theme=Bootstrap4Theme(swatch="default"),
+        # The whole window's width: a fixed 1,140 px container clipped wide lists at 1440.
+        theme=Bootstrap4Theme(swatch="default", fluid=True),
         index_view=IndexView(url="/admin"),
     )
     app.before_request(security.gate)
     app.before_request(audit_trail.watch_admin_requests)
     app.teardown_request(audit_trail.unwatch)
+    app.after_request(_with_language)
     app.context_processor(lambda: {"logout_form": FlaskForm()})
     app.add_template_filter(reports.plain, "plain")
     app.add_template_filter(formatting.cell, "cell")

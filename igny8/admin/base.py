@@ -14,14 +14,16 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
 from markupsafe import Markup
-from sqlalchemy import JSON, String, Text, inspect, select
+from sqlalchemy import JSON, BigInteger, Numeric, String, Text, inspect, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 from wtforms import SelectField
 
 from ..crypto import EncryptedString
 from ..extensions import db
+from ..formatting import cell, money, unit_price
 from ..models import Account
+from ..models.base import Money, Price
 from . import security
 
 # Never listed, shown, exported or edited as such.
@@ -71,6 +73,11 @@ class SecuredModelView(security.SecuredView, ModelView):
     # Whether a copy of a row can be of use (False where a copy could only sit unused).
     can_clone = True
     column_default_sort = ("id", True)  # newest first
+    # Times to the second, as people read them (not 21:34:22.534216).
+    column_type_formatters = {
+        **ModelView.column_type_formatters,
+        datetime: lambda view, value, name=None: value.strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
     def refuse_delete(self, row) -> str | None:
         """Why ``row`` may not be deleted, or None. Views of records that must stay say so."""
@@ -122,6 +129,16 @@ class SecuredModelView(security.SecuredView, ModelView):
         # Long text and JSON are cut short in lists; details and exports show them whole.
         long_text = [c.key for c in columns if isinstance(c.type, Text) and c.key not in secret]
         json_columns = [c.key for c in columns if isinstance(c.type, JSON)]
+        # Figures as the reports show them (igny8.formatting): amounts of money, unit
+        # prices exactly, counts with thousands separators.
+        figures = {}
+        for c in columns:
+            if isinstance(c.type, Numeric) and c.type.scale == Money.scale:
+                figures[c.key] = _figure(money)
+            elif isinstance(c.type, Numeric) and c.type.scale == Price.scale:
+                figures[c.key] = _figure(unit_price)
+            elif isinstance(c.type, BigInteger):
+                figures[c.key] = _figure(lambda v: cell(v, "count"))
         # The account, by name and linked to its page, wherever a row belongs to one.
         has_account = "account_id" in names and "account" in inspect(model).relationships
         if has_account:
@@ -136,13 +153,25 @@ class SecuredModelView(security.SecuredView, ModelView):
             self.column_labels = {"account.name": "Account", **(self.column_labels or {})}
         account = {"account": _account_link} if has_account else {}
         self.column_formatters = {
+            **figures,
             **{k: _shorten for k in long_text},
             **{k: _short_json for k in json_columns},
             **account,
             **(self.column_formatters or {}),
         }
         if self.column_formatters_detail is None:
-            self.column_formatters_detail = {**account, **{k: _whole_json for k in json_columns}}
+            self.column_formatters_detail = {
+                **figures,
+                **account,
+                **{k: _whole_json for k in json_columns},
+            }
+        # Exports keep every column (a list shows the few a person decides by).
+        if self.column_export_list is None and self.column_list is not None:
+            self.column_export_list = [
+                "account" if n == "account_id" and has_account else n
+                for n in names
+                if n not in secret
+            ]
         if self.column_formatters_export is None:
             self.column_formatters_export = {"account": lambda v, c, m, n: str(m.account or "")}
         if not self.status_values and "status" in names:
@@ -378,11 +407,48 @@ class ReadOnlyModelView(SecuredModelView):
         return False
 
 
+def _figure(format_value):
+    return lambda view, context, model, name: format_value(getattr(model, name))
+
+
+def _model_link(view, context, model, name):
+    """A row's AI model by name, linked to its page."""
+    found = getattr(model, name)
+    if found is None:
+        return "—"
+    url = url_for("aimodelconfig.details_view", id=found.id)
+    return Markup('<a href="{}">{}</a>').format(url, found.model_name)
+
+
 class UsageLogView(ReadOnlyModelView):
     """The usage log: a million rows and more. Search is by request id, exactly, through
-    its unique index; filters narrow by account, operation, provider, status and time."""
+    its unique index; filters narrow by account, operation, provider, status and time.
+    The list shows what an admin decides by; a row's page and the exports, everything."""
 
     column_searchable_list = ("request_id",)
+    column_list = (
+        "created_at",
+        "account",
+        "model_config",
+        "operation",
+        "status",
+        "attempts",
+        "input_tokens",
+        "output_tokens",
+        "credits_used",
+        "cost_usd_total",
+        "latency_ms",
+        "error_code",
+    )
+    column_labels = {
+        "created_at": "When",
+        "model_config": "Model",
+        "credits_used": "Credits",
+        "cost_usd_total": "Cost",
+        "latency_ms": "Latency (ms)",
+        "error_code": "Error",
+    }
+    column_formatters = {"model_config": _model_link}
 
     def search_placeholder(self):
         return "Request id (exact)"
@@ -459,6 +525,28 @@ def _account_link(view, context, model, name):
 
 class RunView(ReadOnlyModelView):
     """Operation runs; a run's page lists its items' results (kept in rows of their own)."""
+
+    column_list = (
+        "created_at",
+        "account",
+        "operation",
+        "status",
+        "items",
+        "items_succeeded",
+        "items_failed",
+        "credits_used",
+        "cost_usd",
+        "model_name",
+        "finished_at",
+    )
+    column_labels = {
+        "created_at": "When",
+        "items_succeeded": "Succeeded",
+        "items_failed": "Failed",
+        "credits_used": "Credits",
+        "cost_usd": "Cost",
+        "model_name": "Model",
+    }
 
     def __init__(self, model, session, **kwargs):
         names = [c.key for c in inspect(model).columns]

@@ -13,7 +13,6 @@ from ..ai.resolve import PARAMETERS
 from ..api.schemas import IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES, IntegrationSettingsIn
 from ..billing import ledger
 from ..extensions import db
-from ..formatting import unit_price
 from ..models import (
     Account,
     AIModelConfig,
@@ -27,7 +26,7 @@ from ..plugins import current_plugins
 from ..retirement import retirement
 from ..timeutil import utcnow
 from . import account_page, audit_trail, security
-from .base import BulkForm, SecuredModelView
+from .base import BulkForm, ReadOnlyModelView, SecuredModelView
 
 MASK = "••••••••"
 
@@ -179,15 +178,6 @@ class ApiTokenView(SecuredModelView):
     column_labels = {"is_active": "Active (deactivate to revoke)"}
 
 
-# Unit prices per 1k tokens and per image: shown exactly, never as 0E-10 (issue 23).
-PRICE_COLUMNS = (
-    "cost_per_1k_input",
-    "cost_per_1k_cached_input",
-    "cost_per_1k_output",
-    "cost_per_image",
-)
-
-
 def _end_of_life(day):
     """The date, flagged when it is near or past (igny8.retirement)."""
     status = retirement(day, utcnow().date())
@@ -195,6 +185,20 @@ def _end_of_life(day):
         return day.isoformat() if day else ""
     kind = "danger" if status.startswith("past") else "warning"
     return Markup('<span class="badge badge-{}" title="{}">{}</span>').format(kind, status, status)
+
+
+class PriceHistoryView(ReadOnlyModelView):
+    """Each model's prices over time (written when an admin or `prices sync` changes them)."""
+
+    column_list = (
+        "model",
+        "effective_from",
+        "cost_per_1k_input",
+        "cost_per_1k_cached_input",
+        "cost_per_1k_output",
+        "cost_per_image",
+        "source",
+    )
 
 
 class ModelConfigView(SecuredModelView):
@@ -206,10 +210,6 @@ class ModelConfigView(SecuredModelView):
         "cost_per_1k_cached_input",
         "cost_per_1k_output",
         "cost_per_image",
-        "pricing",
-        "tokens_per_credit",
-        "credits_per_image",
-        "credit_rule",
         "end_of_life",
         "is_default",
         "is_active",
@@ -222,12 +222,10 @@ class ModelConfigView(SecuredModelView):
         "provider": {"choices": [], "validators": [DataRequired()]},
         "model_type": {"choices": [(t, t) for t in MODEL_TYPES]},
     }
+    # Unit prices are shown exactly by the base view (never 0E-10); the pricing JSON,
+    # credit rule and rates are on the model's page.
     column_formatters = {
         "end_of_life": lambda view, context, model, name: _end_of_life(model.end_of_life),
-        **{
-            column: lambda view, context, model, name: unit_price(getattr(model, name))
-            for column in PRICE_COLUMNS
-        },
     }
     column_descriptions = {
         "pricing": "Everything beyond the per-1k prices, as JSON: cache writes by TTL, "

@@ -2,6 +2,7 @@
 
 from igny8.plugin import AdminView, DefaultPrompt, Image, Module, Operation, Stage, hookimpl
 
+from .admin import ImageView
 from .operation import (
     PROMPT,
     contents_without_images,
@@ -34,7 +35,7 @@ MODULE = Module(
         ),
     ),
     routes=routes,
-    admin_views=(AdminView(Image),),
+    admin_views=(AdminView(Image, ImageView),),
 )
 
 

@@ -7,7 +7,16 @@ from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from . import analytics
 from .extensions import db
-from .models import Account, AIModelConfig, CreditCostConfig, CreditUsageLog, UsageDaily
+from .models import (
+    Account,
+    AIModelConfig,
+    ApiToken,
+    CreditCostConfig,
+    CreditUsageLog,
+    OperationRun,
+    UsageDaily,
+    User,
+)
 from .models.billing import COST_PARTS, TOKEN_COUNTS
 
 LOG = CreditUsageLog
@@ -272,6 +281,74 @@ def cost_between(start: date, end: date, filters: dict | None = None) -> Decimal
     query = select(func.coalesce(func.sum(R.cost_usd_total), 0)).where(*_in_range(start, end))
     total = db.session.execute(_filtered(query, filters)).scalar()
     return Decimal(total).quantize(CENTS)
+
+
+NO_CALLER = "(no API caller: the CLI or a pipeline)"
+
+
+def spend_by_caller(start: date, end: date, by: str, filters: dict | None = None) -> list[dict]:
+    """Calls, credits (``billed_credits``: tenants' only), unbilled credits and cost per
+    API token (``by="token"``; a user's browser sessions as one row) or per user
+    (``by="user"``) whose request started the run, start to end inclusive, dearest first.
+    From the usage log through each call's run (the rollup does not keep who called);
+    calls of runs no request started are one row, NO_CALLER."""
+    run = OperationRun
+    keys = (
+        (ApiToken.id, ApiToken.name, ApiToken.token_prefix, ApiToken.kind, User.email)
+        if by == "token"
+        else (User.id, User.email)
+    )
+    query = (
+        select(
+            *keys,
+            func.count(LOG.id),
+            func.coalesce(func.sum(LOG.credits_used), 0),
+            func.coalesce(func.sum(case((Account.is_internal, 0), else_=LOG.credits_used)), 0),
+            func.coalesce(func.sum(LOG.credits_unbilled), 0),
+            func.coalesce(func.sum(LOG.cost_usd_total), 0),
+        )
+        .select_from(LOG)
+        .outerjoin(run, run.id == LOG.run_id)
+        .outerjoin(ApiToken, ApiToken.id == run.api_token_id)
+        .outerjoin(User, User.id == run.user_id)
+        .outerjoin(Account, Account.id == LOG.account_id)
+        .where(LOG.created_at >= start, LOG.created_at < end + timedelta(days=1))
+        .group_by(*keys)
+    )
+    merged: dict[str, dict] = {}
+    for *key, calls, credits, billed, unbilled, cost in db.session.execute(
+        _filtered(query, filters, table=LOG)
+    ):
+        label = _caller(by, *key)
+        row = merged.setdefault(
+            label,
+            {
+                "key": label,
+                "calls": 0,
+                "credits": 0,
+                "billed_credits": 0,
+                "credits_unbilled": 0,
+                "cost_usd": Decimal(0),
+            },
+        )
+        row["calls"] += calls
+        row["credits"] += int(credits)
+        row["billed_credits"] += int(billed)
+        row["credits_unbilled"] += int(unbilled)
+        row["cost_usd"] += Decimal(cost).quantize(CENTS)
+    return top(list(merged.values()), len(merged))
+
+
+def _caller(by: str, *key) -> str:
+    if by == "user":
+        _id, email = key
+        return email or NO_CALLER
+    token_id, name, prefix, kind, email = key
+    if token_id is None:
+        return NO_CALLER
+    if kind == "session":
+        return f"browser sessions of {email}"
+    return f"{name} ({prefix}…) of {email}" if prefix else f"{name} of {email}"
 
 
 def first_usage_day(filters: dict | None = None) -> date | None:

@@ -461,3 +461,75 @@ def test_cost_analysis_shows_margin_per_account_and_keeps_internal_accounts_out_
     )
     html = admin.get("/admin/reports/ai-cost-analysis/?days=30").get_data(as_text=True)
     assert "yAxisID: 'revenue'" in html and "Revenue and margin (USD, lines)" in html
+
+
+def test_cost_analysis_tells_spend_per_api_token_and_per_user(app, admin, client, tenant):  # noqa: F811
+    """Two users of one account, each with an API token: the owner clusters the keywords,
+    the other asks for one cluster's ideas; a run started from the CLI has no caller. Each table's
+    figures are the usage rows of that caller's runs, summed here by hand."""
+    from content_support import KEYWORDS, use_offline
+    from sqlalchemy import func, select
+
+    from igny8 import accounts
+    from igny8.ai.engine import run_operation
+    from igny8.models import Cluster, OperationRun, User
+
+    use_offline(app)
+    with app.app_context():
+        owner = db.session.get(User, tenant.user_id)
+        other = accounts.create_user("writer@example.test", None, owner.account)
+        other.role = "editor"
+        writer_token = accounts.issue_token(other, name="writer bot")
+        db.session.commit()
+        owner_email, other_id = owner.email, other.id
+    site = tenant.site_id
+    mine = {"Authorization": f"Bearer {tenant.token}"}
+    theirs = {"Authorization": f"Bearer {writer_token}"}
+    assert (
+        client.post(
+            f"/api/v1/sites/{site}/keywords", json={"keywords": KEYWORDS}, headers=mine
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(f"/api/v1/sites/{site}/keywords/cluster", json={}, headers=mine).status_code
+        == 200
+    )
+    with app.app_context():
+        clusters = (
+            db.session.execute(select(Cluster.id).where(Cluster.site_id == site)).scalars().all()
+        )
+    answer = client.post(
+        f"/api/v1/sites/{site}/clusters/ideas", json={"cluster_ids": clusters[:1]}, headers=theirs
+    )
+    assert answer.status_code == 200 and answer.json["run"]["status"] == "succeeded"
+    with app.app_context():
+        # The CLI's way: a run no request started.
+        run_operation(tenant.account_id, "idea_generation", clusters[1:2], site_id=site)
+
+        def spent(**where):
+            return db.session.execute(
+                select(func.count(CreditUsageLog.id), func.sum(CreditUsageLog.credits_used))
+                .join(OperationRun, OperationRun.id == CreditUsageLog.run_id)
+                .where(*(getattr(OperationRun, k) == v for k, v in where.items()))
+            ).one()
+
+        by_owner = spent(user_id=tenant.user_id)
+        by_writer = spent(user_id=other_id)
+        by_nobody = spent(user_id=None)
+        writer_prefix = db.session.execute(
+            select(accounts.ApiToken.token_prefix).where(accounts.ApiToken.user_id == other_id)
+        ).scalar_one()
+    assert len(clusters) >= 2
+    assert by_owner[0] >= 1 and by_writer[0] == 1 and by_nobody[0] == 1
+    data = admin.get("/admin/reports/ai-cost-analysis/?days=7&format=json").json
+    users = {r["key"]: (r["calls"], r["credits"]) for r in data["by_user"]}
+    assert users == {
+        owner_email: (by_owner[0], by_owner[1]),
+        "writer@example.test": (by_writer[0], by_writer[1]),
+        "(no API caller: the CLI or a pipeline)": (by_nobody[0], by_nobody[1]),
+    }
+    tokens = {r["key"]: r for r in data["by_api_token"]}
+    writer = tokens[f"writer bot ({writer_prefix}…) of writer@example.test"]
+    assert (writer["calls"], writer["credits"]) == (by_writer[0], by_writer[1])
+    assert writer["revenue_usd"] == f"{Decimal(by_writer[1]) * Decimal('0.10'):.8f}"

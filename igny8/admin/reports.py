@@ -209,6 +209,8 @@ class CostAnalysisView(security.SecuredView, BaseView):
             "by_model": with_margin(reports.top(by["model"], 20)),
             "by_operation": with_margin(reports.top(by["operation"], 20)),
             "by_account": [r for r in accounts if not r["internal"]][:20],
+            "by_api_token": with_margin(reports.spend_by_caller(start, end, "token", filters)),
+            "by_user": with_margin(reports.spend_by_caller(start, end, "user", filters)),
             "internal_accounts": [r for r in accounts if r["internal"]],
             "by_provider": reports.top(by["provider"], 20),
             "cost_split_by_model": reports.top(by["model"], 20),

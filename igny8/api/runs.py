@@ -22,7 +22,7 @@ from ..models.runs import FINISHED, read_run, run_results
 from ..runner import QueueUnavailable, current_runner, wait_for
 from ..runs.signals import current_signals
 from . import serialize
-from .auth import current_account
+from .auth import current_account, current_user
 from .errors import ApiError
 from .pagination import paginate
 from .schemas import RunsQuery
@@ -91,6 +91,8 @@ def execute(operation: str, items: list, *, site_id: int | None = None):
         site_id=site_id,
         idempotency_key=key.strip() if key else None,
         request={"operation": operation, "site_id": site_id, "items": items},
+        api_token_id=g.token_id,
+        user_id=current_user().id,
     )
     run = outcome.run
     g.answered_by_run = run.id  # a retry with the key gets this run as it is (api.idempotency)

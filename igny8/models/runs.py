@@ -50,6 +50,11 @@ class OperationRun(db.Model):
     cost_usd: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     model_name: Mapped[str | None] = mapped_column(String(120))
     resolved_by: Mapped[str | None] = mapped_column(String(40))
+    # Whose request started the run (none for the CLI's): spend per API token and per user.
+    api_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request: Mapped[dict | None] = mapped_column(JSON)
     # The units of work (the operation's prepare applied to the caller's items).

@@ -115,6 +115,8 @@ def submit(
     idempotency_key: str | None = None,
     request: dict | None = None,
     status: str = "queued",
+    api_token_id: int | None = None,
+    user_id: int | None = None,
 ) -> RunOutcome:
     """Record a queued run of ``operation_key`` over ``items`` (committed), or refuse it
     (unknown operation, switched-off module); a seen Idempotency-Key gives its run back,
@@ -139,6 +141,8 @@ def submit(
         idempotency_key=idempotency_key,
         request=request,
         work=work,
+        api_token_id=api_token_id,
+        user_id=user_id,
     )
     db.session.add(run)
     try:

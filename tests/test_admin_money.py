@@ -233,32 +233,49 @@ def test_account_override_form_and_settings_take_only_valid_values(app, admin, t
     with app.app_context():
         dalle = model_named("dall-e-3").id
 
-    def create(config, account=tenant.account_id):
+    # The parameters are fields: a select where the API takes a fixed set of values.
+    size_select = page[
+        page.index('id="image_size"') : page.index("</select>", page.index('id="image_size"'))
+    ]
+    assert "(not overridden)" in size_select and ">1024x1792<" in size_select
+    assert 'id="config"' not in page
+
+    def create(fields, account=tenant.account_id):
         page = admin.get("/admin/integrationsettings/new/").get_data(as_text=True)
         response = admin.post(
             "/admin/integrationsettings/new/",
             data={
                 "account": str(account),
                 "image_model": str(dalle),
-                "config": config,
+                "image_size": "",
+                "image_quality": "",
+                "image_style": "",
+                **fields,
                 "csrf_token": csrf_from(page),
             },
             follow_redirects=True,
         )
         return response.get_data(as_text=True)
 
-    assert "dall-e-3 takes image sizes 1024x1024, 1024x1792, 1792x1024, not 1536x1024" in create(
-        '{"image_size": "1536x1024"}'
+    assert "image size: dall-e-3 takes 1024x1024, 1024x1792, 1792x1024, not 1536x1024" in create(
+        {"image_size": "1536x1024"}
     )
-    assert "temperature: Must be greater than or equal to 0" in create('{"temperature": -1}')
-    assert "unknown setting(s) colour" in create('{"colour": "red"}')
+    assert "Number must be between 0 and 2" in create({"temperature": "-1"})
+    assert "Not a valid choice" in create({"image_style": "neon"})
     with app.app_context():
         assert db.session.execute(select(func.count(IntegrationSettings.id))).scalar() == 0
-    create('{"image_size": "1024x1792", "temperature": 0.4}')
-    assert "already has override settings" in create("{}")
+    create({"image_size": "1024x1792", "temperature": "0.4"})
+    assert "already has override settings" in create({})
     with app.app_context():
         saved = db.session.execute(select(IntegrationSettings)).scalar_one()
-        assert (saved.account_id, saved.config["image_size"]) == (tenant.account_id, "1024x1792")
+        assert (saved.account_id, saved.config) == (
+            tenant.account_id,
+            {"temperature": 0.4, "image_size": "1024x1792"},
+        )
+        saved_id = saved.id
+    # Editing shows what is saved in its fields.
+    edit = admin.get(f"/admin/integrationsettings/edit/?id={saved_id}").get_data(as_text=True)
+    assert 'value="0.4"' in edit and '<option selected value="1024x1792">' in edit
     # Global settings: image size from the list, not free text.
     page = admin.get("/admin/global_settings/edit/?id=1").get_data(as_text=True)
     assert '<select class="form-control" id="default_image_size"' in page
@@ -411,7 +428,10 @@ def test_overrides_for_an_account_whose_plan_forbids_them_are_refused(app, admin
         "/admin/integrationsettings/new/",
         data={
             "account": str(free.account_id),
-            "config": '{"temperature": 0.4}',
+            "temperature": "0.4",
+            "image_size": "",
+            "image_quality": "",
+            "image_style": "",
             "csrf_token": csrf_from(page),
         },
         follow_redirects=True,
@@ -443,3 +463,24 @@ def test_prompts_offer_no_clone_that_no_operation_would_read(app, admin):  # noq
         assert not db.session.execute(select(Prompt).where(Prompt.key.like("%(copy%"))).first()
     # Other lists still clone (the plan list, for one).
     assert ">Clone<" in admin.get("/admin/plan/").get_data(as_text=True)
+
+
+def test_audit_log_summaries_name_rows_as_people_do(app, admin):  # noqa: F811
+    from igny8.models import AdminAuditLog
+
+    page = admin.get("/admin/prompt/new/").get_data(as_text=True)
+    response = admin.post(
+        "/admin/prompt/new/",
+        data={
+            "key": "clustering",
+            "template": "Cluster these keywords for {{ site_name }}: {{ keywords }}",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    with app.app_context():
+        summary = db.session.execute(
+            select(AdminAuditLog.summary).where(AdminAuditLog.target == "prompts")
+        ).scalar_one()
+    assert "pending" not in summary and "<Prompt" not in summary
+    assert summary.startswith("create prompts ") and summary.endswith("'clustering'")

@@ -226,3 +226,38 @@ def test_at_1440_px_no_admin_list_is_wider_than_the_window(live_server, browser,
         browser.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
         for canvas, role, labelled, table in browser.execute_script(CHART_ALTERNATIVES):
             assert (role, labelled, table) == ("img", True, True), (path, canvas)
+
+
+def test_what_an_admin_decides_by_is_on_the_page(live_server, browser, tenant):
+    """In the browser, the rest of what issue 23 asked for: margin per account and per
+    caller with internal accounts apart, attempts on API Monitor, the Debug Console saying
+    which model and account before the call, image thumbnails, override fields as
+    selects, and the model form's provider as a select."""
+    browser.set_window_size(1440, 1000)
+    sign_in(browser, live_server)
+    browser.get(f"{live_server}/admin/reports/ai-cost-analysis/?days=7")
+    for table in ("table-by_account", "table-by_api_token", "table-by_user"):
+        header = browser.find_element(By.ID, table).find_element(By.TAG_NAME, "thead").text
+        assert "Margin" in header and "Revenue" in header, (table, header)
+    assert "Internal accounts (cost only)" in browser.page_source
+    browser.get(f"{live_server}/admin/monitoring/api/")
+    assert "Attempts a call" in browser.find_element(By.ID, "stats-1").text
+    assert "Latency per model" in browser.page_source
+    browser.get(
+        f"{live_server}/admin/monitoring/debug/?account_id={tenant.account_id}"
+        "&operation=content_generation"
+    )
+    button = browser.find_element(By.ID, "test-call").text
+    assert button.startswith("Test call on offline-text through offline, with Tenant")
+    assert "billed to igny8 admin tests (internal)" in button
+    browser.get(f"{live_server}/admin/image/")
+    thumbnails = browser.find_elements(By.CSS_SELECTOR, "td img")
+    assert thumbnails and all(
+        browser.execute_script("return arguments[0].naturalWidth", t) > 0 for t in thumbnails
+    )  # each loaded from its signed URL
+    assert "/media/" not in browser.find_element(By.TAG_NAME, "table").text  # no server path
+    browser.get(f"{live_server}/admin/integrationsettings/new/")
+    for select in ("image_size", "image_quality", "image_style"):
+        assert browser.find_element(By.ID, select).tag_name == "select"
+    browser.get(f"{live_server}/admin/aimodelconfig/new/")
+    assert browser.find_element(By.ID, "provider").tag_name == "select"

@@ -505,7 +505,7 @@ def test_cost_analysis_tells_spend_per_api_token_and_per_user(app, admin, client
     assert answer.status_code == 200 and answer.json["run"]["status"] == "succeeded"
     with app.app_context():
         # The CLI's way: a run no request started.
-        run_operation(tenant.account_id, "idea_generation", clusters[1:2], site_id=site)
+        run_operation(tenant.account_id, "idea_generation", clusters[:1], site_id=site)
 
         def spent(**where):
             return db.session.execute(
@@ -520,7 +520,6 @@ def test_cost_analysis_tells_spend_per_api_token_and_per_user(app, admin, client
         writer_prefix = db.session.execute(
             select(accounts.ApiToken.token_prefix).where(accounts.ApiToken.user_id == other_id)
         ).scalar_one()
-    assert len(clusters) >= 2
     assert by_owner[0] >= 1 and by_writer[0] == 1 and by_nobody[0] == 1
     data = admin.get("/admin/reports/ai-cost-analysis/?days=7&format=json").json
     users = {r["key"]: (r["calls"], r["credits"]) for r in data["by_user"]}

@@ -112,16 +112,34 @@ def _who():
     return None, None
 
 
+# What names a row for a person, for models without a __str__ of their own.
+NAMING_ATTRIBUTES = ("name", "model_name", "key", "email", "title", "operation", "provider")
+
+
+def _name_of(obj) -> str:
+    """How a person would call ``obj``: its own str(), else its name, key, email...
+    (never SQLAlchemy's ``<Prompt (pending 139736493653328)>``); empty if nothing fits."""
+    if type(obj).__str__ is not object.__str__:
+        return str(obj)
+    for attribute in NAMING_ATTRIBUTES:
+        value = getattr(obj, attribute, None)
+        if value:
+            return str(value)
+    return ""
+
+
 def _entry(session, action, obj, before, after) -> AdminAuditLog:
     user_id, email = _who()
     identity = inspect(obj).identity
     target = obj.__tablename__
     target_id = str(identity[0]) if identity else None
-    name = str(obj) if not isinstance(obj, AdminAuditLog) else target
+    name = _name_of(obj) if not isinstance(obj, AdminAuditLog) else target
     action = session.info.get(ACTION_KEY) or action
     changed = ", ".join(after or before or {}) if action != "delete" else ""
-    summary = f"{action} {target} {target_id or '(new)'} {name!r}" + (
-        f": {changed}" if changed and action != "create" else ""
+    summary = (
+        f"{action} {target} {target_id or '(new)'}"
+        + (f" {name!r}" if name else "")
+        + (f": {changed}" if changed and action != "create" else "")
     )
     return AdminAuditLog(
         user_id=user_id,

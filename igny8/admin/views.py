@@ -336,6 +336,9 @@ def _models_of(model_type):
     return query
 
 
+NOT_OVERRIDDEN = "(not overridden)"
+
+
 def _choices(values, blank="(the provider's default)"):
     return [("", blank)] + [(v, v) for v in values]
 
@@ -362,16 +365,31 @@ class IntegrationSettingsView(SecuredModelView):
     """An account's overrides: the account chosen, models of the right type, parameters
     checked as the API checks them (image sizes from the image model's own list)."""
 
-    form_columns = ("account", "text_model", "image_model", "config")
+    # The parameters are fields of their own (choices where the API takes a fixed set),
+    # kept together in the row's config; an empty field is no override.
+    form_columns = ("account", "text_model", "image_model", *PARAMETERS)
+    form_extra_fields = {
+        "temperature": FloatField("Temperature", validators=[Optional(), NumberRange(0, 2)]),
+        "max_tokens": IntegerField("Max tokens", validators=[Optional()]),
+        "image_size": SelectField("Image size", choices=_choices(IMAGE_SIZES, NOT_OVERRIDDEN)),
+        "image_quality": SelectField(
+            "Image quality", choices=_choices(IMAGE_QUALITIES, NOT_OVERRIDDEN)
+        ),
+        "image_style": SelectField("Image style", choices=_choices(IMAGE_STYLES, NOT_OVERRIDDEN)),
+    }
     form_args = {
         "account": {"validators": [DataRequired()]},
         "text_model": {"query_factory": _models_of("text")},
         "image_model": {"query_factory": _models_of("image")},
     }
     column_descriptions = {
-        "config": "JSON: any of temperature, max_tokens, image_size, image_quality, "
-        'image_style, e.g. {"temperature": 0.4, "image_size": "1024x1792"}',
+        "image_size": "Must be one the image model takes (checked when saved)",
     }
+
+    def on_form_prefill(self, form, id):
+        config = self.get_one(id).config or {}
+        for name in PARAMETERS:
+            getattr(form, name).data = config.get(name)
 
     def on_model_change(self, form, model, is_created):
         with db.session.no_autoflush:  # the row being saved must not find itself
@@ -394,22 +412,22 @@ class IntegrationSettingsView(SecuredModelView):
                 "allow overrides: they would be ignored. Move the account to a plan that "
                 "allows them first"
             )
-        config = model.config or {}
-        unknown = sorted(set(config) - set(PARAMETERS))
-        if unknown:
-            raise ValueError(f"config: unknown setting(s) {', '.join(unknown)}")
-        errors = IntegrationSettingsIn().validate(
-            {k: v for k, v in config.items() if v is not None}
-        )
+        config = {
+            name: getattr(form, name).data
+            for name in PARAMETERS
+            if getattr(form, name).data not in (None, "")
+        }
+        errors = IntegrationSettingsIn().validate(config)  # as the API checks them
         if errors:
-            raise ValueError("config: " + readable_errors(errors))
+            raise ValueError(readable_errors(errors))
         size = config.get("image_size")
         image_model = model.image_model
         if size and image_model is not None and size not in image_sizes_of(image_model):
             raise ValueError(
-                f"config: {image_model.model_name} takes image sizes "
+                f"image size: {image_model.model_name} takes "
                 f"{', '.join(image_sizes_of(image_model))}, not {size}"
             )
+        model.config = config or None
 
 
 class PromptView(SecuredModelView):

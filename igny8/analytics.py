@@ -105,7 +105,7 @@ def sum_interval(values: list[float], days: int) -> tuple[float, float] | None:
 
 
 def forecast(
-    trailing: list[tuple[date, float]], today: date, month_to_date: float, since=None
+    trailing: list[tuple[date, float]], today: date, month_to_date: float, since: date | None = None
 ) -> Forecast:
     """Fit a least-squares line to the daily costs of the trailing window ending today
     (``forecast_window``), from ``since`` on when given (the first day with usage: the

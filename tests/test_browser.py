@@ -185,6 +185,14 @@ return Math.round(over);
 """
 
 
+# A same-origin download, as the page's own links fetch it (the session cookie goes along).
+FETCH = """
+const request = new XMLHttpRequest();
+request.open('GET', arguments[0], false);
+request.send();
+return request.responseText;
+"""
+
 # Each chart's text alternative: its label, and the table that holds its figures.
 CHART_ALTERNATIVES = """
 return Array.from(document.querySelectorAll('canvas')).map(c => {
@@ -261,3 +269,10 @@ def test_what_an_admin_decides_by_is_on_the_page(live_server, browser, tenant):
         assert browser.find_element(By.ID, select).tag_name == "select"
     browser.get(f"{live_server}/admin/aimodelconfig/new/")
     assert browser.find_element(By.ID, "provider").tag_name == "select"
+    # The Usage Log's export, as the browser downloads it: id first, every column (the
+    # list shows 12), JSON as JSON.
+    browser.get(f"{live_server}/admin/creditusagelog/")
+    exported = browser.execute_script(FETCH, "/admin/creditusagelog/export/csv/")
+    header = exported.splitlines()[0].split(",")
+    assert header[0] == "Id" and len(header) > 40 and "Raw Usage" in header
+    assert "'" not in exported.split("\n", 2)[1]  # no Python repr in the first row

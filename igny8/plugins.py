@@ -20,6 +20,10 @@ hookimpl = pluggy.HookimplMarker("igny8")
 DEFAULT_PLUGINS = ("igny8.default_plugins.health", "igny8.default_plugins.alerts")
 
 
+class PluginError(Exception):
+    """A plugin that cannot be loaded as written; the message names it."""
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
@@ -80,6 +84,18 @@ class Plugins:
 
     def register(self, plugin, name: str, source: str = "third_party", dist=None) -> None:
         self.pm.register(plugin, name=name)
+        try:
+            # A hook implementation with no such hook (a misspelling: igny8_register_module)
+            # would otherwise never be called, and nobody told.
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            callers = self.pm.get_hookcallers(plugin) or []
+            unknown = sorted(caller.name for caller in callers if not caller.has_spec())
+            self.pm.unregister(name=name)
+            raise PluginError(
+                f"plugin {name!r} implements {', '.join(unknown)}, which igny8 has no hook "
+                "for: a misspelling? (the hooks are listed in docs/plugins.md)"
+            ) from exc
         self.info[name] = PluginInfo(
             name=name,
             version=dist.version if dist else getattr(plugin, "__version__", None),

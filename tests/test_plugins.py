@@ -97,3 +97,25 @@ def test_cli_respects_load_plugins(value, make_app):
     rows = json.loads(app.test_cli_runner().invoke(args=["igny8", "plugins", "--all"]).output)
     names = {r["name"] for r in rows if r["source"] == "builtin"}
     assert names == ({"writer"} if value == "writer" else BUILTINS)
+
+
+def test_a_misspelt_hook_fails_at_start_up_naming_the_plugin_and_the_hook():
+    """pluggy ignores an implementation of a hook that does not exist; igny8 checks every
+    plugin as it registers it (pm.check_pending), so a misspelling is found at start-up."""
+    from igny8 import hookimpl
+    from igny8.plugins import PluginError
+
+    class Misspelt:
+        @hookimpl
+        def igny8_register_module(self, register):  # the hook is igny8_register_modules
+            raise AssertionError("never called")
+
+    with pytest.raises(PluginError) as refused:
+        Plugins(load="", extra=[Misspelt()])
+    message = str(refused.value)
+    assert "plugin 'Misspelt'" in message and "igny8_register_module," in message
+    assert "a misspelling?" in message
+    with pytest.raises(PluginError, match="igny8_register_module"):
+        Plugins(extra=[Misspelt()])  # beside every built-in plugin
+    # The hooks igny8 has, spelt right, load as ever (every built-in is checked above).
+    assert "igny8_register_modules" in Plugins(load="").hook_names()

@@ -19,7 +19,6 @@ from ..runs.lifecycle import (
     stale_runs,
     submit,
 )
-from ..runs.recovery import call_reference_prefix
 
 __all__ = [
     "IdempotencyConflict",
@@ -27,7 +26,6 @@ __all__ = [
     "OperationContext",
     "OperationRefused",
     "RunOutcome",
-    "call_reference_prefix",
     "cancel",
     "execute_run",
     "run_operation",

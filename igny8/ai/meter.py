@@ -13,7 +13,6 @@ import copy
 import logging
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +37,7 @@ from ..billing.pricing import (
     image_tokens,
     price,
 )
+from ..billing.references import CallReference
 from ..billing.writer import writer_for
 from ..extensions import db
 from ..models import CreditUsageLog
@@ -160,12 +160,7 @@ class Meter:
             self._prepaid[item] = credits
 
     def _request_id(self) -> str:
-        """A call's id: ``<run>.<item>.<random>`` inside a run (the ledger finds a run's
-        holds and an item's charges by its beginning), else random."""
-        random = uuid.uuid4().hex
-        if self.run_id is None or self.item is None:
-            return random
-        return f"{self.run_id}.{self.item}.{random[:24]}"
+        return CallReference(self.run_id, self.item).new_id()
 
     def credential(self, provider: Provider):
         """The provider's key, looked up once per run. A read transaction the look-up

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from ..billing import audit
+from ..billing.references import CallReference
 from ..database import connection_lost
 from ..extensions import db
 from ..limits import current_limits
 from ..timeutil import utcnow
 from .items import ItemOutcome, bump, run_item
-from .recovery import call_reference_prefix, settle_lost_attempt
+from .recovery import settle_lost_attempt
 from .signals import current_signals
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def _with_the_database_back(run_id, position, meter, attempt) -> ItemOutcome:
 
 def _give_back_holds(run_id: int, position: int) -> None:
     try:
-        audit.release_open_holds(call_reference_prefix(run_id, position))
+        audit.release_open_holds(CallReference(run_id, position).prefix())
     except Exception:  # the database is still away: release-stale-holds will
         db.session.remove()
         log.warning(

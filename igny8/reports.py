@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from . import analytics
+from .billing.pricing import USD_PLACES
 from .extensions import db
 from .models import (
     Account,
@@ -23,7 +24,6 @@ LOG = CreditUsageLog
 R = UsageDaily
 TOKEN_SUMS = TOKEN_COUNTS
 GROUPS = ("day", "model", "operation", "account", "provider", "tier")
-CENTS = Decimal("0.00000001")
 
 
 FILTERS = ("account", "model", "operation", "provider")
@@ -204,7 +204,7 @@ def breakdown(
 
 def _sums(row) -> dict:
     item = {c: int(row[c] or 0) for c in SUMS if c not in MONEY_SUMS}
-    item.update({c: Decimal(row[c] or 0).quantize(CENTS) for c in MONEY_SUMS})
+    item.update({c: Decimal(row[c] or 0).quantize(USD_PLACES) for c in MONEY_SUMS})
     return item
 
 
@@ -253,7 +253,7 @@ def text_cost_per_1k(total: dict) -> Decimal | None:
         ),
         Decimal(0),
     )
-    return (cost / tokens * 1000).quantize(CENTS) if tokens else None
+    return (cost / tokens * 1000).quantize(USD_PLACES) if tokens else None
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
@@ -280,7 +280,7 @@ def cost_between(start: date, end: date, filters: dict | None = None) -> Decimal
     """All usage cost from start to end inclusive."""
     query = select(func.coalesce(func.sum(R.cost_usd_total), 0)).where(*_in_range(start, end))
     total = db.session.execute(_filtered(query, filters)).scalar()
-    return Decimal(total).quantize(CENTS)
+    return Decimal(total).quantize(USD_PLACES)
 
 
 NO_CALLER = "(no API caller: the CLI or a pipeline)"
@@ -335,7 +335,7 @@ def spend_by_caller(start: date, end: date, by: str, filters: dict | None = None
         row["credits"] += int(credits)
         row["billed_credits"] += int(billed)
         row["credits_unbilled"] += int(unbilled)
-        row["cost_usd"] += Decimal(cost).quantize(CENTS)
+        row["cost_usd"] += Decimal(cost).quantize(USD_PLACES)
     return top(list(merged.values()), len(merged))
 
 
@@ -420,7 +420,7 @@ def expensive_calls(
             "provider": r.provider,
             "request_id": r.request_id,
             "cost_usd": Decimal(r.cost_usd_total),
-            "operation_mean_usd": means[r.operation].quantize(CENTS),
+            "operation_mean_usd": means[r.operation].quantize(USD_PLACES),
         }
         for r in found
     ]

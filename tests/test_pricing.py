@@ -332,3 +332,14 @@ def test_usage_validates_itself():
         Usage(output_tokens=10, reasoning_tokens=6, image_output_tokens=5)
     with pytest.raises(ValueError):
         Usage(images=1, reported_cost_usd=D("-0.01"))
+
+
+def test_one_precision_for_usd_in_pricing_reports_and_storage():
+    """USD_PLACES is the one constant for an amount's precision; it must be the Money
+    columns' scale, or a stored cost would be rounded differently from a priced one."""
+    from decimal import Decimal
+
+    from igny8.billing.pricing import USD_PLACES
+    from igny8.models.base import Money
+
+    assert USD_PLACES == Decimal(1).scaleb(-Money.scale) == Decimal("0.00000001")

@@ -10,6 +10,7 @@ from flask import Response, current_app, jsonify, request
 from flask_admin import BaseView, expose
 
 from .. import analytics, formatting, reports
+from ..billing.pricing import USD_PLACES
 from ..timeutil import utcnow
 from . import security
 
@@ -77,7 +78,7 @@ def _json_row(row: dict) -> dict:
     for column, value in row.items():
         if formatting.is_money(column) and isinstance(value, Decimal | float):
             exact = value if isinstance(value, Decimal) else Decimal(repr(value))
-            exact = exact.quantize(Decimal("0.00000001")) if exact.is_finite() else None
+            exact = exact.quantize(USD_PLACES) if exact.is_finite() else None
             out[column] = format(exact, "f") if exact is not None else None
             out[f"{column}_number"] = float(exact) if exact is not None else None
         else:

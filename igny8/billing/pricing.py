@@ -15,6 +15,8 @@ from functools import cached_property
 
 from ..ai.usage import SERVICE_TIERS, Usage
 
+# The precision of every amount of USD, in pricing, reports and storage alike: the scale of
+# the Money columns (models.base.Money, 8 places; tests/test_pricing checks they agree).
 USD_PLACES = Decimal("0.00000001")
 MILLION = Decimal(1_000_000)
 THOUSAND = Decimal(1000)

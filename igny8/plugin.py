@@ -23,7 +23,7 @@ from .ai.provider import (
     TextResult,
     redact,
 )
-from .ai.sdk import ClientCache, sdk_errors
+from .ai.sdk import ClientCache, retry_after, sdk_errors
 from .ai.tokens import count_message_tokens, count_tokens
 from .ai.usage import Usage, normalise_service_tier
 from .api.auth import current_account
@@ -113,6 +113,7 @@ __all__ = [
     "normalise_service_tier",
     "ClientCache",
     "sdk_errors",
+    "retry_after",
     "count_tokens",
     "count_message_tokens",
     # operations

@@ -242,3 +242,45 @@ def generated_usages(rng, card, n: int):
             reasoning_tokens=reasoning,
             service_tier=tiers[i % len(tiers)],
         )
+
+
+# The text models the built-in provider plugins' catalogs bring (the offline one aside):
+# the models the API lists and the price oracle compares.
+CATALOG_TEXT_MODELS = frozenset(
+    (
+        "gpt-4o-mini",
+        "gpt-4o",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-5.1",
+        "gpt-5.2",
+        "gpt-5-mini",
+        "o4-mini",
+        "claude-sonnet-4-6",
+        "claude-opus-4-6",
+        "claude-sonnet-4-5",
+        "claude-opus-4-5",
+        "claude-haiku-4-5",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-2.5-pro",
+        "gemini-3.5-flash",
+        "gpt-4.1-nano",
+        "o3",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.5",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+    )
+)

@@ -24,14 +24,19 @@ class ClientCache:
             return self._clients[key]
 
 
-def _retry_after(exc) -> float | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+def retry_after(headers) -> float | None:
+    """Seconds a provider's response asks to wait (Retry-After-Ms, else Retry-After, in
+    seconds), or None: for ProviderError(retry_after=...), in every provider plugin."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         try:
             return float(headers[name]) * scale
         except (KeyError, TypeError, ValueError):
             continue
     return None
+
+
+def _retry_after(exc) -> float | None:
+    return retry_after(getattr(getattr(exc, "response", None), "headers", None) or {})
 
 
 def _message(exc, credential) -> str:

@@ -17,6 +17,7 @@ from igny8.plugin import (
     TextRequest,
     TextResult,
     redact,
+    retry_after,
 )
 
 from .catalog import MODELS
@@ -81,11 +82,7 @@ def gemini_errors(title: str, credential):
 
 
 def _retry_after(exc) -> float | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    try:
-        return float(headers.get("retry-after"))
-    except (TypeError, ValueError):
-        return None
+    return retry_after(getattr(getattr(exc, "response", None), "headers", None) or {})
 
 
 class GeminiProvider(Provider):

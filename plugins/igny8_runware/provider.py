@@ -13,6 +13,7 @@ from igny8.plugin import (
     Provider,
     ProviderError,
     redact,
+    retry_after,
 )
 
 from .catalog import MODELS
@@ -38,13 +39,6 @@ def _error_message(response: httpx.Response) -> str:
         "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
         or f"HTTP {response.status_code}"
     )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["retry-after"])
-    except (KeyError, ValueError):
-        return None
 
 
 class RunwareProvider(Provider):
@@ -90,14 +84,14 @@ class RunwareProvider(Provider):
             raise ProviderError(
                 "rate_limited",
                 f"Runware rate limit: {message}",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response.headers),
                 status=status,
             )
         if status >= 500:
             raise ProviderError(
                 "unavailable",
                 f"Runware error {status}: {message}",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response.headers),
                 status=status,
             )
         if status >= 400:

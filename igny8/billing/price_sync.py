@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .pricing import RATE_KEYS, SERVICE_TIERS, PriceCard, rates_in_force
+from .pricing import RATE_KEYS, SERVICE_TIERS, PriceCard, plain, rates_in_force
 
 # genai-prices price key -> igny8 rate key (per 1M tokens on both sides)
 GENAI_KEYS = {
@@ -82,10 +82,6 @@ def find_genai_model(provider: str, model_name: str):
     raise UnknownModel(f"genai-prices does not know {provider}/{model_name}")
 
 
-def _plain(value) -> str:
-    return format(Decimal(value).normalize(), "f")
-
-
 def _rates_and_tiers(prices, keys) -> tuple[dict, list]:
     """igny8 rates and tiers from a genai-prices ModelPrice, for the genai keys given."""
     rates, tiers = {}, {}
@@ -95,11 +91,11 @@ def _rates_and_tiers(prices, keys) -> tuple[dict, list]:
             continue
         ours = GENAI_KEYS[genai_key]
         if hasattr(value, "tiers"):  # TieredPrices: a base and thresholds on all input
-            rates[ours] = _plain(value.base)
+            rates[ours] = plain(Decimal(value.base))
             for tier in value.tiers:
-                tiers.setdefault(tier.start, {})[ours] = _plain(tier.price)
+                tiers.setdefault(tier.start, {})[ours] = plain(Decimal(tier.price))
         else:
-            rates[ours] = _plain(value)
+            rates[ours] = plain(Decimal(value))
     return rates, [{"above_input_tokens": t, "rates": tiers[t]} for t in sorted(tiers)]
 
 
@@ -137,7 +133,7 @@ def genai_price(model_info, at: datetime, keep: dict | None = None) -> CatalogPr
     for genai_key, tool in GENAI_TOOLS.items():
         value = getattr(standard, genai_key, None)
         if value is not None:
-            fees[tool] = _plain(value)
+            fees[tool] = plain(Decimal(value))
     if fees:
         pricing["tool_fees"] = fees
     pricing.update({k: v for k, v in (keep or {}).items() if k in OWN_KEYS})
@@ -153,7 +149,7 @@ def genai_price(model_info, at: datetime, keep: dict | None = None) -> CatalogPr
 
 
 def _fee(value) -> str:
-    return "none" if value is None else _plain(value)
+    return "none" if value is None else plain(Decimal(value))
 
 
 @dataclass(frozen=True)
@@ -236,6 +232,6 @@ def differences(current: PriceCard, proposed: PriceCard) -> list[str]:
             for key in RATE_KEYS:
                 if ours[key] != theirs[key]:
                     found.append(
-                        f"{where}: {key} {_plain(ours[key])} -> {_plain(theirs[key])} per 1M"
+                        f"{where}: {key} {plain(Decimal(ours[key]))} -> {plain(Decimal(theirs[key]))} per 1M"
                     )
     return found

@@ -49,8 +49,9 @@ FALLBACK = {
 _PLAIN: dict = {}
 
 
-def _plain(value: Decimal) -> str:
-    """A rate as the row keeps it ("0.15"): rates repeat, so each is formatted once."""
+def plain(value: Decimal) -> str:
+    """A rate or amount as the catalog and the rows write it ("0.15", never "1.5E-1"):
+    rates repeat, so each is formatted once."""
     found = _PLAIN.get(value)
     if found is None:
         found = _PLAIN[value] = format(value.normalize(), "f")
@@ -340,11 +341,11 @@ def price(usage: Usage, card: PriceCard) -> Bill:
                 f"{usage.unreported_images} of {usage.images} images without a reported "
                 "cost: priced from the catalog"
             )
-    used = {k: _plain(v) for k, v in rates.items()}
+    used = {k: plain(v) for k, v in rates.items()}
     if usage.tool_requests:  # the fees of the tools it ran, to re-price the row by hand
         used.update(
             {
-                f"tool:{t}": _plain(card.tool_fees[t])
+                f"tool:{t}": plain(card.tool_fees[t])
                 for t in usage.tool_requests
                 if t in card.tool_fees
             }

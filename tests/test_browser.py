@@ -260,9 +260,13 @@ def test_what_an_admin_decides_by_is_on_the_page(live_server, browser, tenant):
     assert "billed to igny8 admin tests (internal)" in button
     browser.get(f"{live_server}/admin/image/")
     thumbnails = browser.find_elements(By.CSS_SELECTOR, "td img")
-    assert thumbnails and all(
-        browser.execute_script("return arguments[0].naturalWidth", t) > 0 for t in thumbnails
-    )  # each loaded from its signed URL
+    # Each from its signed URL; the first (in view: the rest load lazily) has loaded.
+    assert thumbnails and all("/api/v1/media/images/" in t.get_attribute("src") for t in thumbnails)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", thumbnails[0]
+        )
+    )
     assert "/media/" not in browser.find_element(By.TAG_NAME, "table").text  # no server path
     browser.get(f"{live_server}/admin/integrationsettings/new/")
     for select in ("image_size", "image_quality", "image_style"):

@@ -379,6 +379,9 @@ def hammer(send, clients: int, seconds: float):
     return len(latencies) / (time.monotonic() - started), latencies, codes
 
 
+WARM_SECONDS = 3
+
+
 def side_by_side(args, admin_url, redis_url):
     print(
         f"\nside by side: {args.clients} clients, one item a request, synchronous, "
@@ -400,6 +403,9 @@ def side_by_side(args, admin_url, redis_url):
             )
             return status
 
+        # Both sides are warmed the same way before they are timed: every client's first
+        # request (a fresh process builds its provider client and connection pool then).
+        hammer(igny8_call, args.clients, WARM_SECONDS)
         cpu0 = layout.cpu()
         rate, latencies, codes = hammer(igny8_call, args.clients, args.seconds)
         cpu = layout.cpu() - cpu0
@@ -422,7 +428,7 @@ def side_by_side(args, admin_url, redis_url):
             )
             return status
 
-        hammer(litellm_call, 2, 2)  # warm
+        hammer(litellm_call, args.clients, WARM_SECONDS)
         cpu0 = cpu_seconds(proxy.pid)
         rate2, latencies2, codes2 = hammer(litellm_call, args.clients, args.seconds)
         cpu2 = cpu_seconds(proxy.pid) - cpu0

@@ -8,9 +8,9 @@ NOTIFY_REPEAT_HOURS per account."""
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from .billing.audit import held_in_flight
+from .billing.audit import HELD_IN_FLIGHT, held_params
 from .extensions import db
 from .models import Account, Notification, OperationRun
 from .timeutil import utcnow
@@ -33,14 +33,19 @@ def after_run(run: OperationRun) -> None:
         _low_balance(run.account_id)
 
 
+_LOW_BALANCE = select(Account.credits + HELD_IN_FLIGHT).where(
+    Account.id == bindparam("account"),
+    Account.credits < bindparam("threshold"),
+    ~Account.is_internal,
+)
+
+
 def _low_balance(account_id: int) -> None:
     threshold = int(current_app.config["NOTIFY_LOW_BALANCE_CREDITS"])
     # What is held only adds to the balance, so an account at or above the threshold is
     # passed over before the holds are summed (most runs' end: one cheap lookup).
     credits = db.session.execute(
-        select(Account.credits + held_in_flight(account_id)).where(
-            Account.id == account_id, Account.credits < threshold, ~Account.is_internal
-        )
+        _LOW_BALANCE, {"account": account_id, "threshold": threshold, **held_params(account_id)}
     ).scalar_one_or_none()
     if credits is None or credits >= threshold:
         return

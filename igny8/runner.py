@@ -101,9 +101,14 @@ def wait_for(run_id: int, seconds: float) -> OperationRun:
     commit_keeping_loaded()  # the session keeps no connection while it waits
     with signals.watching(run_id, ends_only=True) as changed:
         # Woken by the run's end (twice on PostgreSQL: here and by NOTIFY), not by each
-        # of its items; only the status is read until it has finished, then the run once.
-        while run_status(run_id) not in FINISHED and time.monotonic() < deadline:
-            signals.wait(changed, deadline - time.monotonic())
+        # of its items: the status is read once before waiting, the run once it woke.
+        if run_status(run_id) not in FINISHED:
+            while True:
+                signals.wait(changed, max(0.0, deadline - time.monotonic()))
+                run = read_run(run_id)
+                if run.status in FINISHED or time.monotonic() >= deadline:
+                    return run
+                commit_keeping_loaded()  # again no connection kept while it waits
     return read_run(run_id)
 
 

@@ -70,6 +70,41 @@ def test_a_runs_site_and_prompt_are_read_once_not_once_per_item(app, api, tenant
     assert len([s for s in seen if s.startswith("SELECT") and " FROM prompts " in s]) == 1
 
 
+def test_a_waited_run_reads_its_rows_once_each(app, api, tenant):
+    """A one-item run the request waits for: the handler's cluster is read once (looking
+    up the provider's key does not expire it), a run with no failed item looks up no first
+    error, the worker that ends the run reads no results, and the waiting request reads
+    the finished run once and its results once."""
+    with app.app_context():
+        cluster = Cluster(account_id=tenant.account_id, site_id=tenant.site_id, name="one")
+        db.session.add(cluster)
+        db.session.commit()
+        cluster_id = cluster.id
+    answers = []
+    seen = statements_during(
+        app,
+        lambda: answers.append(
+            api(
+                "post",
+                "/api/v1/sites/{site}/clusters/ideas",
+                {"cluster_ids": [cluster_id]},
+                200,
+                Prefer="wait=30",
+            )
+        ),
+    )
+    assert answers[0]["run"]["status"] == "succeeded"
+    selects = [s for s in seen if s.startswith("SELECT")]
+    # The request's ownership check reads the id only; the handler reads the row once.
+    assert len([s for s in selects if s.startswith("SELECT clusters.name")]) == 1
+    assert not [s for s in selects if " FROM operation_run_items" in s and "'failed'" in s]
+    assert not [s for s in selects if "operation_run_items.status =" in s]
+    # The results: once, for the answer.
+    assert len([s for s in selects if s.startswith("SELECT operation_run_items.result")]) == 1
+    # The whole run row: the worker's look at it, the end's, and the waiting request's.
+    assert len([s for s in selects if s.startswith("SELECT operation_runs.id,")]) == 3
+
+
 def test_a_request_waiting_for_the_end_of_a_run_is_not_woken_by_each_item(shared, app):
     signals = current_signals(app)
     with signals.watching(4242) as changed, signals.watching(4242, ends_only=True) as ended:

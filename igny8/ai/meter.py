@@ -39,6 +39,7 @@ from ..billing.pricing import (
 )
 from ..billing.references import CallReference
 from ..billing.writer import writer_for
+from ..database import commit_keeping_loaded
 from ..extensions import db
 from ..models import CreditUsageLog
 from ..timeutil import utcnow
@@ -170,8 +171,8 @@ class Meter:
             session = db.session()
             began = not session.in_transaction()
             found = credential_for(provider)
-            if began:
-                session.commit()
+            if began:  # only read: what the handler loaded stays loaded (no re-read)
+                commit_keeping_loaded()
             with self._credentials_lock:
                 self._credentials[provider.name] = found
         return found

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -38,15 +38,9 @@ class Finding:
     detail: str
 
 
-def _open_holds(
-    older_than: timedelta | None = None,
-    reference_prefix: str | None = None,
-    account_id: int | None = None,
-    newer_than: timedelta | None = None,
-):
+def _open_holds(older_than: timedelta | None = None, reference_prefix: str | None = None):
     """Hold rows with no release row for the same call: older than ``older_than``, or
-    those of calls whose reference begins with ``reference_prefix`` (one run's calls), or
-    an account's of the last ``newer_than`` (its calls in flight)."""
+    those of calls whose reference begins with ``reference_prefix`` (one run's calls)."""
     release = aliased(CreditTransaction)
     query = (
         select(CreditTransaction)
@@ -61,18 +55,29 @@ def _open_holds(
         query = query.where(CreditTransaction.created_at < utcnow() - older_than)
     if reference_prefix is not None:
         query = query.where(CreditTransaction.reference.startswith(reference_prefix))
-    if account_id is not None:
-        query = query.where(CreditTransaction.account_id == account_id)
-    if newer_than is not None:
-        query = query.where(CreditTransaction.created_at >= utcnow() - newer_than)
     return query
 
 
-def held_in_flight(account_id: int):
-    """Credits held by the account's calls of the last half hour that have not settled:
-    a scalar subquery, to be read in the same statement as the balance."""
-    holds = _open_holds(account_id=account_id, newer_than=timedelta(minutes=30)).subquery()
+def _held_in_flight():
+    holds = (
+        _open_holds()
+        .where(
+            CreditTransaction.account_id == bindparam("held_account"),
+            CreditTransaction.created_at >= bindparam("held_since"),
+        )
+        .subquery()
+    )
     return select(func.coalesce(-func.sum(holds.c.amount), 0)).scalar_subquery()
+
+
+# Credits held by an account's calls of the last half hour that have not settled: a
+# scalar subquery, read in the same statement as the balance, with held_params(account).
+# Built once: it is read at the end of every run that charged.
+HELD_IN_FLIGHT = _held_in_flight()
+
+
+def held_params(account_id: int) -> dict:
+    return {"held_account": account_id, "held_since": utcnow() - timedelta(minutes=30)}
 
 
 def open_holds(older_than: timedelta) -> list[CreditTransaction]:

@@ -19,10 +19,10 @@ from datetime import timedelta
 
 import httpx
 from flask import current_app
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 
 from .. import mail
-from ..billing.audit import held_in_flight
+from ..billing.audit import HELD_IN_FLIGHT, held_params
 from ..extensions import db
 from ..models import Account, AlertLog, CreditUsageLog
 from ..plugins import hookimpl
@@ -63,11 +63,10 @@ def low_balance(conn, usage) -> tuple[str, str] | None:
     # back: the balance they leave is what counts, not the dip while they wait. Read in
     # one statement, so that the balance and the holds are of the same moment.
     row = conn.execute(
-        select(
-            Account.name,
-            Account.credits + held_in_flight(usage.account_id),
-            Account.is_internal,
-        ).where(Account.id == usage.account_id)
+        select(Account.name, Account.credits + HELD_IN_FLIGHT, Account.is_internal).where(
+            Account.id == bindparam("account")
+        ),
+        {"account": usage.account_id, **held_params(usage.account_id)},
     ).one_or_none()
     if row is None or row.is_internal:
         return None

@@ -10,7 +10,6 @@ does both at once (the CLI, routes that call no model).
 """
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -52,11 +51,19 @@ class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before for a different request."""
 
 
-@dataclass
 class RunOutcome:
-    run: OperationRun
-    results: list = field(default_factory=list)
-    replayed: bool = False
+    """A run as submit or execute_run left it; its results are read when first asked for
+    (a worker that only ends the run never reads them)."""
+
+    def __init__(self, run: OperationRun, replayed: bool = False):
+        self.run, self.replayed = run, replayed
+        self._results = None
+
+    @property
+    def results(self) -> list:
+        if self._results is None:
+            self._results = run_results(self.run.id)
+        return self._results
 
 
 def _refuse_if_switched_off(operation, cost_config) -> None:
@@ -76,7 +83,7 @@ def _replay(account_id, idempotency_key, request) -> RunOutcome | None:
         return None
     if request is not None and run.request is not None and run.request != request:
         raise IdempotencyConflict("this Idempotency-Key was already used for a different request")
-    return RunOutcome(run, run_results(run.id), replayed=True)
+    return RunOutcome(run, replayed=True)
 
 
 def run_operation(
@@ -171,10 +178,10 @@ def execute_run(
     resumed = False
     if run.status == "running" and not claimed:
         if stale_after is None or not _take_over(run, stale_after):
-            return RunOutcome(run, run_results(run_id))
+            return RunOutcome(run)
         resumed = claimed = True
     elif run.status != ("running" if claimed else "queued"):
-        return RunOutcome(run, run_results(run_id))
+        return RunOutcome(run)
     config = current_app.config
     meter = Meter(
         account_id=run.account_id,
@@ -214,7 +221,7 @@ def execute_run(
         }
         limit = account_limit(account)
         if not _claim(run_id, model, claimed):  # another worker got the same run (a redelivery)
-            return RunOutcome(read_run(run_id), run_results(run_id))
+            return RunOutcome(read_run(run_id))
         if refusal is not None:
             return _finish(run_id, error=refusal)
         done = set()  # a run just claimed has no finished items; one taken over may
@@ -324,7 +331,8 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     db.session.commit()
     run = read_run(run_id)
     credits_used, cost_usd = audit.run_usage(run_id)
-    first_error = error or _first_error(run_id)  # read before the run changes: one UPDATE
+    # Read before the run changes (one UPDATE); a run with no failed item has none.
+    first_error = error or (_first_error(run_id) if run.items_failed else None)
     run.credits_used, run.cost_usd = credits_used, cost_usd
     if status is None:  # an error that stopped the run after some items still is "partial"
         if not run.items_succeeded:
@@ -339,7 +347,7 @@ def _finish(run_id: int, unstarted=(), error=None, status=None) -> RunOutcome:
     announce(db.session, run_id, ended=True)
     db.session.commit()
     current_signals().changed(run_id, ended=True)
-    return RunOutcome(run, run_results(run_id))
+    return RunOutcome(run)
 
 
 def _first_error(run_id: int) -> str | None:

@@ -127,21 +127,32 @@ def forget_balance(account_id: int) -> None:
 
 
 def hold(account_id: int, worst_case: int, minimum: int, reference: str, conn=None) -> int:
-    """Hold min(balance, worst_case) credits, at least ``minimum``; returns the amount held.
-
-    The common case is one conditional UPDATE for the whole worst case. When the balance
-    is short, it is read and the smaller hold tried; a concurrent debit that gets there
-    first makes the UPDATE match nothing, and the balance is read again. No balance ever
-    goes below zero, on any database."""
+    """Hold min(balance, worst_case) credits, at least ``minimum``; returns the amount held
+    (take_what_there_is, one conditional UPDATE a try)."""
     conn = conn if conn is not None else db.session.connection()
+
+    def take(amount: int) -> bool:
+        try:
+            apply(account_id, -amount, "hold", reference=reference, conn=conn)
+            return True
+        except InsufficientCredits:
+            return False
+
+    return take_what_there_is(account_id, worst_case, minimum, take, conn)
+
+
+def take_what_there_is(account_id: int, worst_case: int, minimum: int, take, conn) -> int:
+    """The hold strategy of both writers (igny8.billing.writer): ``take(amount)`` debits
+    that much if the balance allows (a conditional UPDATE) and says whether it did.
+
+    The common case is one try for the whole worst case. When the balance is short, it is
+    read and the smaller hold tried; a concurrent debit that gets there first makes the
+    try fail, and the balance is read again. No balance ever goes below zero, on any
+    database."""
     amount = worst_case
     for _ in range(50):
-        if amount > 0:
-            try:
-                apply(account_id, -amount, "hold", reference=reference, conn=conn)
-                return amount
-            except InsufficientCredits:
-                pass
+        if amount > 0 and take(amount):
+            return amount
         balance = _balance(conn, account_id)
         if balance is None:
             raise LookupError(f"no account {account_id}")

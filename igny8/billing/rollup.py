@@ -3,11 +3,10 @@ transaction as its usage row; a rebuild and a check against the log for the audi
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, delete, event, func, select, text
+from sqlalchemy import Integer, bindparam, delete, event, func, select, text
 from sqlalchemy.types import Date
 
 from ..models import CreditUsageLog, UsageDaily
-from ..models.base import Money
 from ..models.billing import ROLLUP_COUNTS, ROLLUP_KEYS, ROLLUP_MONEY
 
 LOG = CreditUsageLog
@@ -15,48 +14,35 @@ SUMS = (*ROLLUP_COUNTS, *ROLLUP_MONEY)
 _COLUMNS = (*ROLLUP_KEYS, *SUMS)
 
 
-def upsert_sql(source: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike) adding one call;
-    ``source`` is "VALUES (...)" or a "SELECT ... FROM ..." of the same columns."""
+def upsert_sql(rows: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike) adding the usage rows
+    that ``rows`` (a FROM clause naming them, and a WHERE) selects to their days' sums."""
     added = ", ".join(f"{c} = usage_daily.{c} + excluded.{c}" for c in SUMS)
     return (
-        f"INSERT INTO usage_daily ({', '.join(_COLUMNS)}) {source} "
+        f"INSERT INTO usage_daily ({', '.join(_COLUMNS)}) SELECT {FROM_ROW} FROM {rows} "
         f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {added}"
     )
 
 
-def _param_types():
-    types = {"r_day": Date(), "r_account_id": Integer(), "r_model_config_id": Integer()}
-    types.update({f"r_{c}": String() for c in ("operation", "provider", "price_tier", "status")})
-    types.update({f"r_{c}": BigInteger() for c in ROLLUP_COUNTS})
-    types.update({f"r_{c}": Money for c in ROLLUP_MONEY})
-    return types
-
-
-PARAMS = _param_types()
-PLACEHOLDERS = ", ".join(f":r_{c}" for c in _COLUMNS)
-UPSERT = text(upsert_sql(f"VALUES ({PLACEHOLDERS})")).bindparams(
-    *(bindparam(n, type_=t) for n, t in PARAMS.items())
+# One usage row's share of the rollup, in SQL over the row itself: the one way a call is
+# added, whether the meter wrote the row or the ORM did.
+FROM_ROW = ", ".join(
+    [
+        "date(created_at)",
+        "account_id",
+        "coalesce(model_config_id, 0)",
+        "operation",
+        "provider",
+        "coalesce(price_tier, '')",
+        "status",
+        "1",
+        *(f"coalesce({c}, 0)" for c in SUMS[1:]),
+    ]
 )
-
-
-def params(usage: dict) -> dict:
-    """The rollup parameters of one usage row's values."""
-    found = {
-        "r_day": usage["created_at"].date(),
-        "r_account_id": usage["account_id"],
-        "r_model_config_id": usage["model_config_id"] or 0,
-        "r_operation": usage["operation"],
-        "r_provider": usage["provider"],
-        "r_price_tier": usage.get("price_tier") or "",
-        "r_status": usage["status"],
-        "r_calls": 1,
-    }
-    for c in ROLLUP_COUNTS[1:]:
-        found[f"r_{c}"] = usage.get(c) or 0
-    for c in ROLLUP_MONEY:
-        found[f"r_{c}"] = usage.get(c) or 0
-    return found
+# The share of the usage row with that id (SQLite needs the WHERE: "ON" would be a join).
+ADD_ROW = text(upsert_sql("credit_usage_logs WHERE id = :row")).bindparams(
+    bindparam("row", type_=Integer())
+)
 
 
 def _grouped(days=None):
@@ -128,4 +114,4 @@ def differences(session) -> list[tuple[int, str]]:
 def _roll_up_orm_inserts(mapper, connection, target):
     """A usage row written through the ORM (rather than the meter's own statements) is
     rolled up too, on the same connection and in the same transaction."""
-    connection.execute(UPSERT, params({c.key: getattr(target, c.key) for c in mapper.columns}))
+    connection.execute(ADD_ROW, {"row": target.id})

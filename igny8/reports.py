@@ -69,11 +69,17 @@ MONEY_SUMS = ("cost_usd", *COST_PARTS)
 _SOURCE = {"credits": "credits_used", "cost_usd": "cost_usd_total"}
 
 
+def _billed(credits):
+    """Credits that are revenue: a tenant's, not an internal account's (the query joins
+    Account)."""
+    return case((Account.is_internal, 0), else_=credits)
+
+
 def _rollup_sums():
     """The sums of the rollup's rows; the query joins Account (``_with_accounts``)."""
     derived = {
         "succeeded": case((R.status == "success", R.calls), else_=0),
-        "billed_credits": case((Account.is_internal, 0), else_=R.credits_used),
+        "billed_credits": _billed(R.credits_used),
     }
     # In SUMS order: the parts of breakdown's UNION ALL line up by position.
     return [
@@ -303,7 +309,7 @@ def spend_by_caller(start: date, end: date, by: str, filters: dict | None = None
             *keys,
             func.count(LOG.id),
             func.coalesce(func.sum(LOG.credits_used), 0),
-            func.coalesce(func.sum(case((Account.is_internal, 0), else_=LOG.credits_used)), 0),
+            func.coalesce(func.sum(_billed(LOG.credits_used)), 0),
             func.coalesce(func.sum(LOG.credits_unbilled), 0),
             func.coalesce(func.sum(LOG.cost_usd_total), 0),
         )

@@ -411,13 +411,22 @@ def _figure(format_value):
     return lambda view, context, model, name: format_value(getattr(model, name))
 
 
-def _model_link(view, context, model, name):
-    """A row's AI model by name, linked to its page."""
-    found = getattr(model, name)
-    if found is None:
-        return "—"
-    url = url_for("aimodelconfig.details_view", id=found.id)
-    return Markup('<a href="{}">{}</a>').format(url, found.model_name)
+def _link_to(endpoint: str, label: str, relation: str | None = None):
+    """A list formatter: the related row (``relation``, else the column's own) by its
+    ``label``, linked to its page at ``endpoint``."""
+
+    def link(view, context, model, name):
+        found = getattr(model, relation or name, None)
+        if found is None:
+            return "—"
+        url = url_for(endpoint, id=found.id)
+        return Markup('<a href="{}">{}</a>').format(url, getattr(found, label))
+
+    return link
+
+
+_account_link = _link_to("account.details_view", "name", relation="account")
+_model_link = _link_to("aimodelconfig.details_view", "model_name")
 
 
 class UsageLogView(ReadOnlyModelView):
@@ -513,14 +522,6 @@ def _json_lines(columns, rows):
             chunk.clear()
     chunk.append("\n]\n")
     yield "".join(chunk)
-
-
-def _account_link(view, context, model, name):
-    account = getattr(model, "account", None)
-    if account is None:
-        return "—"
-    url = url_for("account.details_view", id=account.id)
-    return Markup('<a href="{}">{}</a>').format(url, account.name)
 
 
 class RunView(ReadOnlyModelView):
